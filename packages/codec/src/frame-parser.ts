@@ -1,0 +1,382 @@
+/**
+ * Incremental WebSocket frame parser (RFC 6455 §5). Bytes arrive in chunks of any size, even one
+ * byte at a time; complete messages and control frames are handed to a {@link FrameSink}
+ * synchronously. Every protocol rule is checked as early as the bytes allow: header rules on the
+ * header bytes, sizes from the length field before any payload is buffered (§10.4), and text
+ * payloads are UTF-8 validated as they arrive (§8.1, fail fast).
+ *
+ * Speed: a frame that lies inside one chunk is delivered as a `subarray` of it, unmasked in place
+ * (the chunk is owned by the parser). Only a frame spanning chunks is copied, into a buffer sized
+ * from its header. Fragments are collected and concatenated once, at the end of the message.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer"
+import { parseClosePayload } from "./close.js"
+import { ProtocolError } from "./errors.js"
+import { unmaskInto } from "./frame-unmask.js"
+import type { MessageKind } from "./opcode.js"
+import { Utf8Validator } from "./utf8.js"
+
+/** Parser settings. */
+export interface FrameParserOptions {
+  /** "server": frames MUST be masked; "client": frames MUST NOT be (§5.1, §5.3). Default "server". */
+  readonly role?: "server" | "client"
+  /** Max payload bytes of one frame; larger → 1009. Default 16 MiB. */
+  readonly maxFrameSize?: number
+  /** Max bytes of one assembled message; larger → 1009. Default 64 MiB. */
+  readonly maxMessageSize?: number
+  /** RSV bits (0x40 = RSV1) a negotiated extension allows on the FIRST frame of a data message. */
+  readonly allowedRsv?: number
+}
+
+/** Receives what the parser decodes. Called synchronously from `push`; must not call `push`. */
+export interface FrameSink {
+  /** A complete data message. `data` may be a subarray of a pushed chunk (zero-copy). */
+  onMessage(kind: MessageKind, data: Uint8Array, rsv: number): void
+  onPing(data: Uint8Array): void
+  onPong(data: Uint8Array): void
+  /** A close frame; code 1005 when it had no payload. The parser stops after it. */
+  onClose(code: number, reason: string): void
+}
+
+/** Below this payload size an inline byte loop beats `unmaskInto` (call + typed-array view). */
+const SMALL_UNMASK = 64
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The incremental frame parser. One per connection.
+ *
+ * @example
+ * ```ts
+ * const parser = new FrameParser({
+ *   onMessage: (kind, data) => console.log(kind, new TextDecoder().decode(data)),
+ *   onPing: () => {}, onPong: () => {}, onClose: (code) => console.log("close", code)
+ * }, { role: "client" })
+ * parser.push(Uint8Array.of(0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f)) // logs: text Hello
+ * ```
+ */
+export class FrameParser {
+  private readonly sink: FrameSink
+  private readonly server: boolean
+  private readonly maxFrame: number
+  private readonly maxMessage: number
+  private readonly allowedRsv: number
+  private readonly utf8 = new Utf8Validator()
+  private error: ProtocolError | undefined = undefined
+  private closed = false
+
+  // Header bytes carried over when a header is split across chunks (max 2 + 8 + 4 = 14, §5.2).
+  private readonly head = new Uint8Array(14)
+  private headLen = 0
+
+  // The frame whose header has been parsed.
+  private fin = false
+  private opcode = 0
+  private rsv = 0
+  private masked = false
+  private readonly mask = new Uint8Array(4)
+  /** Validate this frame's payload as UTF-8 (text message without a compressing extension). */
+  private check = false
+  private frameLen = 0
+  // A frame whose payload spans chunks is copied into `frameBuf`; `frameGot` bytes are in.
+  private frameBuf: Uint8Array | undefined = undefined
+  private frameGot = 0
+
+  // The fragmented message in progress (§5.4): `msgOpcode` 0 when none is open.
+  private msgOpcode = 0
+  private msgRsv = 0
+  private msgCheck = false
+  /** Declared payload bytes of the current message so far (from headers, for the 1009 check). */
+  private msgSize = 0
+  private fragments: Uint8Array[] = []
+  private fragmentBytes = 0
+
+  constructor(sink: FrameSink, options: FrameParserOptions = {}) {
+    this.sink = sink
+    this.server = (options.role ?? "server") === "server"
+    this.maxFrame = options.maxFrameSize ?? 16 * 1024 * 1024
+    this.maxMessage = options.maxMessageSize ?? 64 * 1024 * 1024
+    this.allowedRsv = options.allowedRsv ?? 0
+  }
+
+  /**
+   * Feed bytes (the parser takes ownership: it unmasks in place and may hand out subarrays).
+   * Returns the first protocol error; after an error or a close frame, later pushes are ignored
+   * (they return the same error / undefined).
+   *
+   * @example
+   * ```ts
+   * const err = parser.push(Uint8Array.of(0x83, 0x80, 0, 0, 0, 0)) // opcode 3 is reserved
+   * err?.code // 1002
+   * ```
+   */
+  push(chunk: Uint8Array): ProtocolError | undefined {
+    if (this.error !== undefined) return this.error
+    if (this.closed) return undefined
+    const end = chunk.length
+    let p = 0
+    if (this.frameBuf !== undefined) {
+      p = this.appendPayload(chunk, 0, end)
+      if (p < 0) return this.error
+    } else if (this.headLen > 0) {
+      p = this.finishCarriedHeader(chunk, end)
+      if (p < 0) return this.error
+      if (this.headLen > 0) return undefined // still incomplete: all of chunk was carried
+      p = this.payload(chunk, p, end)
+      if (p < 0) return this.error
+    }
+    while (p < end && !this.closed) {
+      const b = this.parseHeader(chunk, p, end)
+      if (b === 0) {
+        // Header split across chunks: carry the (≤ 13) bytes we have.
+        for (let i = p; i < end; i++) this.head[this.headLen++] = chunk[i]!
+        return undefined
+      }
+      if (b < 0) return this.error
+      p = this.payload(chunk, p + b, end)
+      if (p < 0) return this.error
+    }
+    return undefined
+  }
+
+  /** At EOF: true when no frame or message was left half-received (false after an error). */
+  get idle(): boolean {
+    return (
+      this.error === undefined &&
+      (this.closed || (this.headLen === 0 && this.frameBuf === undefined && this.msgOpcode === 0))
+    )
+  }
+
+  /** Bytes currently held for partial frames/messages (for memory metrics). */
+  get bufferedBytes(): number {
+    return this.headLen + (this.frameBuf === undefined ? 0 : this.frameBuf.length) + this.fragmentBytes
+  }
+
+  // ---- header (§5.2) -------------------------------------------------------------------------
+
+  /**
+   * Parse and check the header at `src[p..end)`. Returns its length when complete (and commits the
+   * frame's fields), 0 when more bytes are needed, -1 on a protocol error. Each rule is checked as
+   * soon as the byte it depends on is available; re-checking a carried prefix is harmless.
+   */
+  private parseHeader(src: Uint8Array, p: number, end: number): number {
+    const b0 = src[p]!
+    const fin = (b0 & 0x80) !== 0
+    const rsv = b0 & 0x70
+    const opcode = b0 & 0x0f
+    if (opcode >= 0x8) {
+      // Control frames (§5.5): opcodes 0xB–0xF are reserved (§5.2); never fragmented; RSV bits
+      // belong to extensions that only define them for data frames (RFC 7692 §6).
+      if (opcode > 0xa) return this.fail(1002, `reserved opcode ${opcode}`)
+      if (!fin) return this.fail(1002, "fragmented control frame")
+      if (rsv !== 0) return this.fail(1002, "RSV bit on a control frame")
+    } else if (opcode === 0) {
+      // §5.4: a continuation only continues an open fragmented message; RSV only on its first frame.
+      if (this.msgOpcode === 0) return this.fail(1002, "continuation frame without a message")
+      if (rsv !== 0) return this.fail(1002, "RSV bit on a continuation frame")
+    } else if (opcode <= 0x2) {
+      // §5.4: fragments of one message are not interleaved with another data message.
+      if (this.msgOpcode !== 0) return this.fail(1002, "data frame inside a fragmented message")
+      if ((rsv & ~this.allowedRsv) !== 0) return this.fail(1002, "RSV bit not negotiated")
+    } else return this.fail(1002, `reserved opcode ${opcode}`)
+    if (end - p < 2) return 0
+    const b1 = src[p + 1]!
+    const masked = (b1 & 0x80) !== 0
+    // §5.1: client-to-server frames are masked, server-to-client frames are not.
+    if (masked !== this.server) {
+      return this.fail(1002, masked ? "masked server frame" : "unmasked client frame")
+    }
+    let len = b1 & 0x7f
+    let n = 2
+    if (len >= 126) {
+      if (opcode >= 0x8) return this.fail(1002, "control frame payload over 125 bytes") // §5.5
+      if (len === 126) {
+        n = 4
+        if (end - p < 4) return 0
+        len = (src[p + 2]! << 8) | src[p + 3]!
+      } else {
+        n = 10
+        if (end - p < 10) return 0
+        const hi = ((src[p + 2]! << 24) | (src[p + 3]! << 16) | (src[p + 4]! << 8) | src[p + 5]!) >>> 0
+        // §5.2: "the most significant bit MUST be 0".
+        if (hi > 0x7fffffff) return this.fail(1002, "64-bit length with the high bit set")
+        const lo = ((src[p + 6]! << 24) | (src[p + 7]! << 16) | (src[p + 8]! << 8) | src[p + 9]!) >>> 0
+        len = hi * 4294967296 + lo
+      }
+    }
+    // §10.4: limits are enforced from the declared length, before any payload is buffered.
+    if (len > this.maxFrame) return this.fail(1009, `frame of ${len} bytes exceeds the limit`)
+    if (opcode < 0x8 && this.msgSize + len > this.maxMessage) {
+      return this.fail(1009, "message exceeds the size limit")
+    }
+    if (masked) {
+      if (end - p < n + 4) return 0
+      const m = this.mask
+      m[0] = src[p + n]!
+      m[1] = src[p + n + 1]!
+      m[2] = src[p + n + 2]!
+      m[3] = src[p + n + 3]!
+      n += 4
+    }
+    this.fin = fin
+    this.opcode = opcode
+    this.rsv = rsv
+    this.masked = masked
+    this.frameLen = len
+    if (opcode === 0x1) this.check = rsv === 0
+    else this.check = opcode === 0x0 && this.msgCheck
+    if (opcode < 0x8) {
+      this.msgSize += len
+      if (!fin && opcode !== 0) {
+        this.msgOpcode = opcode
+        this.msgRsv = rsv
+        this.msgCheck = this.check
+      }
+    }
+    return n
+  }
+
+  /** Complete a header split across chunks; returns bytes of `chunk` consumed, or -1. */
+  private finishCarriedHeader(chunk: Uint8Array, end: number): number {
+    const had = this.headLen
+    const take = Math.min(14 - had, end)
+    for (let i = 0; i < take; i++) this.head[had + i] = chunk[i]!
+    const n = this.parseHeader(this.head, 0, had + take)
+    if (n < 0) return -1
+    if (n === 0) {
+      this.headLen = had + take // take === end here: a 14-byte prefix always parses
+      return end
+    }
+    this.headLen = 0
+    return n - had
+  }
+
+  // ---- payload -------------------------------------------------------------------------------
+
+  /** The payload of the frame just parsed starts at `chunk[p]`. Returns the next position or -1. */
+  private payload(chunk: Uint8Array, p: number, end: number): number {
+    const n = this.frameLen
+    if (end - p < n) {
+      // Spans chunks: copy into a buffer sized from the header (bounded by maxFrameSize).
+      this.frameBuf = Buffer.allocUnsafe(n)
+      this.frameGot = 0
+      return this.appendPayload(chunk, p, end)
+    }
+    // Zero-copy: the whole payload is in this chunk; unmask in place (§5.3).
+    const e = p + n
+    if (this.masked && n !== 0) {
+      if (n < SMALL_UNMASK) {
+        const m = this.mask
+        const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!
+        let i = p
+        for (const e4 = e - 3; i < e4; i += 4) {
+          chunk[i] ^= m0
+          chunk[i + 1] ^= m1
+          chunk[i + 2] ^= m2
+          chunk[i + 3] ^= m3
+        }
+        if (i < e) chunk[i++] ^= m0
+        if (i < e) chunk[i++] ^= m1
+        if (i < e) chunk[i] ^= m2
+      } else unmaskInto(chunk, p, chunk, p, n, this.mask, 0)
+    }
+    if (this.check && !this.utf8.push(chunk, p, e)) return this.fail(1007, "invalid UTF-8 in text")
+    return this.deliver(chunk.subarray(p, e)) ? e : -1
+  }
+
+  /** Copy the next piece of a chunk-spanning payload; unmask and validate the piece as it lands. */
+  private appendPayload(chunk: Uint8Array, p: number, end: number): number {
+    const buf = this.frameBuf!
+    const at = this.frameGot
+    const take = Math.min(end - p, buf.length - at)
+    if (take > 0) {
+      if (this.masked) unmaskInto(chunk, p, buf, at, take, this.mask, at & 3)
+      else buf.set(p === 0 && take === chunk.length ? chunk : chunk.subarray(p, p + take), at)
+      // §8.1 fail fast: reject at the first invalid byte received, even mid-frame.
+      if (this.check && !this.utf8.push(buf, at, at + take)) {
+        return this.fail(1007, "invalid UTF-8 in text")
+      }
+      this.frameGot = at + take
+    }
+    if (this.frameGot < buf.length) return end
+    this.frameBuf = undefined
+    return this.deliver(buf) ? p + take : -1
+  }
+
+  /** A frame's unmasked (and already UTF-8-checked) payload is complete. False on error. */
+  private deliver(data: Uint8Array): boolean {
+    const opcode = this.opcode
+    if (opcode >= 0x8) {
+      if (opcode === 0x9) this.sink.onPing(data)
+      else if (opcode === 0xa) this.sink.onPong(data)
+      else {
+        // §5.5.1: the close frame ends the stream; bytes after it are not frames of this session.
+        const close = parseClosePayload(data)
+        if (close instanceof ProtocolError) {
+          this.fail(close.code, close.reason)
+          return false
+        }
+        this.closed = true
+        this.frameLen = 0
+        this.msgOpcode = 0
+        this.fragments = []
+        this.fragmentBytes = 0
+        this.sink.onClose(close.code, close.reason)
+      }
+      return true
+    }
+    // §8.1: a sequence left incomplete at the end of a text message is invalid.
+    if (this.fin && this.check && !this.utf8.finish()) {
+      this.fail(1007, "truncated UTF-8 sequence at the end of a text message")
+      return false
+    }
+    if (!this.fin) {
+      if (data.length !== 0) {
+        this.fragments.push(data)
+        this.fragmentBytes += data.length
+      }
+      return true
+    }
+    this.msgSize = 0
+    if (opcode !== 0) {
+      this.sink.onMessage(opcode === 0x1 ? "text" : "binary", data, this.rsv)
+      return true
+    }
+    // Last fragment (§5.4): concatenate once.
+    const kind: MessageKind = this.msgOpcode === 0x1 ? "text" : "binary"
+    const rsv = this.msgRsv
+    const parts = this.fragments
+    let total = this.fragmentBytes
+    if (data.length !== 0) {
+      parts.push(data)
+      total += data.length
+    }
+    this.msgOpcode = 0
+    this.fragments = []
+    this.fragmentBytes = 0
+    let message: Uint8Array
+    if (parts.length === 0) message = EMPTY
+    else if (parts.length === 1) message = parts[0]!
+    else {
+      message = Buffer.allocUnsafe(total)
+      let at = 0
+      for (const part of parts) {
+        message.set(part, at)
+        at += part.length
+      }
+    }
+    this.sink.onMessage(kind, message, rsv)
+    return true
+  }
+
+  /** Record the first error (the parser is dead afterwards) and free buffers. Returns -1. */
+  private fail(code: number, reason: string): -1 {
+    this.error = new ProtocolError(code, reason)
+    this.frameBuf = undefined
+    this.fragments = []
+    this.fragmentBytes = 0
+    this.headLen = 0
+    return -1
+  }
+}

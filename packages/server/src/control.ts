@@ -1,0 +1,46 @@
+/**
+ * What the runtime itself tells the sender, next to the handler's commands: connections joining
+ * and leaving, the receiver's control replies (RFC 6455 §5.5), and shutdown. Users never build
+ * these; they share the sender's inbox so that one queue orders everything a client is sent.
+ */
+import type { Queue } from "effect"
+import type { Connection } from "./connection.js"
+import type { Outbound } from "./outbound.js"
+
+/** The write side of one connection, as the sender sees it. */
+export interface SocketLink {
+  /** The socket sender's queue. The sender only ever offers to it without waiting. */
+  readonly out: Queue.Queue<Outbound>
+  /**
+   * Fails the connection without going through the queue (it is full): writes a Close with
+   * `code` straight to the socket, ends TCP, and stops the socket sender.
+   */
+  readonly abort: (code: number, reason: string) => void
+  /** Drops TCP at once (the peer did not answer our Close in time). */
+  readonly destroy: () => void
+}
+
+/** A connection joins the registry (before the receiver announces it to the handler). */
+export interface Register { readonly _tag: "Register"; readonly conn: Connection; readonly link: SocketLink }
+/** Answer a Ping (RFC 6455 §5.5.3). */
+export interface Pong { readonly _tag: "Pong"; readonly to: Connection; readonly data: Uint8Array }
+/**
+ * The peer sent Close (RFC 6455 §5.5.1): echo it unless we sent ours first, then end TCP (the
+ * server closes TCP first, §7.1.1). `code` 1005 means the peer's frame had no code: echo none.
+ */
+export interface PeerClose { readonly _tag: "PeerClose"; readonly to: Connection; readonly code: number; readonly reason: string }
+/** The receiver found a protocol violation: send Close with `code` and end TCP (RFC 6455 §7.1.7). */
+export interface Fail { readonly _tag: "Fail"; readonly to: Connection; readonly code: number; readonly reason: string }
+/** The connection is gone (TCP ended or failed): forget it. */
+export interface Gone { readonly _tag: "Gone"; readonly conn: Connection }
+/** Close every connection with `code` (1001 on shutdown). */
+export interface CloseAll { readonly _tag: "CloseAll"; readonly code: number; readonly reason: string }
+
+export type Control = Register | Pong | PeerClose | Fail | Gone | CloseAll
+
+export const Register = (conn: Connection, link: SocketLink): Register => ({ _tag: "Register", conn, link })
+export const Pong = (to: Connection, data: Uint8Array): Pong => ({ _tag: "Pong", to, data })
+export const PeerClose = (to: Connection, code: number, reason: string): PeerClose => ({ _tag: "PeerClose", to, code, reason })
+export const Fail = (to: Connection, code: number, reason: string): Fail => ({ _tag: "Fail", to, code, reason })
+export const Gone = (conn: Connection): Gone => ({ _tag: "Gone", conn })
+export const CloseAll = (code: number, reason: string): CloseAll => ({ _tag: "CloseAll", code, reason })

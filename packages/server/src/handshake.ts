@@ -1,0 +1,61 @@
+/**
+ * The handler's say in the opening handshake (RFC 6455 §4.2.2). It is asked before a connection
+ * joins the pipeline, so a rejected client never reaches the actors.
+ */
+import type { ExtensionOffer } from "@wspipe/codec"
+import type { Effect } from "effect"
+
+/** What the handler sees of an upgrade request that passed the codec's validation. */
+export interface HandshakeRequest {
+  readonly path: string
+  readonly query: string
+  /** Lowercase names, repeated headers joined with ", ", null prototype. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Subprotocols the client offered, in its order of preference (§4.2.1 item 10). */
+  readonly protocols: ReadonlyArray<string>
+  readonly extensions: ReadonlyArray<ExtensionOffer>
+  readonly remoteAddress: string
+}
+
+/** Accept: optionally pick one of the offered subprotocols, add response headers, attach data. */
+export interface Accept {
+  readonly _tag: "Accept"
+  readonly protocol: string | undefined
+  readonly headers: Readonly<Record<string, string>>
+  /** Given to the handler in the `Open` event. */
+  readonly data: unknown
+}
+
+/** Reject with an HTTP status; `reason` goes into the `Error` response header (as ExWs does). */
+export interface Reject {
+  readonly _tag: "Reject"
+  readonly status: number
+  readonly reason: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+export type Decision = Accept | Reject
+
+/** A handshake hook: a decision, or an Effect of one. */
+export type HandshakeHook<R = never> = (request: HandshakeRequest) => Decision | Effect.Effect<Decision, unknown, R>
+
+/**
+ * @example
+ * ```ts
+ * const handshake = (req: HandshakeRequest) =>
+ *   req.headers["authorization"] === "Bearer s3cret"
+ *     ? accept({ protocol: req.protocols.includes("chat.v1") ? "chat.v1" : undefined })
+ *     : reject(401, "missing or bad token")
+ * ```
+ */
+export const accept = (
+  options: { readonly protocol?: string | undefined; readonly headers?: Readonly<Record<string, string>>; readonly data?: unknown } = {}
+): Accept => ({ _tag: "Accept", protocol: options.protocol, headers: options.headers ?? {}, data: options.data })
+
+/** Reject with `status` (4xx/5xx) and a human `reason`. */
+export const reject = (status: number, reason: string, headers: Readonly<Record<string, string>> = {}): Reject => ({
+  _tag: "Reject",
+  status,
+  reason,
+  headers
+})

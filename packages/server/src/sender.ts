@@ -1,0 +1,242 @@
+/**
+ * The sender (one for all connections): owns the connection registry and the topics. It frames
+ * each command's message once and routes the bytes: unicast, broadcast to all but the source,
+ * broadcast to all, topics (the Erlang original's three routings, plus rooms). It never waits on
+ * a socket sender: it offers with the non-waiting batch offer and applies the slow-consumer policy
+ * to whatever did not fit (DESIGN §5, §6).
+ */
+import { encodeClose, encodeFrame, Opcode } from "@wspipe/codec"
+import { Effect, Queue } from "effect"
+import type * as Command from "./command.js"
+import type { Connection } from "./connection.js"
+import type * as Control from "./control.js"
+import { End, type Outbound } from "./outbound.js"
+import { frameOutgoing } from "./outgoing.js"
+import type { Stats } from "./stats.js"
+
+/** How the sender treats a client whose socket sender's queue is full (DESIGN §6). */
+export type SlowConsumerPolicy = "close" | "drop"
+
+/** Sender settings (see `ServerOptions`). */
+export interface SenderOptions {
+  readonly fragmentSize: number | undefined
+  /** How long to wait for the peer's Close after ours before dropping TCP (RFC 6455 §7.1.1). */
+  readonly closeTimeoutMs: number
+  readonly slowConsumer: SlowConsumerPolicy
+}
+
+/** One registered connection. */
+interface Entry {
+  readonly conn: Connection
+  readonly link: Control.SocketLink
+  /** Frames routed to this connection in the current batch. */
+  pending: Array<Outbound>
+  /** In `touched` this batch. */
+  touched: boolean
+  /** We sent Close and wait for the peer's (§7.1.2). */
+  closeSent: boolean
+  /** `End` was queued or the socket was destroyed: nothing more is sent. */
+  ended: boolean
+  closeTimer: ReturnType<typeof setTimeout> | undefined
+  readonly topics: Set<string>
+}
+
+/**
+ * Runs the sender.
+ *
+ * @example
+ * ```ts
+ * yield* Effect.forkScoped(sender(senderInbox, { fragmentSize: undefined, closeTimeoutMs: 5000, slowConsumer: "close" }))
+ * ```
+ */
+export const sender = (
+  inbox: Queue.Dequeue<Command.Command | Control.Control>,
+  options: SenderOptions,
+  stats?: Stats
+): Effect.Effect<never> =>
+  Effect.gen(function*() {
+    const registry = new Map<number, Entry>()
+    const topics = new Map<string, Set<Entry>>()
+    let touched: Array<Entry> = []
+    let frames = 0
+    let bytes = 0
+
+    const push = (entry: Entry, item: Outbound): void => {
+      if (entry.ended) return
+      if (!entry.touched) {
+        entry.touched = true
+        touched.push(entry)
+      }
+      entry.pending.push(item)
+      if (item instanceof Uint8Array) {
+        frames++
+        bytes += item.byteLength
+      }
+    }
+    const pushEnd = (entry: Entry): void => {
+      push(entry, End)
+      entry.ended = true
+      clearCloseTimer(entry)
+    }
+    const clearCloseTimer = (entry: Entry): void => {
+      if (entry.closeTimer !== undefined) clearTimeout(entry.closeTimer)
+      entry.closeTimer = undefined
+    }
+    const startClose = (entry: Entry, code: number, reason: string): void => {
+      if (entry.closeSent || entry.ended) return
+      push(entry, encodeClose(code, reason))
+      entry.closeSent = true
+      // §7.1.1: wait a bounded time for the peer's Close, then drop TCP ourselves.
+      entry.closeTimer = setTimeout(() => entry.link.destroy(), options.closeTimeoutMs)
+      entry.closeTimer.unref()
+    }
+    const forget = (entry: Entry): void => {
+      registry.delete(entry.conn.id)
+      for (const topic of entry.topics) {
+        const members = topics.get(topic)
+        if (members === undefined) continue
+        members.delete(entry)
+        if (members.size === 0) topics.delete(topic)
+      }
+      entry.topics.clear()
+    }
+    const toAll = (bytesOut: Uint8Array, except: Connection | undefined): void => {
+      for (const entry of registry.values()) {
+        if (entry.conn !== except && !entry.closeSent) push(entry, bytesOut)
+      }
+    }
+
+    const route = (command: Command.Command | Control.Control): void => {
+      switch (command._tag) {
+        case "Unicast": {
+          const entry = registry.get(command.to.id)
+          if (entry !== undefined && !entry.closeSent) push(entry, frameOutgoing(command.message, options.fragmentSize))
+          return
+        }
+        case "Broadcast":
+          return toAll(frameOutgoing(command.message, options.fragmentSize), command.except)
+        case "BroadcastAll":
+          return toAll(frameOutgoing(command.message, options.fragmentSize), undefined)
+        case "Publish": {
+          const members = topics.get(command.topic)
+          if (members === undefined) return
+          const framed = frameOutgoing(command.message, options.fragmentSize)
+          for (const entry of members) {
+            if (entry.conn !== command.except && !entry.closeSent) push(entry, framed)
+          }
+          return
+        }
+        case "Subscribe": {
+          const entry = registry.get(command.conn.id)
+          if (entry === undefined || entry.ended) return
+          let members = topics.get(command.topic)
+          if (members === undefined) topics.set(command.topic, members = new Set())
+          members.add(entry)
+          entry.topics.add(command.topic)
+          return
+        }
+        case "Unsubscribe": {
+          const entry = registry.get(command.conn.id)
+          const members = topics.get(command.topic)
+          if (entry === undefined || members === undefined) return
+          members.delete(entry)
+          entry.topics.delete(command.topic)
+          if (members.size === 0) topics.delete(command.topic)
+          return
+        }
+        case "Close": {
+          const entry = registry.get(command.to.id)
+          if (entry !== undefined) startClose(entry, command.code, command.reason)
+          return
+        }
+        case "Ping": {
+          const entry = registry.get(command.to.id)
+          if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Ping, command.data))
+          return
+        }
+        case "Register":
+          registry.set(command.conn.id, {
+            conn: command.conn,
+            link: command.link,
+            pending: [],
+            touched: false,
+            closeSent: false,
+            ended: false,
+            closeTimer: undefined,
+            topics: new Set()
+          })
+          return
+        case "Pong": {
+          const entry = registry.get(command.to.id)
+          // §5.5.3: a Pong answers with the Ping's payload; none after our Close (§5.5.1).
+          if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Pong, command.data))
+          return
+        }
+        case "PeerClose": {
+          const entry = registry.get(command.to.id)
+          if (entry === undefined) return
+          // §5.5.1: echo the peer's status code unless we already sent our Close; then the
+          // server ends TCP first (§7.1.1). A Close without a code is answered without one.
+          if (!entry.closeSent) push(entry, command.code === 1005 ? encodeClose() : encodeClose(command.code, ""))
+          entry.closeSent = true
+          pushEnd(entry)
+          forget(entry)
+          return
+        }
+        case "Fail": {
+          const entry = registry.get(command.to.id)
+          if (entry === undefined) return
+          if (!entry.closeSent) push(entry, encodeClose(command.code, command.reason))
+          entry.closeSent = true
+          pushEnd(entry)
+          forget(entry)
+          return
+        }
+        case "Gone": {
+          const entry = registry.get(command.conn.id)
+          if (entry === undefined) return
+          pushEnd(entry)
+          forget(entry)
+          return
+        }
+        case "CloseAll":
+          for (const entry of registry.values()) startClose(entry, command.code, command.reason)
+          return
+      }
+    }
+
+    const flush = (): void => {
+      const list = touched
+      touched = []
+      for (let i = 0; i < list.length; i++) {
+        const entry = list[i]!
+        entry.touched = false
+        const pending = entry.pending
+        entry.pending = []
+        const rest = Queue.offerAllUnsafe(entry.link.out, pending)
+        if (rest.length > 0) slowConsumer(entry, rest)
+      }
+      if (stats !== undefined) stats.sent(frames, bytes)
+      frames = 0
+      bytes = 0
+    }
+
+    const slowConsumer = (entry: Entry, rest: ReadonlyArray<Outbound>): void => {
+      if (options.slowConsumer === "drop" && !rest.includes(End)) {
+        stats?.dropped(rest.length)
+        return
+      }
+      // The client does not read: close it with 1008 (DESIGN §6) without waiting for it.
+      stats?.slowConsumerClosed()
+      entry.ended = true
+      clearCloseTimer(entry)
+      forget(entry)
+      entry.link.abort(1008, "slow consumer: outbound buffer limit exceeded")
+    }
+
+    while (true) {
+      const batch = yield* Queue.takeAll(inbox)
+      for (let i = 0; i < batch.length; i++) route(batch[i]!)
+      flush()
+    }
+  })

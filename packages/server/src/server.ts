@@ -1,0 +1,163 @@
+/**
+ * The server: a pipeline plus a way in — our own listener (`listen`) or an existing HTTP server's
+ * `upgrade` event (`attach`). Everything lives in the caller's scope: closing it stops accepting,
+ * closes every client with 1001, waits for the close handshakes (bounded), then releases sockets
+ * and fibers (DESIGN §6).
+ */
+import type * as Http from "node:http"
+import type * as Https from "node:https"
+import * as Net from "node:net"
+import { requestHeadFromNode } from "@wspipe/codec"
+import { Data, Duration, Effect, FiberSet, Queue, type Scope } from "effect"
+import * as Command from "./command.js"
+import type { Connection } from "./connection.js"
+import * as Control from "./control.js"
+import type { Handler } from "./handler.js"
+import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
+import * as Pipeline from "./pipeline.js"
+import { SocketReader } from "./socket-reader.js"
+import { Stats } from "./stats.js"
+import { type Acceptor, serveSocket, upgrade } from "./upgrade.js"
+
+/** `listen` could not bind. */
+export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string; readonly cause: unknown }> {}
+
+/** Where to listen. */
+export interface ListenOptions extends ServerOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string
+  /** Default 9000 (the Erlang original's port); 0 picks a free port. */
+  readonly port?: number
+}
+
+/** A running server. */
+export interface WsServer {
+  /** `ws://host:port/` for `listen`; undefined for `attach` (the HTTP server knows its address). */
+  readonly url: string | undefined
+  readonly port: number | undefined
+  /** Connections currently in the pipeline. */
+  readonly connections: () => number
+  /** Sends to one connection from any fiber (waits while the sender's inbox is full). */
+  readonly send: (to: Connection, message: Command.Outgoing) => Effect.Effect<boolean>
+  /** Gives the sender any command from any fiber. */
+  readonly command: (command: Command.Command) => Effect.Effect<boolean>
+  /** Items waiting in the pipeline's queues. */
+  readonly depths: Pipeline.Pipeline["depths"]
+}
+
+type HandlerOrConfig<I, O> = Handler<I, O> | Pipeline.PipelineConfig<I, O>
+
+const toConfig = <I, O>(h: HandlerOrConfig<I, O>): Pipeline.PipelineConfig<I, O> =>
+  "run" in h ? { handler: h } : h
+
+/**
+ * Listens on `host:port` with wspipe's own HTTP/1.1 upgrade handling. Plain HTTP requests get 426
+ * with a short explanation.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const server = yield* Server.listen(echo, { port: 9000 })
+ *   yield* Effect.log(`listening on ${server.url}`)
+ *   yield* Effect.never
+ * }).pipe(Effect.scoped)
+ * ```
+ */
+export const listen = <I, O>(
+  handler: HandlerOrConfig<I, O>,
+  options: ListenOptions = {}
+): Effect.Effect<WsServer, ConfigError | ListenError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { host = "127.0.0.1", port = 9000, ...rest } = options
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      return yield* new ConfigError({ option: "port", message: `port must be an integer 0–65535, got ${port}` })
+    }
+    const acceptor = yield* start(toConfig(handler), rest)
+    const runFork = yield* FiberSet.makeRuntime<never>()
+    const netServer = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
+      runFork(serveSocket(acceptor, socket))
+    })
+    yield* Effect.callback<void, ListenError>((resume) => {
+      const onError = (cause: Error) => resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))
+      netServer.once("error", onError)
+      netServer.listen(port, host, () => {
+        netServer.off("error", onError)
+        resume(Effect.void)
+      })
+    })
+    const bound = (netServer.address() as Net.AddressInfo).port
+    // Registered last, so it runs first on scope close (finalizers are LIFO).
+    yield* Effect.addFinalizer(() =>
+      shutdown(acceptor, Effect.sync(() => netServer.close()))
+    )
+    return handle(acceptor, `ws://${host.includes(":") ? `[${host}]` : host}:${bound}/`, bound)
+  })
+
+/**
+ * Handles WebSocket upgrades of an existing `http`/`https` server (Express, Fastify, Hono…). With
+ * `options.path`, other paths are left to other `upgrade` listeners (or refused with 404 when
+ * there is none).
+ *
+ * @example
+ * ```ts
+ * const http = createServer(app)
+ * yield* Server.attach(http, chat, { path: "/ws" })
+ * http.listen(8080)
+ * ```
+ */
+export const attach = <I, O>(
+  server: Http.Server | Https.Server,
+  handler: HandlerOrConfig<I, O>,
+  options: ServerOptions = {}
+): Effect.Effect<WsServer, ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const acceptor = yield* start(toConfig(handler), options)
+    const runFork = yield* FiberSet.makeRuntime<never>()
+    const onUpgrade = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => {
+      const path = (request.url ?? "/").split("?", 1)[0]
+      if (options.path !== undefined && path !== options.path && server.listenerCount("upgrade") > 1) return
+      socket.setNoDelay(true)
+      const reader = new SocketReader(socket)
+      runFork(upgrade(acceptor, socket, reader, requestHeadFromNode(request), head))
+    }
+    server.on("upgrade", onUpgrade)
+    yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => server.off("upgrade", onUpgrade))))
+    return handle(acceptor, undefined, undefined)
+  })
+
+const start = <I, O>(config: Pipeline.PipelineConfig<I, O>, options: ServerOptions) =>
+  Effect.gen(function*() {
+    const resolved = resolveOptions(options)
+    if (resolved instanceof ConfigError) return yield* resolved
+    const stats = new Stats(yield* Effect.context<never>())
+    const pipeline = yield* Pipeline.make(config, resolved, stats)
+    const acceptor: Acceptor = { pipeline, live: { sockets: new Set() }, closing: false }
+    return acceptor
+  })
+
+const handle = (acceptor: Acceptor, url: string | undefined, port: number | undefined): WsServer => ({
+  url,
+  port,
+  connections: () => acceptor.live.sockets.size,
+  send: (to, message) => Queue.offer(acceptor.pipeline.senderInbox, Command.unicast(to, message)),
+  command: (command) => Queue.offer(acceptor.pipeline.senderInbox, command),
+  depths: acceptor.pipeline.depths
+})
+
+/**
+ * Graceful shutdown: stop accepting, send every client Close 1001 (after what was already queued
+ * for it), wait for the sockets to close up to `shutdownTimeoutMs`, then drop the rest.
+ */
+const shutdown = (acceptor: Acceptor, stopAccepting: Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    acceptor.closing = true
+    yield* stopAccepting
+    const { options, senderInbox } = acceptor.pipeline
+    const sockets = acceptor.live.sockets
+    if (sockets.size > 0) {
+      yield* Queue.offer(senderInbox, Control.CloseAll(1001, "server shutting down"))
+      const deadline = Date.now() + options.shutdownTimeoutMs
+      while (sockets.size > 0 && Date.now() < deadline) yield* Effect.sleep(Duration.millis(10))
+    }
+    for (const socket of sockets) socket.destroy()
+  })

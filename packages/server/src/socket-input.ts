@@ -1,0 +1,41 @@
+/**
+ * What a socket receiver hands the receiver (DESIGN §1): raw bytes and the end of the stream.
+ * `Attach` comes first for every connection, carrying the bytes that arrived with the handshake.
+ */
+import type { Connection } from "./connection.js"
+
+/** A connection joins the pipeline; `rest` are bytes that followed the HTTP head (first frames). */
+export interface Attach {
+  readonly _tag: "Attach"
+  readonly conn: Connection
+  readonly rest: Uint8Array
+  readonly options: DecoderOptions
+  /** Passed on to the handler in `Open` (see `Handshake.accept`). */
+  readonly data: unknown
+}
+/** Bytes read from the socket (everything that was buffered at once). */
+export interface Chunk { readonly _tag: "Chunk"; readonly conn: Connection; readonly bytes: Uint8Array }
+/** The peer closed its side of TCP (FIN). */
+export interface Eof { readonly _tag: "Eof"; readonly conn: Connection }
+/** The socket failed (reset, timeout). */
+export interface SocketError { readonly _tag: "SocketError"; readonly conn: Connection; readonly cause: unknown }
+
+export type SocketInput = Attach | Chunk | Eof | SocketError
+
+/** Per-connection limits the receiver's decoder applies. */
+export interface DecoderOptions {
+  readonly maxFrameSize: number
+  readonly maxMessageSize: number
+  readonly allowedRsv: number
+}
+
+export const Attach = (conn: Connection, rest: Uint8Array, options: DecoderOptions, data: unknown): Attach => ({
+  _tag: "Attach",
+  conn,
+  rest,
+  options,
+  data
+})
+export const Chunk = (conn: Connection, bytes: Uint8Array): Chunk => ({ _tag: "Chunk", conn, bytes })
+export const Eof = (conn: Connection): Eof => ({ _tag: "Eof", conn })
+export const SocketError = (conn: Connection, cause: unknown): SocketError => ({ _tag: "SocketError", conn, cause })

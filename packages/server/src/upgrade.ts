@@ -1,0 +1,136 @@
+/**
+ * The opening handshake (RFC 6455 §4.2): the codec validates the request, the handler's hook
+ * decides, and the 101 answer is written — all before the connection joins the pipeline. Both
+ * entry points end here: our own listener (`listen`) and an existing HTTP server (`attach`).
+ */
+import type * as Net from "node:net"
+import {
+  acceptResponse,
+  HandshakeError,
+  rejectResponse,
+  type RequestHead,
+  RequestHeadParser,
+  selectProtocol,
+  validateUpgrade
+} from "@wspipe/codec"
+import { Effect } from "effect"
+import { makeConnection } from "./connection.js"
+import * as Handshake from "./handshake.js"
+import { join, type Live } from "./join.js"
+import type { Pipeline } from "./pipeline.js"
+import { SocketReader } from "./socket-reader.js"
+
+/** What a server shares with its connections while they upgrade. */
+export interface Acceptor {
+  readonly pipeline: Pipeline
+  readonly live: Live
+  /** Set on shutdown: new upgrades get 503. */
+  closing: boolean
+}
+
+/**
+ * Serves one socket of our own listener: reads the request head with the codec's incremental
+ * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades.
+ */
+export const serveSocket = (acceptor: Acceptor, socket: Net.Socket): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const { options } = acceptor.pipeline
+    socket.setNoDelay(true)
+    const reader = new SocketReader(socket)
+    const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
+    const deadline = Date.now() + options.handshakeTimeoutMs
+    while (true) {
+      const left = deadline - Date.now()
+      const result = left <= 0 ? undefined : yield* reader.read.pipe(Effect.timeoutOption(left), Effect.map((o) => o._tag === "Some" ? o.value : undefined))
+      if (result === undefined || result._tag !== "Data") {
+        // Timed out, or the client went away before finishing its request: nothing to answer.
+        reader.detach()
+        socket.destroy()
+        return
+      }
+      const parsed = parser.push(result.bytes)
+      if (parsed === undefined) continue
+      if (parsed instanceof HandshakeError) {
+        reader.detach()
+        return reject(acceptor, socket, parsed)
+      }
+      return yield* upgrade(acceptor, socket, reader, parsed.head, parsed.rest)
+    }
+  })
+
+/**
+ * Upgrades a socket whose request head is known (from our parser, or from Node's `http` for
+ * `attach`). Answers 101 and joins the pipeline, or answers an error status and closes.
+ */
+export const upgrade = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  reader: SocketReader | undefined,
+  head: RequestHead,
+  rest: Uint8Array
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const { options, handshake } = acceptor.pipeline
+    const request = validateUpgrade(head)
+    if (request instanceof HandshakeError) return reject(acceptor, socket, request)
+    if (options.path !== undefined && request.path !== options.path) {
+      return reject(acceptor, socket, new HandshakeError(404, `no WebSocket endpoint at ${request.path}`))
+    }
+    if (acceptor.closing) return reject(acceptor, socket, new HandshakeError(503, "server is shutting down"))
+    if (acceptor.live.sockets.size >= options.maxConnections) {
+      return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
+    }
+    const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
+    let decision: Handshake.Decision = Handshake.accept()
+    if (handshake !== undefined) {
+      const hookRequest: Handshake.HandshakeRequest = {
+        path: request.path,
+        query: request.query,
+        headers: head.headers,
+        protocols: request.protocols,
+        extensions: request.extensions,
+        remoteAddress
+      }
+      const outcome = yield* Effect.exit(Effect.suspend(() => {
+        const answer = handshake(hookRequest)
+        return Effect.isEffect(answer) ? answer : Effect.succeed(answer)
+      }))
+      if (outcome._tag === "Failure") {
+        yield* Effect.logError("handshake hook failed", outcome.cause)
+        return reject(acceptor, socket, new HandshakeError(500, "handshake handler failed"))
+      }
+      decision = outcome.value
+    }
+    if (decision._tag === "Reject") {
+      return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
+    }
+    const protocol = decision.protocol ?? selectProtocol(request.protocols, options.protocols)
+    // §4.2.2: the server may only answer with a subprotocol the client offered.
+    if (protocol !== undefined && !request.protocols.includes(protocol)) {
+      yield* Effect.logError(`handshake hook chose subprotocol "${protocol}" that the client did not offer`)
+      return reject(acceptor, socket, new HandshakeError(500, "server chose a subprotocol the client did not offer"))
+    }
+    if (socket.destroyed) return
+    socket.write(acceptResponse({ key: request.key, protocol, headers: decision.headers }))
+    const conn = makeConnection({
+      path: request.path,
+      query: request.query,
+      headers: head.headers,
+      protocol,
+      extensions: [],
+      remoteAddress
+    })
+    yield* join(acceptor.pipeline, acceptor.live, conn, socket, reader ?? new SocketReader(socket), rest, decision.data)
+  })
+
+/** Answers an error status with the reason in an `Error` header, then closes (RFC 6455 §4.2.1). */
+const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeError): void => {
+  acceptor.pipeline.stats.rejected(error.status)
+  if (socket.destroyed) return
+  const body = error.status === 426 && error.headers["Sec-WebSocket-Version"] === undefined
+    ? "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket, RFC 6455).\n"
+    : undefined
+  socket.end(rejectResponse(error, body))
+  // A client that never reads the answer must not keep the socket.
+  setTimeout(() => socket.destroy(), 2_000).unref()
+}
