@@ -34,7 +34,7 @@ export const chat = Handler.fiber((inbox, sender) =>
       if (command === undefined) out.push(Command.broadcast(event.conn, event))
       else if (command._tag === "Join") out.push(Command.subscribe(event.conn, command.topic))
       else if (command._tag === "Leave") out.push(Command.unsubscribe(event.conn, command.topic))
-      else out.push(Command.publish(command.topic, command.text, event.conn))
+      else if (command._tag === "To") out.push(Command.publish(command.topic, command.text, event.conn))
     }
     if (out.length > 0) yield* Queue.offerAll(sender, out)
   })), { name: "chat" })
