@@ -25,6 +25,7 @@ typedef struct {
   int threads;
   double rate;          /* broadcast: messages/s from the sender; 0 = saturate */
   int inflight;         /* broadcast: max messages sent but not yet received by every receiver */
+  int fragments;        /* echo: send each message as this many frames (tests reassembly) */
   double connect_timeout;
   int verbose;
 } config;
@@ -109,6 +110,7 @@ void conn_event(conn *c, uint32_t events);
 void conn_send(conn *c, int opcode, const uint8_t *payload, size_t len);
 uint8_t *conn_frame_begin(conn *c, int opcode, size_t len); /* caller fills len bytes... */
 void conn_frame_end(conn *c, uint8_t *payload, size_t len);  /* ...then this masks them */
+void conn_send_fragment(conn *c, int fin, int opcode, const uint8_t *payload, size_t len);
 void conn_flush(conn *c);
 void conn_close_start(conn *c);           /* send close 1000; completes on the server's close */
 void conn_reset(conn *c);                 /* after CS_DONE: ready for conn_start again */

@@ -25,14 +25,31 @@ static void echo_tag(char tag[ECHO_TAG + 1], const conn *c, uint64_t seq) {
   snprintf(tag, ECHO_TAG + 1, "%08x%016llx", (unsigned)c->id, (unsigned long long)seq);
 }
 
+/* Sends the message as cfg.fragments frames: first with the opcode, then continuations. */
+static void echo_send_fragmented(conn *c, const char *tag, size_t tl) {
+  static __thread uint8_t *scratch;
+  if (!scratch) scratch = malloc(cfg.size + 1);
+  memcpy(scratch, payload_template, cfg.size);
+  memcpy(scratch, tag, tl);
+  size_t part = cfg.size / (size_t)cfg.fragments, off = 0;
+  for (int i = 0; i < cfg.fragments; i++) {
+    size_t len = i == cfg.fragments - 1 ? cfg.size - off : part;
+    conn_send_fragment(c, i == cfg.fragments - 1, i == 0 ? (cfg.binary ? 0x2 : 0x1) : 0x0, scratch + off, len);
+    off += len;
+  }
+}
+
 static void echo_send(conn *c, uint64_t now) {
   char tag[ECHO_TAG + 1];
   size_t n = cfg.size, tl = n < ECHO_TAG ? n : ECHO_TAG;
-  uint8_t *p = conn_frame_begin(c, cfg.binary ? 0x2 : 0x1, n);
-  memcpy(p, payload_template, n);
   echo_tag(tag, c, c->sent);
-  memcpy(p, tag, tl);
-  conn_frame_end(c, p, n);
+  if (cfg.fragments > 1) echo_send_fragmented(c, tag, tl);
+  else { /* the fast path: build the payload straight into the output buffer */
+    uint8_t *p = conn_frame_begin(c, cfg.binary ? 0x2 : 0x1, n);
+    memcpy(p, payload_template, n);
+    memcpy(p, tag, tl);
+    conn_frame_end(c, p, n);
+  }
   c->sent_at[c->sent % (uint64_t)cfg.depth] = now;
   c->sent++;
   c->w->inflight++;

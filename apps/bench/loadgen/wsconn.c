@@ -53,8 +53,8 @@ static void conn_drop(conn *c, const char *what) {
   static const char *when[] = {"before connecting", "while connecting", "during the handshake",
                                "while open", "while closing", "after closing"};
   if (!failed())
-    fail("connection %d to %s:%d %s %s (%llu messages received on it)", c->id, cfg.host, cfg.port,
-         what, when[c->state], (unsigned long long)(c->recvd > c->next_seq ? c->recvd : c->next_seq));
+    fail("connection %d to %s:%d, %s: %s (%llu messages received on it)", c->id, cfg.host, cfg.port,
+         when[c->state], what, (unsigned long long)(c->recvd > c->next_seq ? c->recvd : c->next_seq));
   if (c->fd >= 0) close(c->fd);
   c->fd = -1;
   c->state = CS_DONE;
@@ -142,6 +142,14 @@ void conn_frame_end(conn *c, uint8_t *payload, size_t len) {
 
 void conn_send(conn *c, int opcode, const uint8_t *payload, size_t len) {
   uint8_t *p = conn_frame_begin(c, opcode, len);
+  if (len) memcpy(p, payload, len);
+  conn_frame_end(c, p, len);
+}
+
+void conn_send_fragment(conn *c, int fin, int opcode, const uint8_t *payload, size_t len) {
+  uint8_t *p = conn_frame_begin(c, opcode, len);
+  size_t hl = (len < 126 ? 2 : len < 65536 ? 4 : 10) + 4;
+  if (!fin) p[-(long)hl] &= 0x7f; /* clear FIN: more fragments follow */
   if (len) memcpy(p, payload, len);
   conn_frame_end(c, p, len);
 }

@@ -23,7 +23,7 @@ export const parseChatLine = (line: string):
   return undefined
 }
 
-export const chat = Handler.fiber((inbox, sender) =>
+export const chat: Handler.Handler = Handler.fiber((inbox, sender) =>
   Effect.forever(Effect.gen(function*() {
     const events = yield* Queue.takeAll(inbox)
     const out: Array<Command.Command> = []

@@ -19,7 +19,7 @@ import sys
 import websockets
 
 STEP_TIMEOUT = 10.0
-TOTAL_TIMEOUT = 40.0
+TOTAL_TIMEOUT = 25.0
 
 
 def pattern_bytes(length, seed=0):

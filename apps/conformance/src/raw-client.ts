@@ -212,6 +212,25 @@ export class RawClient {
     return this.sendFrame({ opcode: 8, payload: closePayload(code, reason) })
   }
 
+  /**
+   * Sends a text message, expects it echoed, then does a clean close handshake (§7.1.2) and
+   * expects the server to close TCP. Returns a problem description, or undefined if all went well.
+   */
+  async echoAndClose(payload: string, timeoutMs: number): Promise<string | undefined> {
+    const before = this.events.length
+    this.sendFrame({ opcode: 1, payload })
+    await this.waitUntil(() => this.events.length > before || this.closed, timeoutMs)
+    const m = this.events[before]
+    if (m?.type !== "message" || m.binary || m.data.toString() !== payload) {
+      return m ? `expected echo of "${payload}", got ${m.type}` : `no echo within ${timeoutMs} ms${this.closed ? " (connection closed)" : ""}`
+    }
+    this.sendClose(1000)
+    if (!(await this.waitUntil(() => this.closeFrame !== undefined || this.closed, timeoutMs))) return "no Close reply"
+    if (this.closeFrame?.code !== undefined && this.closeFrame.code !== 1000) return `Close reply with code ${this.closeFrame.code}`
+    if (!(await this.waitTcpClose(timeoutMs))) return "server did not close TCP after the close handshake"
+    return undefined
+  }
+
   waitTcpClose(timeoutMs: number): Promise<boolean> {
     return this.waitUntil(() => this.closed, timeoutMs)
   }

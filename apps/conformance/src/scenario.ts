@@ -55,9 +55,8 @@ export const marker = (label: string): Expect => ({ type: "marker", label })
 type Got = ServerEvent | { readonly type: "marker"; readonly label: string }
 
 const same = (g: Got, e: Expect): boolean => {
-  if (g.type !== e.type) return false
-  if (g.type === "marker") return e.type === "marker" && g.label === e.label
-  if (g.type === "close" || e.type === "marker") return false
+  if (g.type === "marker" || e.type === "marker") return g.type === "marker" && e.type === "marker" && g.label === e.label
+  if (g.type === "close" || g.type !== e.type) return false
   if (g.type === "message" && e.type === "message" && g.binary !== e.binary) return false
   return g.data.equals(e.data)
 }

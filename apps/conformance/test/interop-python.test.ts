@@ -8,9 +8,9 @@
  * pattern formula, so the Python side cannot silently send something else.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningServer, startEchoServer } from "../interop/echo-server.js"
+import { type RunningServer, startCloseServer, startEchoServer } from "../interop/echo-server.js"
 import { runPythonClient } from "../interop/python.js"
-import { patternBytes, sha256Hex } from "../interop/util.js"
+import { patternBytes, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON, sha256Hex } from "../interop/util.js"
 
 let server: RunningServer
 let summary: Promise<any>
@@ -82,5 +82,29 @@ describe("interop: Python websockets <-> wspipe echo", () => {
     expect(s.close.sent_code).toBe(4000)
     expect(s.close.close_code).toBe(4000)
     expect(s.close.close_frame_received).toBe(true)
+  })
+})
+
+describe("interop: Python websockets sees a server-initiated close", () => {
+  let closeServer: RunningServer | undefined
+  beforeAll(async () => {
+    closeServer = await startCloseServer()
+  })
+  afterAll(async () => {
+    if (!closeServer) return
+    const stopped = await closeServer.stop()
+    expect(stopped.forced, closeServer.output()).toBe(false)
+  })
+
+  it("receives the server's close code and reason after the echo", async () => {
+    // python_client.py sends "close-me" (CLOSE_TRIGGER) in server-close mode.
+    const s = await runPythonClient("server-close", closeServer!.url)
+    expect(s.before).toEqual({ type: "str", text: "still echoing" })
+    expect(s.unexpected_message).toBeUndefined()
+    expect(s.close).toEqual({
+      close_code: SERVER_CLOSE_CODE,
+      close_reason: SERVER_CLOSE_REASON,
+      close_frame_received: true
+    })
   })
 })

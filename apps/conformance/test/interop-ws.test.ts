@@ -6,31 +6,38 @@
  * reorders, re-chunks wrongly or turns binary into text fails here, not just one that crashes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type RunningServer, startEchoServer } from "../interop/echo-server.js"
-import { patternBytes } from "../interop/util.js"
+import { type RunningServer, startCloseServer, startEchoServer } from "../interop/echo-server.js"
+import { CLOSE_TRIGGER, patternBytes, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON } from "../interop/util.js"
 import { WsClient } from "../interop/ws-client.js"
 
 let server: RunningServer
 const clients: WsClient[] = []
 
-async function connect(): Promise<WsClient> {
-  const c = await WsClient.connect(server.url)
+async function connect(url = server.url): Promise<WsClient> {
+  const c = await WsClient.connect(url)
   clients.push(c)
   return c
+}
+
+/** Index of the first differing byte, or -1 when both are equal (lengths included). */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i
+  return a.length === b.length ? -1 : n
 }
 
 function expectText(m: { data: Buffer; isBinary: boolean }, text: string): void {
   expect(m.isBinary).toBe(false)
   // Compare bytes too: equal strings could still hide a different UTF-8 encoding on the wire.
-  expect(m.data.equals(Buffer.from(text, "utf8"))).toBe(true)
+  expect(firstDifference(m.data, Buffer.from(text, "utf8")), "first differing byte of the text").toBe(-1)
   expect(m.data.toString("utf8")).toBe(text)
 }
 
 function expectBinary(m: { data: Buffer; isBinary: boolean }, bytes: Buffer): void {
   expect(m.isBinary).toBe(true)
   expect(m.data.length).toBe(bytes.length)
-  // Buffer.equals, not a length check: one flipped byte must fail the test.
-  expect(m.data.equals(bytes)).toBe(true)
+  // Every byte, not just the length: one flipped byte must fail the test, and the message says where.
+  expect(firstDifference(m.data, bytes), `first differing byte of ${bytes.length}`).toBe(-1)
 }
 
 beforeAll(async () => {
@@ -201,9 +208,36 @@ describe("interop: ws client <-> wspipe echo", () => {
     const c = await connect()
     c.ws.close() // empty close payload
     const closed = await c.waitClosed("close handshake after empty close")
-    // RFC 6455 §5.5.1/§7.1.5: echoing the empty body is seen as 1005 (no status); replying 1000 is
-    // also allowed. Anything else, or an unclean close, is a bug.
-    expect([1000, 1005]).toContain(closed.code)
+    // wspipe echoes the empty body (RFC 6455 §5.5.1 "typically echos the status code it
+    // received": here, none), which the client reports as 1005, "no status code was present".
+    expect(closed.code).toBe(1005)
     expect(closed.wasClean).toBe(true)
+  })
+})
+
+describe("interop: ws client sees a server-initiated close", () => {
+  let closeServer: RunningServer | undefined
+  beforeAll(async () => {
+    closeServer = await startCloseServer()
+  })
+  afterAll(async () => {
+    if (!closeServer) return
+    const stopped = await closeServer.stop()
+    expect(stopped.forced, closeServer.output()).toBe(false)
+  })
+
+  it("receives the server's close code and reason, and the handshake completes cleanly", async () => {
+    const c = await connect(closeServer!.url)
+    expectText(await c.echo("still echoing"), "still echoing")
+    await c.send(CLOSE_TRIGGER)
+    const closed = await c.waitClosed("server-initiated close")
+    expect(closed).toEqual({ code: SERVER_CLOSE_CODE, reason: SERVER_CLOSE_REASON, wasClean: true })
+  })
+
+  it("closes only the connection that asked; another one keeps echoing", async () => {
+    const [doomed, other] = await Promise.all([connect(closeServer!.url), connect(closeServer!.url)])
+    await doomed.send(CLOSE_TRIGGER)
+    expect((await doomed.waitClosed("server-initiated close")).code).toBe(SERVER_CLOSE_CODE)
+    expectText(await other.echo("unaffected"), "unaffected")
   })
 })

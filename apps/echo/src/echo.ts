@@ -6,7 +6,7 @@
 import { Command, Handler } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
-export const echo = Handler.fiber((inbox, sender) =>
+export const echo: Handler.Handler = Handler.fiber((inbox, sender) =>
   Effect.forever(Effect.gen(function*() {
     const events = yield* Queue.takeAll(inbox)
     const replies: Array<Command.Command> = []

@@ -249,6 +249,7 @@ const table = (native: ChildReport, js: ChildReport): string => {
 }
 
 const parent = (): void => {
+  const load = os.loadavg()[0]!.toFixed(1)
   const native = runChild("native")
   const js = runChild("js")
   const cpu = (/model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model ?? "?").trim()
@@ -256,7 +257,8 @@ const parent = (): void => {
   const section = [
     "## Codec micro-benchmark",
     "",
-    `- Machine: ${cpu}, ${os.cpus().length} cores (${os.platform()} ${os.arch()})`,
+    `- Machine: ${cpu}, ${os.cpus().length} cores (${os.platform()} ${os.arch()}); 1-min load average ` +
+      `at start: ${load} (other work on the machine adds noise to both sides equally, not to the ratios' sign)`,
     `- Date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `- Node ${process.version}; ws 8.23.0. ws masking: bufferutil ${native.addons.bufferutil ? "native" : "NOT loaded"} ` +
       `in the "native addons" run, ${js.addons.bufferutil ? "native (env ignored?)" : "JS"} in the pure-JS run; ` +

@@ -10,11 +10,12 @@
  * 1. method ≠ GET → 405 + `Allow: GET` (§4.1 item 2; RFC 9110 §15.5.6 requires `Allow`).
  * 2. HTTP < 1.1 → 400 (§4.1 item 2); HTTP ≥ 2 in an HTTP/1 head → 505.
  * 3. no/empty Host → 400 (§4.1 item 4; RFC 9112 §3.2).
- * 4. no `websocket` token in Upgrade → 426 (§4.2.1 item 3). RFC 9110 §15.5.22 requires a 426 to
- *    carry `Upgrade`; we send `Upgrade: websocket` and `Sec-WebSocket-Version: 13`, so a
- *    non-WebSocket client learns both what to upgrade to and which version.
+ * 4. no `websocket` token in Upgrade → 426 + `Upgrade: websocket` (§4.2.1 item 3; RFC 9110
+ *    §15.5.22 requires a 426 to carry `Upgrade`). No version header: the client is not speaking
+ *    WebSocket at all, and the server tells this case apart from a version mismatch by it.
  * 5. no `upgrade` token in Connection → 400 (§4.2.1 item 4).
- * 6. Sec-WebSocket-Version ≠ 13 (or missing) → 426 + `Sec-WebSocket-Version: 13` (§4.2.2 item 4).
+ * 6. Sec-WebSocket-Version ≠ 13 (or missing) → 426 + `Sec-WebSocket-Version: 13` (§4.2.2 item 4)
+ *    and `Upgrade: websocket` (RFC 9110 §15.5.22).
  *    Checked before the key so an old-draft client (no valid key) is told the version it needs.
  * 7. Sec-WebSocket-Key not the base64 of 16 bytes → 400 (§4.2.1 item 5).
  * 8. a request body (non-zero Content-Length, any Transfer-Encoding) → 400: bytes after the head are
@@ -145,7 +146,8 @@ const splitTarget = (target: string): { path: string; query: string } | undefine
     : { path: target.slice(start, q), query: target.slice(q + 1) }
 }
 
-const UPGRADE_REQUIRED = { Upgrade: "websocket", "Sec-WebSocket-Version": "13" } as const
+const UPGRADE_REQUIRED = { Upgrade: "websocket" } as const
+const VERSION_REQUIRED = { Upgrade: "websocket", "Sec-WebSocket-Version": "13" } as const
 
 /**
  * Validates an opening handshake request (RFC 6455 §4.2.1); see the module comment for the order
@@ -171,7 +173,7 @@ export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeEr
   }
   if (!hasToken(h.connection, "upgrade")) return error(400, "Connection: upgrade required")
   if (h["sec-websocket-version"] !== "13") {
-    return error(426, "unsupported Sec-WebSocket-Version", UPGRADE_REQUIRED)
+    return error(426, "unsupported Sec-WebSocket-Version", VERSION_REQUIRED)
   }
   const key = h["sec-websocket-key"]
   if (!isValidKey(key)) return error(400, "invalid Sec-WebSocket-Key")

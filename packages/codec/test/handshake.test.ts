@@ -152,7 +152,7 @@ describe("validateUpgrade", () => {
     for (const version of [undefined, "8", "12", "14", "13, 8", ""]) {
       const e = fail(validateUpgrade(head({ "sec-websocket-version": version })))
       expect(e.status).toBe(426)
-      expect(e.headers["Sec-WebSocket-Version"]).toBe("13")
+      expect(e.headers).toEqual({ Upgrade: "websocket", "Sec-WebSocket-Version": "13" })
     }
   })
 
@@ -165,8 +165,7 @@ describe("validateUpgrade", () => {
     for (const upgrade of [undefined, "", "h2c", "websocket2", "web socket", "notwebsocket", "websocket/13"]) {
       const e = fail(validateUpgrade(head({ upgrade })))
       expect(e.status).toBe(426)
-      expect(e.headers.Upgrade).toBe("websocket")
-      expect(e.headers["Sec-WebSocket-Version"]).toBe("13")
+      expect(e.headers).toEqual({ Upgrade: "websocket" })
     }
   })
 

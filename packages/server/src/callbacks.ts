@@ -27,8 +27,13 @@ export interface CloseReason {
   readonly reason: string
 }
 
+/** `message(data, state)`: text as a string, binary as bytes. */
+export type Message2<S> = (data: string | Uint8Array, state: S) => Result<S>
+/** `message(kind, data, state)`: the same with the kind ("text" or "binary") first. */
+export type Message3<S> = (kind: MessageKind, data: string | Uint8Array, state: S) => Result<S>
+
 /** The callbacks. Only `message` is required. */
-export interface Callbacks<S> {
+export interface Callbacks<S, M extends Message2<S> | Message3<S> = Message2<S> | Message3<S>> {
   /** The initial state of a new connection (before its handshake). */
   readonly init?: () => S
   /**
@@ -40,12 +45,13 @@ export interface Callbacks<S> {
   /** The connection is open (after the 101). */
   readonly open?: (state: S) => Result<S>
   /**
-   * A message: text as a string, binary as bytes. Declare it with two parameters
-   * `(data, state)` or three `(kind, data, state)` — the arity decides, as in ExWs.
+   * A message: text as a string, binary as bytes. Declare it with three parameters
+   * `(kind, data, state)` or two `(data, state)` — the arity decides at run time, as in ExWs.
+   * TypeScript infers the parameter types of the three-parameter form; it cannot tell the forms
+   * apart by arity when inferring, so the two-parameter form needs its types written:
+   * `(data: string | Uint8Array, state: State) => …`.
    */
-  readonly message:
-    | ((data: string | Uint8Array, state: S) => Result<S>)
-    | ((kind: MessageKind, data: string | Uint8Array, state: S) => Result<S>)
+  readonly message: M
   /** The connection ended (after which nothing can be sent to it). */
   readonly closed?: (reason: CloseReason, state: S) => Result<unknown>
 }
@@ -91,7 +97,7 @@ const decoder = new TextDecoder()
  * })
  * ```
  */
-export const make = <S>(callbacks: Callbacks<S>): Handler.Handler => {
+export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
   const init = callbacks.init ?? (() => undefined as S)
   const withKind = callbacks.message.length >= 3
   // Kept outside the fiber body: if the supervisor restarts it, connections keep their state.
@@ -121,8 +127,8 @@ export const make = <S>(callbacks: Callbacks<S>): Handler.Handler => {
           case "Message": {
             const data = event.kind === "text" ? decoder.decode(event.data) : event.data
             return withKind
-              ? (callbacks.message as (k: MessageKind, d: string | Uint8Array, s: S) => Result<S>)(event.kind, data, lane.state)
-              : (callbacks.message as (d: string | Uint8Array, s: S) => Result<S>)(data, lane.state)
+              ? (callbacks.message as Message3<S>)(event.kind, data, lane.state)
+              : (callbacks.message as Message2<S>)(data, lane.state)
           }
           case "Closed":
             return callbacks.closed === undefined ? lane.state : callbacks.closed({ code: event.code, reason: event.reason }, lane.state)

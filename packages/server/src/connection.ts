@@ -1,7 +1,8 @@
 /**
  * A client connection as the actors see it: an identity plus what the handshake established.
  * The Erlang original passes a pid (`From`); we pass this record. It carries no socket: only the
- * socket receiver and socket sender touch the socket.
+ * socket receiver and socket sender touch the socket. The request headers are not kept (they
+ * cost more memory than the rest of an idle connection): they come once, in the `Open` event.
  */
 import type { ExtensionOffer } from "@wspipe/codec"
 
@@ -20,8 +21,6 @@ export interface Connection {
   readonly path: string
   /** Query string without `?` (may be empty). */
   readonly query: string
-  /** Request headers: lowercase names, repeated headers joined with ", ", null prototype. */
-  readonly headers: Readonly<Record<string, string>>
   /** The subprotocol the handshake selected, if any (RFC 6455 §4.2.2 `Sec-WebSocket-Protocol`). */
   readonly protocol: string | undefined
   /** The extensions the handshake accepted (none until permessage-deflate lands). */

@@ -11,6 +11,8 @@ import type { Outbound } from "./outbound.js"
 export interface SocketLink {
   /** The socket sender's queue. The sender only ever offers to it without waiting. */
   readonly out: Queue.Queue<Outbound>
+  /** Tells the socket sender there is something in `out` (starts its fiber if it is not running). */
+  readonly wake: () => void
   /**
    * Fails the connection without going through the queue (it is full): writes a Close with
    * `code` straight to the socket, ends TCP, and stops the socket sender.

@@ -4,12 +4,19 @@
  */
 import type { MessageKind } from "@wspipe/codec"
 import type { Connection } from "./connection.js"
+import type { HandshakeRequest } from "./handshake.js"
 
 /**
  * A connection completed its handshake and joined the pipeline. `data` is what the handshake
  * decision attached (`Handshake.accept({ data })`); the callback API keeps its initial state there.
  */
-export interface Open { readonly _tag: "Open"; readonly conn: Connection; readonly data: unknown }
+export interface Open {
+  readonly _tag: "Open"
+  readonly conn: Connection
+  readonly data: unknown
+  /** The upgrade request (headers, offered protocols…); keep what you need, it is not kept for you. */
+  readonly request: HandshakeRequest
+}
 
 /**
  * A complete data message. `data` is the payload bytes (for text, valid UTF-8: the receiver has
@@ -26,7 +33,7 @@ export interface Closed { readonly _tag: "Closed"; readonly conn: Connection; re
 
 export type Event = Open | Message | Closed
 
-export const Open = (conn: Connection, data?: unknown): Open => ({ _tag: "Open", conn, data })
+export const Open = (conn: Connection, data: unknown, request: HandshakeRequest): Open => ({ _tag: "Open", conn, data, request })
 export const Message = (conn: Connection, kind: MessageKind, data: Uint8Array): Message => ({ _tag: "Message", conn, kind, data })
 export const Closed = (conn: Connection, code: number, reason: string): Closed => ({ _tag: "Closed", conn, code, reason })
 

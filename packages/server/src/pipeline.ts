@@ -94,7 +94,11 @@ export const make = <I, O>(
     const senderOptions: SenderOptions = {
       fragmentSize: options.fragmentSize,
       closeTimeoutMs: options.closeTimeoutMs,
-      slowConsumer: options.slowConsumer
+      slowConsumer: options.slowConsumer,
+      handlerCaughtUp: () =>
+        Queue.sizeUnsafe(events) === 0 &&
+        Queue.sizeUnsafe(handlerInbox) === 0 &&
+        Queue.sizeUnsafe(handlerOutbox) === 0
     }
     const runReceiver = config.receiver ?? defaultReceiver
     const runSender = config.sender ?? defaultSender

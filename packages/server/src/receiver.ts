@@ -11,12 +11,51 @@ import * as Event from "./event.js"
 import type * as SocketInput from "./socket-input.js"
 import type { Stats } from "./stats.js"
 
-/** One connection's decoder state. */
-interface Decoder extends FrameSink {
-  readonly conn: Connection
+/** Where a batch's results go; the receiver empties them after each batch. */
+interface Outputs {
+  events: Array<Event.Event>
+  controls: Array<Control.Control>
+}
+
+/** One connection's decoder: its frame parser, and the sink that turns frames into outputs. */
+class Decoder implements FrameSink {
   readonly parser: FrameParser
   /** A Close was received or sent for a protocol error: further bytes are ignored (§5.5.1). */
-  closed: boolean
+  closed = false
+
+  constructor(readonly conn: Connection, private readonly out: Outputs, options: SocketInput.DecoderOptions) {
+    this.parser = new FrameParser(this, {
+      role: "server",
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      allowedRsv: options.allowedRsv
+    })
+  }
+  onMessage(kind: MessageKind, data: Uint8Array): void {
+    this.out.events.push(Event.Message(this.conn, kind, data))
+  }
+  onPing(data: Uint8Array): void {
+    this.out.controls.push(Control.Pong(this.conn, data))
+  }
+  onPong(): void {
+    // Unsolicited, or the answer to our idle ping: either way it only proves the peer is alive,
+    // which the socket receiver's byte count already records (§5.5.3).
+  }
+  onClose(code: number, reason: string): void {
+    this.closed = true
+    this.out.controls.push(Control.PeerClose(this.conn, code, reason))
+    this.out.events.push(Event.Closed(this.conn, code, reason))
+  }
+  /** Feeds bytes; on a protocol error fails the connection (§7.1.7: Close with the code, end TCP). */
+  feed(bytes: Uint8Array): void {
+    if (this.closed || bytes.byteLength === 0) return
+    const error = this.parser.push(bytes)
+    if (error !== undefined && !this.closed) {
+      this.closed = true
+      this.out.controls.push(Control.Fail(this.conn, error.code, error.reason))
+      this.out.events.push(Event.Closed(this.conn, error.code, error.reason))
+    }
+  }
 }
 
 /**
@@ -36,57 +75,15 @@ export const receiver = (
 ): Effect.Effect<never> =>
   Effect.gen(function*() {
     const decoders = new Map<number, Decoder>()
-    let events: Array<Event.Event> = []
-    let controls: Array<Control.Control> = []
-
-    const makeDecoder = (input: SocketInput.Attach): Decoder => {
-      const decoder: Decoder = {
-        conn: input.conn,
-        closed: false,
-        parser: undefined as unknown as FrameParser,
-        onMessage(kind: MessageKind, data: Uint8Array) {
-          events.push(Event.Message(decoder.conn, kind, data))
-        },
-        onPing(data: Uint8Array) {
-          controls.push(Control.Pong(decoder.conn, data))
-        },
-        onPong() {
-          // Unsolicited or answering our ping: either way it only proves the peer is alive,
-          // which the socket receiver's byte count already shows (§5.5.3).
-        },
-        onClose(code: number, reason: string) {
-          decoder.closed = true
-          controls.push(Control.PeerClose(decoder.conn, code, reason))
-          events.push(Event.Closed(decoder.conn, code, reason))
-        }
-      }
-      ;(decoder as { parser: FrameParser }).parser = new FrameParser(decoder, {
-        role: "server",
-        maxFrameSize: input.options.maxFrameSize,
-        maxMessageSize: input.options.maxMessageSize,
-        allowedRsv: input.options.allowedRsv
-      })
-      return decoder
-    }
-
-    const feed = (decoder: Decoder, bytes: Uint8Array): void => {
-      if (decoder.closed || bytes.byteLength === 0) return
-      const error = decoder.parser.push(bytes)
-      if (error !== undefined && !decoder.closed) {
-        // RFC 6455 §7.1.7: fail the connection: send Close with the code, then end TCP.
-        decoder.closed = true
-        controls.push(Control.Fail(decoder.conn, error.code, error.reason))
-        events.push(Event.Closed(decoder.conn, error.code, error.reason))
-      }
-    }
+    const out: Outputs = { events: [], controls: [] }
 
     const ended = (conn: Connection): void => {
       const decoder = decoders.get(conn.id)
       if (decoder === undefined) return
       decoders.delete(conn.id)
       // TCP ended without a Close frame: abnormal closure, 1006 (RFC 6455 §7.1.5).
-      if (!decoder.closed) events.push(Event.Closed(conn, 1006, ""))
-      controls.push(Control.Gone(conn))
+      if (!decoder.closed) out.events.push(Event.Closed(conn, 1006, ""))
+      out.controls.push(Control.Gone(conn))
     }
 
     while (true) {
@@ -96,16 +93,16 @@ export const receiver = (
         const input = batch[i]!
         switch (input._tag) {
           case "Attach": {
-            const decoder = makeDecoder(input)
+            const decoder = new Decoder(input.conn, out, input.options)
             decoders.set(input.conn.id, decoder)
-            events.push(Event.Open(input.conn, input.data))
-            feed(decoder, input.rest)
+            out.events.push(Event.Open(input.conn, input.data, input.request))
+            decoder.feed(input.rest)
             break
           }
           case "Chunk": {
             const decoder = decoders.get(input.conn.id)
             bytesIn += input.bytes.byteLength
-            if (decoder !== undefined) feed(decoder, input.bytes)
+            if (decoder !== undefined) decoder.feed(input.bytes)
             break
           }
           case "Eof":
@@ -114,17 +111,12 @@ export const receiver = (
             break
         }
       }
+      const { events, controls } = out
       if (stats !== undefined) stats.received(bytesIn, events)
       // Hand over the arrays and start new ones: offerAll may keep them while it waits.
-      if (events.length > 0) {
-        const out = events
-        events = []
-        yield* Queue.offerAll(handler, out)
-      }
-      if (controls.length > 0) {
-        const out = controls
-        controls = []
-        yield* Queue.offerAll(sender, out)
-      }
+      out.events = []
+      out.controls = []
+      if (events.length > 0) yield* Queue.offerAll(handler, events)
+      if (controls.length > 0) yield* Queue.offerAll(sender, controls)
     }
   })

@@ -18,7 +18,8 @@ export const parseListenArgs = (
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--") continue
-    const [flag, inline] = arg.includes("=") ? arg.split("=", 2) as [string, string] : [arg, undefined]
+    const eq = arg.indexOf("=")
+    const [flag, inline] = eq >= 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined]
     const value = inline ?? argv[i + 1]
     if (flag === "--host" || flag === "--port") {
       if (value === undefined) return { error: `${flag} needs a value` }

@@ -5,8 +5,8 @@
  * a socket sender: it offers with the non-waiting batch offer and applies the slow-consumer policy
  * to whatever did not fit (DESIGN §5, §6).
  */
-import { encodeClose, encodeFrame, Opcode } from "@wspipe/codec"
-import { Effect, Queue } from "effect"
+import { checkCloseArgs, encodeClose, encodeFrame, MAX_CONTROL_PAYLOAD, Opcode } from "@wspipe/codec"
+import { Duration, Effect, Queue } from "effect"
 import type * as Command from "./command.js"
 import type { Connection } from "./connection.js"
 import type * as Control from "./control.js"
@@ -23,7 +23,17 @@ export interface SenderOptions {
   /** How long to wait for the peer's Close after ours before dropping TCP (RFC 6455 §7.1.1). */
   readonly closeTimeoutMs: number
   readonly slowConsumer: SlowConsumerPolicy
+  /**
+   * True when the handler has consumed every event offered to it so far (its inbox, and any
+   * stage queues around it, are empty). Endings that the receiver reports (peer Close, protocol
+   * failure, TCP end) wait for it, so that the handler's replies to messages that came before
+   * them go out first (RFC 6455 §5.5.1: data sent before our Close is delivered before it).
+   */
+  readonly handlerCaughtUp?: () => boolean
 }
+
+/** How long an ending waits for the handler before it is carried out anyway. */
+const MAX_ENDING_WAIT_MS = 100
 
 /** One registered connection. */
 interface Entry {
@@ -38,7 +48,8 @@ interface Entry {
   /** `End` was queued or the socket was destroyed: nothing more is sent. */
   ended: boolean
   closeTimer: ReturnType<typeof setTimeout> | undefined
-  readonly topics: Set<string>
+  /** Created on the first subscribe (most connections never join a topic). */
+  topics: Set<string> | undefined
 }
 
 /**
@@ -60,6 +71,10 @@ export const sender = (
     let touched: Array<Entry> = []
     let frames = 0
     let bytes = 0
+    /** Endings waiting for the handler to catch up, and since when. */
+    let endings: Array<Control.PeerClose | Control.Fail | Control.Gone> = []
+    let endingsSince = 0
+    const caughtUp = options.handlerCaughtUp ?? (() => true)
 
     const push = (entry: Entry, item: Outbound): void => {
       if (entry.ended) return
@@ -92,13 +107,14 @@ export const sender = (
     }
     const forget = (entry: Entry): void => {
       registry.delete(entry.conn.id)
+      if (entry.topics === undefined) return
       for (const topic of entry.topics) {
         const members = topics.get(topic)
         if (members === undefined) continue
         members.delete(entry)
         if (members.size === 0) topics.delete(topic)
       }
-      entry.topics.clear()
+      entry.topics = undefined
     }
     const toAll = (bytesOut: Uint8Array, except: Connection | undefined): void => {
       for (const entry of registry.values()) {
@@ -132,7 +148,7 @@ export const sender = (
           let members = topics.get(command.topic)
           if (members === undefined) topics.set(command.topic, members = new Set())
           members.add(entry)
-          entry.topics.add(command.topic)
+          ;(entry.topics ??= new Set()).add(command.topic)
           return
         }
         case "Unsubscribe": {
@@ -140,18 +156,25 @@ export const sender = (
           const members = topics.get(command.topic)
           if (entry === undefined || members === undefined) return
           members.delete(entry)
-          entry.topics.delete(command.topic)
+          entry.topics?.delete(command.topic)
           if (members.size === 0) topics.delete(command.topic)
           return
         }
         case "Close": {
           const entry = registry.get(command.to.id)
-          if (entry !== undefined) startClose(entry, command.code, command.reason)
+          // Command.close is not checked where it is built: never put an invalid Close on the
+          // wire (RFC 6455 §5.5, §7.4.1); close with 1011 instead (the handler's error).
+          if (entry === undefined) return
+          if (checkCloseArgs(command.code, command.reason) === undefined) startClose(entry, command.code, command.reason)
+          else startClose(entry, 1011, "invalid close code or reason")
           return
         }
         case "Ping": {
           const entry = registry.get(command.to.id)
-          if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Ping, command.data))
+          // A control frame carries at most 125 bytes (RFC 6455 §5.5): a larger Ping is not sent.
+          if (entry !== undefined && !entry.closeSent && command.data.length <= MAX_CONTROL_PAYLOAD) {
+            push(entry, encodeFrame(Opcode.Ping, command.data))
+          }
           return
         }
         case "Register":
@@ -163,7 +186,7 @@ export const sender = (
             closeSent: false,
             ended: false,
             closeTimer: undefined,
-            topics: new Set()
+            topics: undefined
           })
           return
         case "Pong": {
@@ -172,6 +195,21 @@ export const sender = (
           if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Pong, command.data))
           return
         }
+        case "PeerClose":
+        case "Fail":
+        case "Gone":
+          if (endings.length === 0) endingsSince = Date.now()
+          endings.push(command)
+          return
+        case "CloseAll":
+          for (const entry of registry.values()) startClose(entry, command.code, command.reason)
+          return
+      }
+    }
+
+    /** Carries out an ending the receiver reported. */
+    const end = (command: Control.PeerClose | Control.Fail | Control.Gone): void => {
+      switch (command._tag) {
         case "PeerClose": {
           const entry = registry.get(command.to.id)
           if (entry === undefined) return
@@ -199,10 +237,16 @@ export const sender = (
           forget(entry)
           return
         }
-        case "CloseAll":
-          for (const entry of registry.values()) startClose(entry, command.code, command.reason)
-          return
       }
+    }
+
+    /** Carries out the waiting endings once the handler has caught up (or waited too long). */
+    const settleEndings = (inboxEmpty: boolean): void => {
+      if (endings.length === 0) return
+      if (!(inboxEmpty && caughtUp()) && Date.now() - endingsSince < MAX_ENDING_WAIT_MS) return
+      const list = endings
+      endings = []
+      for (let i = 0; i < list.length; i++) end(list[i]!)
     }
 
     const flush = (): void => {
@@ -214,6 +258,7 @@ export const sender = (
         const pending = entry.pending
         entry.pending = []
         const rest = Queue.offerAllUnsafe(entry.link.out, pending)
+        if (rest.length < pending.length) entry.link.wake()
         if (rest.length > 0) slowConsumer(entry, rest)
       }
       if (stats !== undefined) stats.sent(frames, bytes)
@@ -235,8 +280,12 @@ export const sender = (
     }
 
     while (true) {
-      const batch = yield* Queue.takeAll(inbox)
+      // With endings waiting, poll instead of sleeping on the queue, so they are settled soon
+      // after the handler catches up even if it sends nothing.
+      const batch = endings.length === 0 ? yield* Queue.takeAll(inbox) : yield* Queue.clear(inbox)
       for (let i = 0; i < batch.length; i++) route(batch[i]!)
+      settleEndings(Queue.sizeUnsafe(inbox) === 0)
       flush()
+      if (batch.length === 0 && endings.length > 0) yield* Effect.sleep(Duration.millis(1))
     }
   })

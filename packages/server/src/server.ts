@@ -15,7 +15,6 @@ import * as Control from "./control.js"
 import type { Handler } from "./handler.js"
 import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
 import * as Pipeline from "./pipeline.js"
-import { SocketReader } from "./socket-reader.js"
 import { Stats } from "./stats.js"
 import { type Acceptor, serveSocket, upgrade } from "./upgrade.js"
 
@@ -117,8 +116,7 @@ export const attach = <I, O>(
       const path = (request.url ?? "/").split("?", 1)[0]
       if (options.path !== undefined && path !== options.path && server.listenerCount("upgrade") > 1) return
       socket.setNoDelay(true)
-      const reader = new SocketReader(socket)
-      runFork(upgrade(acceptor, socket, reader, requestHeadFromNode(request), head))
+      runFork(upgrade(acceptor, socket, requestHeadFromNode(request), head))
     }
     server.on("upgrade", onUpgrade)
     yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => server.off("upgrade", onUpgrade))))
@@ -129,9 +127,16 @@ const start = <I, O>(config: Pipeline.PipelineConfig<I, O>, options: ServerOptio
   Effect.gen(function*() {
     const resolved = resolveOptions(options)
     if (resolved instanceof ConfigError) return yield* resolved
-    const stats = new Stats(yield* Effect.context<never>())
+    const context = yield* Effect.context<never>()
+    const stats = new Stats(context)
     const pipeline = yield* Pipeline.make(config, resolved, stats)
-    const acceptor: Acceptor = { pipeline, live: { sockets: new Set() }, closing: false }
+    const runForkWith = Effect.runForkWith(context)
+    const acceptor: Acceptor = {
+      pipeline,
+      live: { sockets: new Set() },
+      runFork: (effect) => void runForkWith(effect),
+      closing: false
+    }
     return acceptor
   })
 
@@ -160,4 +165,6 @@ const shutdown = (acceptor: Acceptor, stopAccepting: Effect.Effect<void>): Effec
       while (sockets.size > 0 && Date.now() < deadline) yield* Effect.sleep(Duration.millis(10))
     }
     for (const socket of sockets) socket.destroy()
+    // Socket receivers waiting on a full inbox resume (their offer fails) instead of lingering.
+    yield* Queue.shutdown(acceptor.pipeline.receiverInbox)
   })

@@ -3,6 +3,7 @@
  * `Attach` comes first for every connection, carrying the bytes that arrived with the handshake.
  */
 import type { Connection } from "./connection.js"
+import type { HandshakeRequest } from "./handshake.js"
 
 /** A connection joins the pipeline; `rest` are bytes that followed the HTTP head (first frames). */
 export interface Attach {
@@ -12,6 +13,7 @@ export interface Attach {
   readonly options: DecoderOptions
   /** Passed on to the handler in `Open` (see `Handshake.accept`). */
   readonly data: unknown
+  readonly request: HandshakeRequest
 }
 /** Bytes read from the socket (everything that was buffered at once). */
 export interface Chunk { readonly _tag: "Chunk"; readonly conn: Connection; readonly bytes: Uint8Array }
@@ -29,13 +31,13 @@ export interface DecoderOptions {
   readonly allowedRsv: number
 }
 
-export const Attach = (conn: Connection, rest: Uint8Array, options: DecoderOptions, data: unknown): Attach => ({
-  _tag: "Attach",
-  conn,
-  rest,
-  options,
-  data
-})
+export const Attach = (
+  conn: Connection,
+  rest: Uint8Array,
+  options: DecoderOptions,
+  data: unknown,
+  request: HandshakeRequest
+): Attach => ({ _tag: "Attach", conn, rest, options, data, request })
 export const Chunk = (conn: Connection, bytes: Uint8Array): Chunk => ({ _tag: "Chunk", conn, bytes })
 export const Eof = (conn: Connection): Eof => ({ _tag: "Eof", conn })
 export const SocketError = (conn: Connection, cause: unknown): SocketError => ({ _tag: "SocketError", conn, cause })

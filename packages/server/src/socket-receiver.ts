@@ -2,39 +2,83 @@
  * The socket receiver (one per client): owns the read side of one socket. It pulls whatever the
  * socket has buffered and offers it to the receiver as one `Chunk`. While the receiver's queue is
  * full the offer waits, nothing is read, and TCP pushes back on the client (DESIGN §5, §6).
+ *
+ * It runs as a fiber only while its socket has bytes: `readable` starts it (synchronously, so the
+ * bytes reach the receiver's queue in the same tick), it drains the socket, and it ends when the
+ * socket is empty. An idle connection holds no fiber at all, which is how a connection costs less
+ * memory than in `ws` (docs/benchmarks.md); at most one runs per socket at any time.
  */
+import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
 import type { Connection } from "./connection.js"
 import * as SocketInput from "./socket-input.js"
-import type { SocketReader } from "./socket-reader.js"
+
+/** Starts an Effect as a new fiber at once (the server's runtime). */
+export type RunFork = (effect: Effect.Effect<unknown>) => void
 
 /**
- * Runs until the socket ends or fails; the last thing it offers is always `Eof` or `SocketError`,
- * so the receiver learns of every connection's end exactly once.
- *
  * @example
  * ```ts
- * yield* socketReceiver(conn, new SocketReader(socket), receiverInbox)
+ * const socketReceiver = new SocketReceiver(conn, socket, receiverInbox, Effect.runFork)
+ * socketReceiver.start()
  * ```
  */
-export const socketReceiver = (
-  conn: Connection,
-  reader: SocketReader,
-  receiver: Queue.Enqueue<SocketInput.SocketInput>
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    while (true) {
-      const result = yield* reader.read
-      switch (result._tag) {
-        case "Data":
-          yield* Queue.offer(receiver, SocketInput.Chunk(conn, result.bytes))
-          break
-        case "End":
-          yield* Queue.offer(receiver, SocketInput.Eof(conn))
-          return
-        case "Failure":
-          yield* Queue.offer(receiver, SocketInput.SocketError(conn, result.cause))
-          return
-      }
+export class SocketReceiver {
+  private running = false
+  /** `end`, `close` or `error` was seen: after the last bytes, say so once. */
+  private finished: SocketInput.Eof | SocketInput.SocketError | undefined = undefined
+  private told = false
+  /** Bytes read so far (the idle timer's proof of life). */
+  bytesRead = 0
+
+  constructor(
+    readonly conn: Connection,
+    readonly socket: Net.Socket,
+    readonly receiver: Queue.Enqueue<SocketInput.SocketInput>,
+    private readonly runFork: RunFork
+  ) {}
+
+  /** Installs the listeners and drains what is already buffered. */
+  start(): void {
+    // 'readable' keeps the stream paused: nothing is read from the kernel beyond the stream's
+    // high-water mark until we call read(), so a waiting fiber means TCP back-pressure.
+    this.socket.on("readable", this.wake)
+    this.socket.on("end", this.onEnd)
+    this.socket.on("close", this.onEnd)
+    this.socket.on("error", this.onError)
+    this.wake()
+  }
+
+  private readonly wake = (): void => {
+    if (this.running || this.told) return
+    this.running = true
+    this.runFork(this.drain)
+  }
+  private readonly onEnd = (): void => {
+    this.finished ??= SocketInput.Eof(this.conn)
+    this.wake()
+  }
+  private readonly onError = (cause: unknown): void => {
+    this.finished ??= SocketInput.SocketError(this.conn, cause)
+    this.wake()
+  }
+
+  /**
+   * The fiber's body: offer everything the socket has, then the end if it came; stop when empty.
+   * The last thing offered is always one `Eof` or `SocketError`, so the receiver learns of every
+   * connection's end exactly once, after all its bytes.
+   */
+  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+    const bytes = this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
+    if (bytes !== null) {
+      this.bytesRead += bytes.byteLength
+      return Effect.flatMap(Queue.offer(this.receiver, SocketInput.Chunk(this.conn, bytes)), () => this.drain)
     }
+    if (this.finished !== undefined && !this.told) {
+      this.told = true
+      return Queue.offer(this.receiver, this.finished)
+    }
+    this.running = false
+    return Effect.void
   })
+}

@@ -1,51 +1,77 @@
 /**
  * The socket sender (one per client): owns the write side of one socket. It drains its queue and
  * writes the whole batch at once (DESIGN §5: `ws` is slow mainly because it makes one `write()`
- * per message; a corked batch becomes one `writev`).
+ * per message; here a batch becomes one write).
+ *
+ * Like the socket receiver it runs as a fiber only while it has work: the sender wakes it after
+ * offering to its queue, and it ends when the queue is empty (or after `End`). Waking it runs it
+ * synchronously, so frames reach the socket in the sender's own tick — no scheduler turn per hop.
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
 import type { Outbound } from "./outbound.js"
+import type { RunFork } from "./socket-receiver.js"
 
 /**
- * Runs until it writes `End` (then ends TCP, RFC 6455 §7.1.1: the server closes TCP first), the
- * socket closes, or its queue is shut down.
- *
  * @example
  * ```ts
- * yield* Effect.forkChild(socketSender(socket, out, 5_000))
+ * const socketSender = new SocketSender(socket, out, Effect.runFork, 5_000)
+ * Queue.offerAllUnsafe(out, frames)
+ * socketSender.wake()
  * ```
  */
-export const socketSender = (
-  socket: Net.Socket,
-  out: Queue.Dequeue<Outbound>,
-  closeTimeoutMs: number
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    while (true) {
-      const batch = yield* Queue.takeAll(out)
-      if (socket.destroyed) return
-      const { ok, ended } = writeBatch(socket, batch)
-      if (ended) {
-        socket.end()
-        // The peer should close its side now; if it never does, do not keep the socket forever.
-        const timer = setTimeout(() => socket.destroy(), closeTimeoutMs)
-        timer.unref()
-        socket.once("close", () => clearTimeout(timer))
-        return
-      }
-      if (!ok) yield* waitForDrain(socket)
+export class SocketSender {
+  private running = false
+  private ended = false
+
+  constructor(
+    readonly socket: Net.Socket,
+    readonly out: Queue.Queue<Outbound>,
+    private readonly runFork: RunFork,
+    private readonly closeTimeoutMs: number
+  ) {}
+
+  /** Starts the fiber unless it is running (call after offering to `out`). */
+  wake(): void {
+    if (this.running || this.ended) return
+    this.running = true
+    this.runFork(this.drain)
+  }
+
+  /** The fiber's body: take everything, write it in one go, wait for `drain` if needed, repeat. */
+  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.socket.destroyed || Queue.sizeUnsafe(this.out) <= 0) {
+      this.running = false
+      return Effect.void
     }
+    return Effect.flatMap(Queue.takeAll(this.out), (batch) => {
+      if (this.socket.destroyed) {
+        this.running = false
+        return Effect.void
+      }
+      const { ok, ended } = writeBatch(this.socket, batch)
+      if (ended) {
+        this.ended = true
+        this.endTcp()
+        return Effect.void
+      }
+      return ok ? this.drain : Effect.flatMap(waitForDrain(this.socket), () => this.drain)
+    })
   })
+
+  /** RFC 6455 §7.1.1: the server closes TCP first; if the peer never closes its side, drop it. */
+  private endTcp(): void {
+    const socket = this.socket
+    socket.end()
+    const timer = setTimeout(() => socket.destroy(), this.closeTimeoutMs)
+    timer.unref()
+    socket.once("close", () => clearTimeout(timer))
+  }
+}
 
 /** Writes a batch in one go; stops at `End`. Small batches are joined into one buffer. */
 const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: boolean; ended: boolean } => {
   const n = batch.length
-  if (n === 1) {
-    const only = batch[0]!
-    if (!(only instanceof Uint8Array)) return { ok: true, ended: true }
-    return { ok: socket.write(only), ended: false }
-  }
   let total = 0
   let count = 0
   for (; count < n; count++) {
@@ -55,9 +81,10 @@ const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: b
   }
   const ended = count < n
   if (count === 0) return { ok: true, ended }
+  if (count === 1) return { ok: socket.write(batch[0] as Uint8Array), ended }
   let ok: boolean
   if (total <= COALESCE_LIMIT) {
-    // One copy of small frames is cheaper than a writev with many tiny buffers.
+    // One copy of small frames is cheaper than a writev of many tiny buffers.
     const joined = Buffer.allocUnsafe(total)
     let at = 0
     for (let i = 0; i < count; i++) {

@@ -19,11 +19,14 @@ import * as Handshake from "./handshake.js"
 import { join, type Live } from "./join.js"
 import type { Pipeline } from "./pipeline.js"
 import { SocketReader } from "./socket-reader.js"
+import type { RunFork } from "./socket-receiver.js"
 
 /** What a server shares with its connections while they upgrade. */
 export interface Acceptor {
   readonly pipeline: Pipeline
   readonly live: Live
+  /** Starts the per-client fibers (socket receivers and senders) in the server's context. */
+  readonly runFork: RunFork
   /** Set on shutdown: new upgrades get 503. */
   closing: boolean
 }
@@ -54,7 +57,8 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket): Effect.Effe
         reader.detach()
         return reject(acceptor, socket, parsed)
       }
-      return yield* upgrade(acceptor, socket, reader, parsed.head, parsed.rest)
+      reader.detach()
+      return yield* upgrade(acceptor, socket, parsed.head, parsed.rest)
     }
   })
 
@@ -65,7 +69,6 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket): Effect.Effe
 export const upgrade = (
   acceptor: Acceptor,
   socket: Net.Socket,
-  reader: SocketReader | undefined,
   head: RequestHead,
   rest: Uint8Array
 ): Effect.Effect<void> =>
@@ -81,16 +84,16 @@ export const upgrade = (
       return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
     }
     const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
+    const hookRequest: Handshake.HandshakeRequest = {
+      path: request.path,
+      query: request.query,
+      headers: head.headers,
+      protocols: request.protocols,
+      extensions: request.extensions,
+      remoteAddress
+    }
     let decision: Handshake.Decision = Handshake.accept()
     if (handshake !== undefined) {
-      const hookRequest: Handshake.HandshakeRequest = {
-        path: request.path,
-        query: request.query,
-        headers: head.headers,
-        protocols: request.protocols,
-        extensions: request.extensions,
-        remoteAddress
-      }
       const outcome = yield* Effect.exit(Effect.suspend(() => {
         const answer = handshake(hookRequest)
         return Effect.isEffect(answer) ? answer : Effect.succeed(answer)
@@ -115,12 +118,11 @@ export const upgrade = (
     const conn = makeConnection({
       path: request.path,
       query: request.query,
-      headers: head.headers,
       protocol,
       extensions: [],
       remoteAddress
     })
-    yield* join(acceptor.pipeline, acceptor.live, conn, socket, reader ?? new SocketReader(socket), rest, decision.data)
+    yield* join(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
   })
 
 /** Answers an error status with the reason in an `Error` header, then closes (RFC 6455 §4.2.1). */

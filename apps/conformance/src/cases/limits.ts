@@ -11,7 +11,7 @@ const SCALE = 16
 const KiB = 1024
 const MiB = 1024 * 1024
 const size = (ctx: Ctx, n: number) => (ctx.full ? n : Math.max(1, Math.floor(n / SCALE)))
-const waitMs = (ctx: Ctx) => (ctx.full ? 100_000 : 20_000)
+const waitMs = (ctx: Ctx) => (ctx.full ? 100_000 : 10_000)
 const CASE_TIMEOUT_MS = 130_000 // the runner's hard limit; scaled runs finish in well under a second each
 
 const TEXT_PATTERN = "BAsd7&jh23"

@@ -61,7 +61,7 @@ export const concat = (...parts: Uint8Array[]): Uint8Array => {
   return out
 }
 
-/** Everything a parser reported, in order (payloads copied, since chunks are reused in place). */
+/** Everything a parser reported, in order (payloads copied into plain Uint8Arrays: chunks are reused in place, and Buffer vs Uint8Array must not matter to equality). */
 export type Event =
   | { readonly type: "message"; readonly kind: MessageKind; readonly data: Uint8Array; readonly rsv: number }
   | { readonly type: "ping" | "pong"; readonly data: Uint8Array }
@@ -70,9 +70,9 @@ export type Event =
 export const recorder = () => {
   const events: Event[] = []
   const sink: FrameSink = {
-    onMessage: (kind, data, rsv) => void events.push({ type: "message", kind, data: data.slice(), rsv }),
-    onPing: (data) => void events.push({ type: "ping", data: data.slice() }),
-    onPong: (data) => void events.push({ type: "pong", data: data.slice() }),
+    onMessage: (kind, data, rsv) => void events.push({ type: "message", kind, data: new Uint8Array(data), rsv }),
+    onPing: (data) => void events.push({ type: "ping", data: new Uint8Array(data) }),
+    onPong: (data) => void events.push({ type: "pong", data: new Uint8Array(data) }),
     onClose: (code, reason) => void events.push({ type: "close", code, reason })
   }
   return { events, sink }
@@ -109,3 +109,13 @@ export const feedBytewise = (bytes: Uint8Array, options: FrameParserOptions = {}
 }
 
 export const text = (data: Uint8Array) => new TextDecoder().decode(data)
+
+/** Events with payloads as base64 strings: deep-equality on big Uint8Arrays is slow in vitest. */
+export const summary = (events: ReadonlyArray<Event>): string[] =>
+  events.map((e) =>
+    e.type === "close"
+      ? `close ${e.code} ${e.reason}`
+      : e.type === "message"
+        ? `message ${e.kind} rsv${e.rsv} ${Buffer.from(e.data).toString("base64")}`
+        : `${e.type} ${Buffer.from(e.data).toString("base64")}`
+  )

@@ -1,0 +1,107 @@
+// One run: start a fresh server pinned to the server CPU, drive it with the load generator
+// pinned to the load CPU, collect the result (and the server's CPU and memory), stop it.
+import { setTimeout as sleep } from "node:timers/promises"
+import { runLoadgen } from "./loadgen.js"
+import { IDLE_CONNECTIONS, type Measurement, type Scenario } from "./scenarios.js"
+import { cpuSeconds, type RunningServer, rssKiB, type ServerSpec, startServer } from "./servers.js"
+
+export interface RunConfig {
+  readonly loadgen: string
+  readonly seconds: number
+  readonly warmup: number
+  readonly serverCpu: string
+  readonly loadCpu: string
+  readonly idleConnections: number
+  readonly profileDir?: string
+}
+
+export type RunOutcome = { readonly ok: true; readonly m: Measurement } | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
+
+export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfig): Promise<RunOutcome> {
+  let server: RunningServer
+  try {
+    server = await startServer(spec, scenario.job, cfg.serverCpu, cfg.profileDir === undefined ? {} : { profileDir: cfg.profileDir })
+  } catch (e) {
+    return { ok: false, error: (e as Error).message, unavailable: true }
+  }
+  try {
+    return scenario.mode === "idle" ? await runIdle(scenario, server, cfg) : await runLoad(scenario, server, cfg)
+  } finally {
+    await server.stop()
+  }
+}
+
+function failure(what: string, server: RunningServer, stderr: string, error: string | null | undefined): RunOutcome {
+  const why = error ?? (stderr.trim().split("\n").slice(-2).join(" ") || "no output")
+  const serverSaid = server.stderrTail()
+  return { ok: false, error: `${what}: ${why}${serverSaid ? ` (server stderr: ${serverSaid})` : ""}`, unavailable: false }
+}
+
+/**
+ * Samples the server's CPU time when the load generator says the measured window starts and
+ * ends, so server and load generator CPU use cover the same seconds.
+ */
+function serverCpuWindow(pid: number) {
+  let start: { cpu: number; t: number } | undefined
+  let cores: number | undefined
+  const sample = () => {
+    try {
+      return { cpu: cpuSeconds(pid), t: performance.now() }
+    } catch {
+      return undefined // the server died: the load generator reports it
+    }
+  }
+  return {
+    onLine: (line: string) => {
+      if (line.endsWith("loadgen: measuring")) start = sample()
+      else if (line.endsWith("loadgen: measured") && start) {
+        const end = sample()
+        if (end) cores = (end.cpu - start.cpu) / ((end.t - start.t) / 1000)
+      }
+    },
+    cores: () => cores ?? Number.NaN
+  }
+}
+
+async function runLoad(scenario: Scenario, server: RunningServer, cfg: RunConfig): Promise<RunOutcome> {
+  const window = serverCpuWindow(server.pid)
+  const run = await runLoadgen(
+    cfg.loadgen,
+    cfg.loadCpu,
+    [scenario.mode, "--port", String(server.port), ...scenario.args, "--seconds", String(cfg.seconds), "--warmup", String(cfg.warmup)],
+    { timeoutMs: (cfg.seconds + cfg.warmup) * 1000 + 60_000, onStderrLine: window.onLine }
+  )
+  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result?.error)
+  return { ok: true, m: { result: run.result, serverCores: window.cores() } }
+}
+
+/** RSS per idle connection: (RSS with all connections up − RSS before) / connections. */
+async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig): Promise<RunOutcome> {
+  const n = cfg.idleConnections
+  await sleep(1000) // let the fresh server finish starting up before the baseline
+  const before = rssKiB(server.pid)
+  let after: number | undefined
+  let afterTaken: Promise<void> = Promise.resolve()
+  const window = serverCpuWindow(server.pid)
+  const hold = 4 // seconds: all up, 1.5 s to settle, read RSS, and margin
+  const args = scenario.args.map((a) => (a === String(IDLE_CONNECTIONS) ? String(n) : a))
+  const run = await runLoadgen(cfg.loadgen, cfg.loadCpu, ["idle", "--port", String(server.port), ...args, "--seconds", String(hold)], {
+    timeoutMs: hold * 1000 + 90_000,
+    onStderrLine: (line) => {
+      window.onLine(line)
+      if (!/all \d+ connections up/.test(line)) return
+      afterTaken = sleep(1500).then(() => {
+        try {
+          after = rssKiB(server.pid)
+        } catch {
+          // the server died: the load generator reports the dropped connections
+        }
+      })
+    }
+  })
+  await afterTaken
+  const serverCores = window.cores()
+  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result?.error)
+  if (after === undefined) return failure("idle run", server, run.stderr, "never saw the all-up line")
+  return { ok: true, m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / n } }
+}

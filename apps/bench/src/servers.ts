@@ -1,0 +1,182 @@
+// The servers under test, each started as a child process pinned to one CPU, and the
+// bookkeeping that guarantees every child is killed at the end (also on Ctrl-C and errors).
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { join, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import { benchDir } from "./build.js"
+
+export type ServerJob = "echo" | "broadcast"
+export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo"
+
+export const repoRoot = resolve(benchDir, "../..")
+const wspipeApps: Record<ServerJob, string> = {
+  echo: join(repoRoot, "apps/echo/src/main.ts"),
+  broadcast: join(repoRoot, "apps/chat/src/main.ts")
+}
+
+export interface ServerSpec {
+  readonly id: ServerId
+  readonly label: string
+  /** null when this server does not do this job (the C server only echoes). */
+  readonly command: (job: ServerJob, opts: { profileDir?: string }) => { cmd: string; args: string[]; env: NodeJS.ProcessEnv } | null
+  /** Why the server cannot run at all (e.g. the wspipe app is not written yet), or null. */
+  readonly missing: (job: ServerJob) => string | null
+}
+
+const require = createRequire(import.meta.url)
+/** tsx as a loader inside the server's own node process, so the pid we pin and measure is the server. */
+const tsxLoader = pathToFileURL(require.resolve("tsx")).href
+const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
+
+export function serverSpecs(echoServerBin: string): ServerSpec[] {
+  const wsScript = (job: ServerJob) => join(benchDir, "servers", job === "echo" ? "ws-echo.mjs" : "ws-broadcast.mjs")
+  return [
+    {
+      id: "ws",
+      label: "ws",
+      command: (job) => ({
+        cmd: process.execPath,
+        args: [wsScript(job), "--port", "0", "--host", "127.0.0.1"],
+        env: { ...process.env, WS_NO_BUFFER_UTIL: "1", WS_NO_UTF_8_VALIDATE: "1" }
+      }),
+      missing: () => null
+    },
+    {
+      id: "ws-addons",
+      label: "ws+addons",
+      command: (job) => {
+        const env = { ...process.env }
+        delete env.WS_NO_BUFFER_UTIL
+        delete env.WS_NO_UTF_8_VALIDATE
+        return { cmd: process.execPath, args: [wsScript(job), "--port", "0", "--host", "127.0.0.1"], env }
+      },
+      missing: () => null
+    },
+    {
+      id: "wspipe",
+      label: "wspipe",
+      command: (job, { profileDir }) => ({
+        cmd: process.execPath,
+        args: [
+          ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
+          "--import",
+          tsxLoader,
+          wspipeApps[job],
+          "--port",
+          "0",
+          "--host",
+          "127.0.0.1"
+        ],
+        env: { ...process.env }
+      }),
+      missing: (job) =>
+        existsSync(wspipeApps[job]) ? null : `wspipe ${job === "echo" ? "echo" : "chat"} app not available (${wspipeApps[job]} does not exist)`
+    },
+    {
+      id: "c-echo",
+      label: "C echo (ref.)",
+      command: (job) => (job === "echo" ? { cmd: echoServerBin, args: ["--port", "0"], env: { ...process.env } } : null),
+      missing: () => null
+    }
+  ]
+}
+
+const children = new Set<ChildProcess>()
+
+function killChild(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+}
+
+/** Kills every child still running; safe to call more than once. */
+export function killAllChildren(): void {
+  for (const child of children) killChild(child)
+  children.clear()
+}
+
+let installed = false
+/** Children die with us, however we end. */
+export function installCleanup(): void {
+  if (installed) return
+  installed = true
+  process.on("exit", killAllChildren)
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.on(sig, () => {
+      killAllChildren()
+      process.exit(130)
+    })
+}
+
+/** Spawns a child process pinned with taskset and tracks it for cleanup. */
+export function spawnPinned(cpu: string | null, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = cpu === null ? spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] }) : spawn("taskset", ["-c", cpu, cmd, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+  children.add(child)
+  child.on("exit", () => children.delete(child))
+  return child
+}
+
+export interface RunningServer {
+  readonly pid: number
+  readonly port: number
+  readonly stop: () => Promise<void>
+  readonly stderrTail: () => string
+}
+
+const readyLine = /listening on ws:\/\/([0-9.]+):(\d+)\//
+
+/** Starts a server and waits for its ready line; rejects with a clear reason otherwise. */
+export function startServer(spec: ServerSpec, job: ServerJob, cpu: string | null, opts: { profileDir?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+  const missing = spec.missing(job)
+  if (missing) return Promise.reject(new Error(missing))
+  const command = spec.command(job, opts.profileDir === undefined ? {} : { profileDir: opts.profileDir })
+  if (!command) return Promise.reject(new Error(`${spec.label} has no ${job} server`))
+  const child = spawnPinned(cpu, command.cmd, command.args, command.env)
+  let stderr = ""
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const stderrTail = () => stderr.trim().split("\n").slice(-5).join(" | ")
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((res) => child.once("exit", () => res()))
+    killChild(child, "SIGTERM")
+    const timer = setTimeout(() => killChild(child), 5000) // bounded: SIGKILL after 5 s
+    await exited
+    clearTimeout(timer)
+  }
+  return new Promise((resolvePromise, reject) => {
+    let out = ""
+    const timer = setTimeout(() => {
+      void stop()
+      reject(new Error(`${spec.label} ${job} server printed no ready line within ${(opts.timeoutMs ?? 30000) / 1000} s: ${stderrTail()}`))
+    }, opts.timeoutMs ?? 30000)
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`${spec.label} ${job} server exited (${signal ?? `code ${code}`}) before it was ready: ${stderrTail()}`))
+    })
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString()
+      const m = readyLine.exec(out)
+      if (!m) return
+      clearTimeout(timer)
+      child.stdout?.removeAllListeners("data")
+      child.stdout?.resume() // keep draining whatever it prints later
+      resolvePromise({ pid: child.pid ?? -1, port: Number(m[2]), stop, stderrTail })
+    })
+  })
+}
+
+/** Resident set size of a process, in KiB (VmRSS from /proc/PID/status). */
+export function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(m[1])
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}

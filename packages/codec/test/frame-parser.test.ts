@@ -1,0 +1,287 @@
+/**
+ * FrameParser: RFC 6455 §5.7 examples and every framing rule (§5.1–§5.6, §7.4, §10.4), each under
+ * several chunkings (whole, byte by byte, every 2-way split).
+ */
+import { describe, expect, it } from "vitest"
+import { FrameParser } from "../src/frame-parser.js"
+import { concat, feed, feedBytewise, frame, MASK, masked, recorder, text } from "./support/client-frames.js"
+
+const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (h) => parseInt(h, 16))
+const client = { role: "client" } as const
+
+/** Feed whole, byte by byte and at every 2-way split; all must give the same events/error. */
+const allChunkings = (bytes: Uint8Array, options = {}) => {
+  const whole = feed(bytes, [], options)
+  const bytewise = feedBytewise(bytes, options)
+  expect(bytewise.events).toEqual(whole.events)
+  expect(bytewise.error?.code).toBe(whole.error?.code)
+  for (let k = 0; k <= bytes.length; k++) {
+    const split = feed(bytes, [k], options)
+    expect(split.events, `split at ${k}`).toEqual(whole.events)
+    expect(split.error?.code).toBe(whole.error?.code)
+  }
+  return whole
+}
+
+describe("RFC 6455 §5.7 examples", () => {
+  it("a single-frame unmasked text message 'Hello' (client role)", () => {
+    const r = allChunkings(hex("81 05 48 65 6c 6c 6f"), client)
+    expect(r.error).toBeUndefined()
+    expect(r.events).toEqual([{ type: "message", kind: "text", data: new TextEncoder().encode("Hello"), rsv: 0 }])
+  })
+
+  it("a single-frame masked text message 'Hello' (server role)", () => {
+    const r = allChunkings(hex("81 85 37 fa 21 3d 7f 9f 4d 51 58"))
+    expect(r.events).toMatchObject([{ type: "message", kind: "text", rsv: 0 }])
+    expect(text((r.events[0] as { data: Uint8Array }).data)).toBe("Hello")
+  })
+
+  it("a fragmented unmasked text message 'Hel' + 'lo'", () => {
+    const r = allChunkings(hex("01 03 48 65 6c  80 02 6c 6f"), client)
+    expect(r.events).toHaveLength(1)
+    expect(text((r.events[0] as { data: Uint8Array }).data)).toBe("Hello")
+  })
+
+  it("unmasked and masked Ping 'Hello', unmasked and masked Pong 'Hello'", () => {
+    const hello = new TextEncoder().encode("Hello")
+    expect(allChunkings(hex("89 05 48 65 6c 6c 6f"), client).events).toEqual([{ type: "ping", data: hello }])
+    expect(allChunkings(hex("89 85 37 fa 21 3d 7f 9f 4d 51 58")).events).toEqual([{ type: "ping", data: hello }])
+    expect(allChunkings(hex("8a 05 48 65 6c 6c 6f"), client).events).toEqual([{ type: "pong", data: hello }])
+    expect(allChunkings(hex("8a 85 37 fa 21 3d 7f 9f 4d 51 58")).events).toEqual([{ type: "pong", data: hello }])
+  })
+
+  it("256 bytes binary in a single unmasked frame: 16-bit length 0x7E 0x0100", () => {
+    const data = Uint8Array.from({ length: 256 }, (_, i) => i)
+    const bytes = concat(hex("82 7e 01 00"), data)
+    expect(feed(bytes, [], client).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+    expect(feedBytewise(bytes, client).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+  })
+
+  it("64 KiB binary in a single unmasked frame: 64-bit length 0x7F 0x0000000000010000", () => {
+    const data = Uint8Array.from({ length: 65536 }, (_, i) => (i * 7) & 0xff)
+    const bytes = concat(hex("82 7f 00 00 00 00 00 01 00 00"), data)
+    for (const cuts of [[], [5], [10], [11, 40000], [65545]]) {
+      expect(feed(bytes, cuts, client).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+    }
+  })
+
+  it("the same 256 B and 64 KiB payloads masked, split at every mask phase (§5.3)", () => {
+    for (const size of [256, 65536]) {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff)
+      const bytes = masked(2, data)
+      for (const cut of [7, 8, 9, 10, 11, 12, 13, 14, 15, 1000, bytes.length - 3]) {
+        expect(feed(bytes, [cut]).events, `cut ${cut}`).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+      }
+    }
+  })
+})
+
+describe("lengths (RFC 6455 §5.2)", () => {
+  it("empty payloads, 125, 126, 65535, 65536 bytes, and non-minimal length encodings", () => {
+    for (const [n, bits] of [[0, 7], [125, 7], [126, 16], [65535, 16], [65536, 64], [5, 16], [5, 64]] as const) {
+      const data = new Uint8Array(n).fill(0x61)
+      const r = feed(masked(1, data, { lengthBits: bits }), [3])
+      expect(r.error).toBeUndefined()
+      expect(r.events).toEqual([{ type: "message", kind: "text", data, rsv: 0 }])
+    }
+  })
+
+  it("a 64-bit length with the most significant bit set → 1002, from the header alone", () => {
+    const r = feed(hex("82 ff 80 00 00 00 00 00 00 05"))
+    expect(r.error?.code).toBe(1002)
+  })
+
+  it("a frame claiming 2^40 bytes → 1009 as soon as its length is known (§10.4), nothing buffered", () => {
+    const { sink } = recorder()
+    const parser = new FrameParser(sink)
+    const header = hex("82 ff 00 00 01 00 00 00 00 00") // 2^40, mask not even sent yet
+    expect(parser.push(header.slice(0, 9))).toBeUndefined()
+    expect(parser.push(header.slice(9))?.code).toBe(1009)
+    expect(parser.bufferedBytes).toBe(0)
+  })
+
+  it("maxFrameSize: a frame one byte over the limit → 1009; at the limit → delivered", () => {
+    expect(feed(masked(2, new Uint8Array(101)), [], { maxFrameSize: 100 }).error?.code).toBe(1009)
+    expect(feed(masked(2, new Uint8Array(100)), [], { maxFrameSize: 100 }).error).toBeUndefined()
+    // decided from the 4-byte header, before any payload arrives
+    const { sink } = recorder()
+    expect(new FrameParser(sink, { maxFrameSize: 100 }).push(hex("82 fe 00 65"))?.code).toBe(1009)
+  })
+
+  it("maxMessageSize counts all fragments, checked at the header of the fragment that overflows", () => {
+    const opts = { maxMessageSize: 10 }
+    const first = masked(1, "123456", { fin: false })
+    const second = masked(0, "12345")
+    const r = feed(concat(first, second.subarray(0, 2)), [], opts)
+    expect(r.error?.code).toBe(1009)
+    expect(feed(concat(first, masked(0, "1234")), [], opts).events).toHaveLength(1)
+    expect(feed(masked(2, new Uint8Array(11)), [], opts).error?.code).toBe(1009)
+  })
+})
+
+describe("masking (RFC 6455 §5.1, §5.3)", () => {
+  it("server role: an unmasked frame → 1002 at its second byte", () => {
+    const r = feedBytewise(frame(1, "hi"))
+    expect(r.error?.code).toBe(1002)
+    expect(r.errorAt).toBe(1)
+  })
+
+  it("client role: a masked frame → 1002", () => {
+    expect(feed(masked(1, "hi"), [], client).error?.code).toBe(1002)
+  })
+})
+
+describe("opcodes, RSV bits, control frames (RFC 6455 §5.2, §5.5)", () => {
+  it("reserved opcodes 3–7 and 0xB–0xF → 1002 on the first byte", () => {
+    for (const op of [3, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf]) {
+      const r = feedBytewise(masked(op, "x"))
+      expect(r.error?.code, `opcode ${op}`).toBe(1002)
+      expect(r.errorAt).toBe(0)
+    }
+  })
+
+  it("RSV bits without a negotiated extension → 1002", () => {
+    for (const rsv of [0x40, 0x20, 0x10]) expect(feed(masked(1, "x", { rsv })).error?.code).toBe(1002)
+  })
+
+  it("allowedRsv RSV1 on the first frame of a data message is reported; other bits still → 1002", () => {
+    const ok = feed(masked(2, "x", { rsv: 0x40 }), [], { allowedRsv: 0x40 })
+    expect(ok.events).toMatchObject([{ type: "message", kind: "binary", rsv: 0x40 }])
+    const frag = concat(masked(1, "a", { rsv: 0x40, fin: false }), masked(0, "b"))
+    expect(feed(frag, [], { allowedRsv: 0x40 }).events).toMatchObject([{ type: "message", kind: "text", rsv: 0x40 }])
+    expect(feed(masked(1, "x", { rsv: 0x20 }), [], { allowedRsv: 0x40 }).error?.code).toBe(1002)
+  })
+
+  it("allowed RSV on a continuation frame or a control frame → 1002", () => {
+    const opts = { allowedRsv: 0x40 }
+    expect(feed(concat(masked(1, "a", { fin: false }), masked(0, "b", { rsv: 0x40 })), [], opts).error?.code).toBe(1002)
+    expect(feed(masked(9, "p", { rsv: 0x40 }), [], opts).error?.code).toBe(1002)
+  })
+
+  it("a control frame with payload > 125 (length code 126) → 1002", () => {
+    expect(feed(masked(9, new Uint8Array(126))).error?.code).toBe(1002)
+    expect(feed(masked(9, new Uint8Array(125))).events).toHaveLength(1)
+  })
+
+  it("a fragmented control frame (FIN=0) → 1002 on the first byte", () => {
+    const r = feedBytewise(masked(9, "p", { fin: false }))
+    expect(r.error?.code).toBe(1002)
+    expect(r.errorAt).toBe(0)
+  })
+})
+
+describe("fragmentation (RFC 6455 §5.4)", () => {
+  it("a continuation with nothing to continue → 1002", () => {
+    expect(feed(masked(0, "x")).error?.code).toBe(1002)
+  })
+
+  it("a new data frame while a fragmented message is open → 1002", () => {
+    expect(feed(concat(masked(1, "a", { fin: false }), masked(2, "b"))).error?.code).toBe(1002)
+  })
+
+  it("control frames inside a fragmented message are delivered immediately, in order", () => {
+    const bytes = concat(masked(1, "He", { fin: false }), masked(9, "p1"), masked(0, "l", { fin: false }),
+      masked(10, "p2"), masked(0, "lo"), masked(2, "next"))
+    const r = allChunkings(bytes)
+    expect(r.events.map((e) => e.type)).toEqual(["ping", "pong", "message", "message"])
+    expect(text((r.events[2] as { data: Uint8Array }).data)).toBe("Hello")
+  })
+
+  it("many fragments, including empty ones, concatenate to the message", () => {
+    const parts = ["", "a", "", "bc", "", "def", ""]
+    const bytes = concat(...parts.map((p, i) => masked(i === 0 ? 2 : 0, p, { fin: i === parts.length - 1 })))
+    const r = allChunkings(bytes)
+    expect(r.events).toEqual([{ type: "message", kind: "binary", data: new TextEncoder().encode("abcdef"), rsv: 0 }])
+    const empty = feed(concat(masked(1, "", { fin: false }), masked(0, "")))
+    expect(empty.events).toEqual([{ type: "message", kind: "text", data: new Uint8Array(0), rsv: 0 }])
+  })
+})
+
+describe("close frames (RFC 6455 §5.5.1, §7.1.5, §7.4)", () => {
+  const close = (...b: number[]) => masked(8, Uint8Array.from(b))
+
+  it("empty → 1005; code + reason; then the parser stops and ignores later bytes", () => {
+    expect(feed(close()).events).toEqual([{ type: "close", code: 1005, reason: "" }])
+    const r = allChunkings(concat(close(0x03, 0xe8, 0x62, 0x79, 0x65), masked(1, "after"), hex("ff ff")))
+    expect(r.events).toEqual([{ type: "close", code: 1000, reason: "bye" }])
+    expect(r.error).toBeUndefined()
+    expect(r.parser.idle).toBe(true)
+  })
+
+  it("1-byte payload → 1002; code 1005/1006/999/5000 on the wire → 1002; bad UTF-8 reason → 1007", () => {
+    expect(feed(close(0x03)).error?.code).toBe(1002)
+    for (const c of [1005, 1006, 1015, 999, 5000]) expect(feed(close(c >> 8, c & 0xff)).error?.code).toBe(1002)
+    expect(feed(close(0x03, 0xe8, 0xce, 0xba, 0xed, 0xa0, 0x80)).error?.code).toBe(1007)
+  })
+})
+
+describe("text UTF-8 (RFC 6455 §8.1) — see also frame-parser.utf8.test.ts", () => {
+  it("invalid UTF-8 → 1007 from half a frame, before the rest arrives (Autobahn 6.4.x)", () => {
+    const payload = concat(new TextEncoder().encode("κόσμε"), hex("f4 90 80 80"), new TextEncoder().encode("edited"))
+    const bytes = masked(1, payload)
+    const { sink } = recorder()
+    const parser = new FrameParser(sink)
+    expect(parser.push(bytes.slice(0, 6 + 13))?.code).toBe(1007) // header + up to the 0x90 byte
+  })
+
+  it("a text message truncated mid-sequence → 1007 at the end of the message", () => {
+    expect(feed(masked(1, hex("41 e2 82"))).error?.code).toBe(1007)
+    expect(feed(concat(masked(1, hex("e2"), { fin: false }), masked(0, hex("82 ac")))).error).toBeUndefined()
+  })
+
+  it("compressed text (RSV1, negotiated) is not validated by the parser", () => {
+    const r = feed(masked(1, hex("ff fe"), { rsv: 0x40 }), [], { allowedRsv: 0x40 })
+    expect(r.error).toBeUndefined()
+    expect(r.events).toHaveLength(1)
+  })
+})
+
+describe("parser state, zero-copy, idle and bufferedBytes", () => {
+  it("after an error the parser is dead and returns the same error", () => {
+    const { events, sink } = recorder()
+    const parser = new FrameParser(sink)
+    const err = parser.push(masked(3, "x"))
+    expect(err?.code).toBe(1002)
+    expect(parser.push(masked(1, "fine"))).toBe(err)
+    expect(events).toEqual([])
+    expect(parser.idle).toBe(false)
+  })
+
+  it("a frame inside one chunk is delivered as an unmasked subarray of it (no copy)", () => {
+    const chunk = concat(masked(2, "abc"), masked(2, "defgh"))
+    const seen: Uint8Array[] = []
+    const parser = new FrameParser({ onMessage: (_k, d) => void seen.push(d), onPing() {}, onPong() {}, onClose() {} })
+    parser.push(chunk)
+    expect(seen.map((d) => [d.buffer === chunk.buffer, d.byteOffset, text(d)])).toEqual([
+      [true, 6, "abc"],
+      [true, 15, "defgh"]
+    ])
+  })
+
+  it("idle/bufferedBytes track partial headers, partial payloads and open fragmented messages", () => {
+    const { sink } = recorder()
+    const parser = new FrameParser(sink)
+    expect(parser.idle).toBe(true)
+    const f = masked(2, new Uint8Array(1000))
+    parser.push(f.slice(0, 3))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 3])
+    parser.push(f.slice(3, 500))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 1000])
+    parser.push(f.slice(500))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([true, 0])
+    parser.push(masked(1, "abcd", { fin: false }))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 4])
+    parser.push(masked(0, "e"))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([true, 0])
+  })
+
+  it("unmasks with the right mask phase for every payload piece (mask key " + Array.from(MASK) + ")", () => {
+    const data = Uint8Array.from({ length: 700 }, (_, i) => (i * 29 + 3) & 0xff)
+    const bytes = masked(2, data)
+    for (let step = 1; step <= 9; step++) {
+      const cuts: number[] = []
+      for (let i = step; i < bytes.length; i += step * 13) cuts.push(i)
+      expect(feed(bytes, cuts).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+    }
+  })
+})

@@ -1,0 +1,446 @@
+/**
+ * The guides' examples: (a) every ```ts block in the guides names the file it shows on its first
+ * line and is byte-identical to it, and every example file is shown somewhere; (b) every example
+ * runs on a real port and behaves as its guide says, seen through the `ws` client.
+ */
+import { spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { ConfigError, type Handler, type Pipeline, resolveOptions, Server, type ServerOptions } from "@wspipe/server"
+import { Effect, Exit, Scope } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import WebSocket from "ws"
+import { makeCounter as makeCallbackCounter } from "../examples/callbacks-counter.js"
+import { makeLobby } from "../examples/callbacks-lobby.js"
+import { ordering } from "../examples/callbacks-ordering.js"
+import { countingSender } from "../examples/counting-sender.js"
+import { echo } from "../examples/echo.js"
+import { jsonRooms } from "../examples/json-rooms.js"
+import { tight } from "../examples/limits.js"
+import { rooms } from "../examples/rooms.js"
+import { byPath } from "../examples/router.js"
+import { makeCounter } from "../examples/supervision.js"
+import { main as twoEndpoints } from "../examples/two-endpoints.js"
+import { main as workers } from "../examples/workers.js"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
+const guides = ["docs/handler-fiber.md", "docs/callbacks.md", "docs/composing-pipelines.md", "docs/limits.md", "packages/server/README.md"]
+
+// ---------------------------------------------------------------------------------------------
+// (a) the guides show the files as they are
+
+interface Block { readonly guide: string; readonly file: string | undefined; readonly text: string }
+
+const blocks = (guide: string): Array<Block> => {
+  const md = readFileSync(join(root, guide), "utf8")
+  const out: Array<Block> = []
+  const fence = /^```ts\n([\s\S]*?)^```$/gm
+  for (let m = fence.exec(md); m !== null; m = fence.exec(md)) {
+    const text = m[1]!
+    const first = /^\/\/ (\S+\.ts)\n/.exec(text)
+    out.push({ guide, file: first?.[1], text })
+  }
+  return out
+}
+
+describe("the guides show the example files byte for byte", () => {
+  const all = guides.flatMap(blocks)
+
+  it("finds example blocks", () => {
+    expect(all.length).toBeGreaterThan(10)
+  })
+
+  for (const block of all) {
+    it(`${block.guide}: ${block.file ?? "(unnamed block)"}`, () => {
+      expect(block.file, "every ts block starts with // <path of the file it shows>").toBeDefined()
+      expect(block.text).toBe(readFileSync(join(root, block.file!), "utf8"))
+    })
+  }
+
+  it("shows every example file in some guide", () => {
+    const shown = new Set(all.map((b) => b.file))
+    const files = readdirSync(join(root, "packages/server/examples")).filter((f) => f.endsWith(".ts"))
+    for (const f of files) expect(shown.has(`packages/server/examples/${f}`), f).toBe(true)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// (b) the examples run
+
+const scopes: Array<Scope.Closeable> = []
+const sockets: Array<WebSocket> = []
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate()
+  for (const scope of scopes.splice(0)) await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+/** Runs a scoped program (a server) until the end of the test. */
+const start = async <A, E>(program: Effect.Effect<A, E, Scope.Scope>): Promise<A> => {
+  const scope = Effect.runSync(Scope.make())
+  scopes.push(scope)
+  return Effect.runPromise(Scope.provide(scope)(program))
+}
+const listen = async <I, O>(handler: Handler.Handler<I, O> | Pipeline.PipelineConfig<I, O>, options: ServerOptions = {}) => {
+  const server = await start(Server.listen(handler, { ...options, port: 0 }))
+  return `ws://127.0.0.1:${server.port}`
+}
+
+/** A `ws` client that keeps what it receives and lets a test wait for a matching message. */
+class Client {
+  readonly received: Array<string> = []
+  private waiters: Array<() => void> = []
+  readonly closed: Promise<{ code: number; reason: string }>
+  pings = 0
+  constructor(readonly ws: WebSocket) {
+    sockets.push(ws)
+    ws.on("message", (data, isBinary) => {
+      this.received.push(isBinary ? `<binary ${(data as Buffer).byteLength}>` : String(data))
+      for (const w of this.waiters.splice(0)) w()
+    })
+    ws.on("ping", () => this.pings++)
+    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })))
+  }
+  send(data: string | Uint8Array) {
+    this.ws.send(data)
+  }
+  /** Waits for (and takes) the first message matching `p`. */
+  async next(p: (m: string) => boolean = () => true, timeoutMs = 3000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    while (true) {
+      const i = this.received.findIndex(p)
+      if (i >= 0) return this.received.splice(i, 1)[0]!
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`no matching message; got ${JSON.stringify(this.received)}`)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left)
+        this.waiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+}
+
+const connect = (url: string, headers: Record<string, string> = {}): Promise<Client> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    const client = new Client(ws)
+    ws.once("open", () => resolve(client))
+    ws.once("error", reject)
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+  })
+
+/** Expects the handshake to be refused; resolves with the status and headers. */
+const refused = (url: string, headers: Record<string, string> = {}) =>
+  new Promise<{ status: number; headers: Http.IncomingHttpHeaders }>((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    sockets.push(ws)
+    ws.once("unexpected-response", (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
+      res.resume()
+    })
+    ws.once("open", () => reject(new Error("handshake accepted")))
+    ws.once("error", () => {})
+  })
+
+const eventually = async (check: () => void, timeoutMs = 3000) => {
+  const deadline = Date.now() + timeoutMs
+  while (true) {
+    try {
+      return check()
+    } catch (e) {
+      if (Date.now() > deadline) throw e
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+}
+
+describe("handler-fiber.md", () => {
+  it("echo: text stays text, binary stays binary", async () => {
+    const url = await listen(echo)
+    const c = await connect(url)
+    c.send("hello")
+    expect(await c.next()).toBe("hello")
+    c.send(Uint8Array.of(1, 2, 3))
+    expect(await c.next()).toBe("<binary 3>")
+  })
+
+  it("rooms: joins, room-only messages, leaves with 1005/1006/1000", async () => {
+    const url = await listen(rooms)
+    const a = await connect(`${url}/rooms/kitchen`)
+    expect(await a.next()).toMatch(/^#\d+ joined kitchen \(1 here\)$/)
+    const b = await connect(`${url}/rooms/kitchen`)
+    const other = await connect(`${url}/elsewhere`)
+    expect(await other.next()).toMatch(/joined lobby \(1 here\)/)
+    expect(await a.next()).toMatch(/joined kitchen \(2 here\)/)
+    expect(await b.next()).toMatch(/joined kitchen \(2 here\)/)
+
+    a.send("hi")
+    expect(await b.next()).toMatch(/^#\d+: hi$/)
+
+    b.ws.close() // a Close frame without a code
+    expect(await a.next((m) => m.includes("left"))).toMatch(/left kitchen \(1005\)$/)
+    const c = await connect(`${url}/rooms/kitchen`)
+    c.ws.terminate() // TCP gone without a Close frame
+    expect(await a.next((m) => m.includes("left"))).toMatch(/left kitchen \(1006\)$/)
+    const d = await connect(`${url}/rooms/kitchen`)
+    d.ws.close(1000)
+    expect(await a.next((m) => m.includes("left"))).toMatch(/left kitchen \(1000\)$/)
+
+    expect(a.received.filter((m) => m.endsWith(": hi"))).toEqual([]) // not sent back to the source
+    expect(other.received).toEqual([]) // nothing from the kitchen
+  })
+
+  it("supervision: the handler restarts on the same queues, outer state survives", async () => {
+    const url = await listen(makeCounter())
+    const c = await connect(url)
+    const bystander = await connect(url)
+    c.send("a")
+    expect(await c.next()).toBe("total=1 sinceStart=1")
+    c.send("b")
+    expect(await c.next()).toBe("total=2 sinceStart=2")
+    c.send("crash")
+    // Wait for the restart: a message that arrives in the same batch as "crash" is lost with it.
+    await new Promise((r) => setTimeout(r, 100))
+    c.send("c")
+    expect(await c.next()).toBe("total=3 sinceStart=1")
+    bystander.send("d")
+    expect(await bystander.next()).toBe("total=4 sinceStart=2")
+    expect(c.ws.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it("workers: replies through server.send, ticks through server.command", async () => {
+    const server = await start(workers({ port: 0, tickMs: 50 }))
+    const c = await connect(server.url!)
+    c.send("shout")
+    expect(await c.next((m) => !m.startsWith("tick"))).toBe("SHOUT")
+    expect(await c.next((m) => m.startsWith("tick"))).toMatch(/^tick \d{4}-/)
+  })
+})
+
+describe("callbacks.md", () => {
+  it("counter: handshake rejects with status and Error header; state per connection; closed", async () => {
+    const log: Array<string> = []
+    const url = await listen(makeCallbackCounter(log))
+    const noUser = await refused(`${url}/count`)
+    expect(noUser.status).toBe(401)
+    expect(noUser.headers["error"]).toBe("send an X-User header")
+    expect((await refused(`${url}/other`, { "x-user": "ann" })).status).toBe(404)
+
+    const ann = await connect(`${url}/count`, { "X-User": "ann" })
+    const bob = await connect(`${url}/count`, { "X-User": "bob" })
+    expect(await ann.next()).toBe("hello ann")
+    ann.send("a")
+    ann.send("b")
+    bob.send("x")
+    expect([await ann.next(), await ann.next(), await bob.next((m) => m !== "hello bob")]).toEqual(["1", "2", "1"])
+    ann.send("bye")
+    expect(await ann.closed).toEqual({ code: 4000, reason: "bye" })
+    await eventually(() => expect(log).toEqual(["ann sent 2, closed with 4000"]))
+  })
+
+  it("lobby: handles in a set, one Frame for everyone, handle.post from a timer, three-arg message", async () => {
+    const url = await listen(makeLobby())
+    const a = await connect(url)
+    expect(await a.next()).toMatch(/^welcome #\d+, 1 here$/)
+    const b = await connect(url)
+    expect(await b.next()).toMatch(/^welcome #\d+, 2 here$/)
+    a.send("all hey")
+    expect(await a.next()).toBe("hey")
+    expect(await b.next()).toBe("hey")
+    a.send("later you")
+    expect(await a.next()).toBe("you")
+    a.send(new Uint8Array(5))
+    expect(await a.next()).toBe("5 bytes")
+    a.send("what")
+    expect(await a.next()).toBe("? what")
+    b.ws.close(1000)
+    await b.closed
+    a.send("all still here")
+    expect(await a.next()).toBe("still here")
+  })
+
+  it("ordering: a slow callback holds only its own connection; failures close with 1011; typed close errors", async () => {
+    const url = await listen(ordering)
+    const a = await connect(url)
+    const b = await connect(url)
+    const t0 = Date.now()
+    a.send("slow")
+    a.send("after slow")
+    b.send("quick")
+    expect(await b.next()).toBe("quick")
+    expect(a.received).toEqual([]) // b was answered while a's callback was still sleeping
+    expect(await a.next()).toBe("slow done")
+    expect(await a.next()).toBe("after slow")
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190)
+
+    a.send("close 99")
+    expect(await a.next()).toBe("refused: close code must be 3000–4999, got 99")
+
+    const c = await connect(url)
+    c.send("boom")
+    expect((await c.closed).code).toBe(1011)
+    b.send("still fine")
+    expect(await b.next()).toBe("still fine")
+
+    a.send("close 4001")
+    expect(await a.closed).toEqual({ code: 4001, reason: "asked to" })
+  })
+})
+
+describe("composing-pipelines.md", () => {
+  it("json-rooms: typed messages in and out; bad JSON 4400, binary 1003, floods 1008", async () => {
+    const url = await listen(jsonRooms)
+    const a = await connect(url)
+    const b = await connect(url)
+    a.send(JSON.stringify({ type: "join", room: "r" }))
+    b.send(JSON.stringify({ type: "join", room: "r" }))
+    expect(JSON.parse(await a.next())).toEqual({ type: "joined", room: "r" })
+    expect(JSON.parse(await b.next())).toEqual({ type: "joined", room: "r" })
+    a.send(JSON.stringify({ type: "say", room: "r", text: "hi" }))
+    expect(JSON.parse(await b.next())).toMatchObject({ type: "said", room: "r", text: "hi" })
+    expect(a.received).toEqual([])
+
+    const notJson = await connect(url)
+    notJson.send("{")
+    expect(await notJson.closed).toEqual({ code: 4400, reason: "invalid message" })
+    const badShape = await connect(url)
+    badShape.send(JSON.stringify({ type: "shout" }))
+    expect((await badShape.closed).code).toBe(4400)
+    const binary = await connect(url)
+    binary.send(Uint8Array.of(1))
+    expect(await binary.closed).toEqual({ code: 1003, reason: "text messages only" })
+
+    const flood = await connect(url)
+    for (let i = 0; i < 40; i++) flood.send(JSON.stringify({ type: "join", room: "z" }))
+    expect(await flood.closed).toEqual({ code: 1008, reason: "rate limit exceeded" })
+    expect(flood.received.length).toBeLessThanOrEqual(21)
+  })
+
+  it("router: one server, handlers chosen by path, 404 for unknown paths", async () => {
+    const log: Array<string> = []
+    const url = await listen(byPath({ "/echo": echo, "/count": makeCallbackCounter(log) }))
+    const e = await connect(`${url}/echo`)
+    e.send("ping?")
+    expect(await e.next()).toBe("ping?")
+    expect((await refused(`${url}/count`)).status).toBe(401) // the route's own handshake hook
+    const c = await connect(`${url}/count`, { "X-User": "cy" })
+    expect(await c.next()).toBe("hello cy")
+    c.send("x")
+    expect(await c.next()).toBe("1")
+    const unknown = await refused(`${url}/nope`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers["error"]).toBe("no endpoint at /nope")
+  })
+
+  it("two attach calls on one HTTP server", async () => {
+    const port = await start(twoEndpoints(0))
+    const e = await connect(`ws://127.0.0.1:${port}/echo`)
+    e.send("x")
+    expect(await e.next()).toBe("x")
+    const r = await connect(`ws://127.0.0.1:${port}/rooms/lobby`)
+    expect(await r.next()).toMatch(/joined lobby/)
+    expect((await refused(`ws://127.0.0.1:${port}/nope`)).status).toBe(404)
+    const body = await fetch(`http://127.0.0.1:${port}/`).then((res) => res.text())
+    expect(body).toBe("plain HTTP still works\n")
+  })
+
+  it("counting sender: a replaced sender still routes, and counts", async () => {
+    const counts = new Map<string, number>()
+    const url = await listen({ handler: echo, sender: countingSender(counts) })
+    const c = await connect(url)
+    for (const m of ["1", "2", "3"]) c.send(m)
+    expect([await c.next(), await c.next(), await c.next()]).toEqual(["1", "2", "3"])
+    expect(counts.get("Unicast")).toBe(3)
+    expect(counts.get("Register")).toBe(1)
+  })
+})
+
+describe("limits.md", () => {
+  it("1009 over maxMessageSize; 404 off path; 503 over maxConnections; pings when idle", async () => {
+    const url = await listen(echo, tight)
+    expect((await refused(`${url}/other`)).status).toBe(404)
+    const a = await connect(`${url}/ws`)
+    const b = await connect(`${url}/ws`)
+    const third = await refused(`${url}/ws`)
+    expect(third.status).toBe(503)
+    expect(third.headers["retry-after"]).toBe("5")
+
+    b.send("x".repeat(1025))
+    expect((await b.closed).code).toBe(1009)
+    await eventually(() => expect(a.pings).toBeGreaterThan(0), 2000)
+    a.send("still open")
+    expect(await a.next()).toBe("still open")
+  })
+
+  it("431 for a request head over maxHeadSize (listen only)", async () => {
+    const url = await listen(echo, { maxHeadSize: 2048 })
+    expect((await refused(url, { "x-big": "y".repeat(4096) })).status).toBe(431)
+  })
+
+  it("closes a client that stops reading with 1008 (slow consumer)", async () => {
+    const { Command, Handler } = await import("@wspipe/server")
+    const { Queue } = await import("effect")
+    const big = "z".repeat(64 * 1024)
+    // On "flood": 400 messages of 64 KiB for a client that has stopped reading.
+    const flooder = Handler.fiber((inbox, sender) =>
+      Effect.forever(Effect.gen(function*() {
+        const events = yield* Queue.takeAll(inbox)
+        for (const e of events) {
+          if (e._tag === "Message") yield* Queue.offerAll(sender, Array.from({ length: 400 }, () => Command.unicast(e.conn, big)))
+        }
+      })))
+    const url = await listen(flooder, { outboundQueueCapacity: 64 })
+    const c = await connect(url)
+    ;(c.ws as unknown as { _socket: Net.Socket })._socket.pause()
+    c.send("flood")
+    await new Promise((r) => setTimeout(r, 500))
+    ;(c.ws as unknown as { _socket: Net.Socket })._socket.resume()
+    const closed = await c.closed
+    expect(closed.code).toBe(1008)
+    expect(c.received.length).toBeLessThan(400)
+  })
+
+  it("handshakeTimeoutMs: a client that sends nothing is dropped", async () => {
+    const server = await start(Server.listen(echo, { port: 0, handshakeTimeoutMs: 200 }))
+    const socket = Net.connect(server.port!, "127.0.0.1")
+    const t0 = Date.now()
+    await new Promise((resolve) => socket.on("close", resolve))
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150)
+  })
+
+  it("invalid options fail at start with a ConfigError naming the option", () => {
+    const error = resolveOptions({ maxMessageSize: -1 })
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).option).toBe("maxMessageSize")
+  })
+})
+
+describe("README.md", () => {
+  it("echo-main: runMain prints its address, serves, and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/echo-main.ts", "--port", "0"], {
+      cwd: join(root, "packages/server"),
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ""
+      child.stdout.on("data", (d) => {
+        out += String(d)
+        const m = /listening on (ws:\/\/\S+)/.exec(out)
+        if (m !== null) resolve(m[1]!)
+      })
+      child.on("exit", (code) => reject(new Error(`exited ${code}`)))
+    })
+    const c = await connect(url)
+    c.send("hi")
+    expect(await c.next()).toBe("hi")
+    child.kill("SIGTERM")
+    expect((await c.closed).code).toBe(1001)
+    const code = await new Promise((resolve) => child.on("exit", resolve))
+    expect(code).toBe(0)
+  }, 20_000)
+})

@@ -1,0 +1,262 @@
+/**
+ * The sender actor alone (DESIGN §4): `Register`ed in-memory out queues, commands in, framed bytes
+ * out. Routing, framing once, the close handshake, and the slow-consumer policy (it never waits
+ * on a full out queue).
+ */
+import { Frame } from "@wspipe/codec"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Queue } from "effect"
+import { Command, sender, type SenderOptions } from "../src/index.js"
+import * as Control from "../src/control.js"
+import { End, type Outbound } from "../src/outbound.js"
+import { fakeConn, fakeLink, takeN } from "./support/actors.js"
+import { decodeFrames, Op, parseClose } from "./support/frames.js"
+
+const defaultOptions: SenderOptions = { fragmentSize: undefined, closeTimeoutMs: 5_000, slowConsumer: "close" }
+
+/** A running sender with `count` registered in-memory links (capacity per link, or one for all). */
+const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: number | ReadonlyArray<number> = 64) =>
+  Effect.gen(function*() {
+    const inbox = yield* Queue.bounded<Command.Command | Control.Control>(1024)
+    yield* Effect.forkChild(sender(inbox, { ...defaultOptions, ...options }))
+    const peers = []
+    for (let i = 0; i < count; i++) {
+      const conn = fakeConn()
+      const link = yield* fakeLink(typeof capacity === "number" ? capacity : capacity[i]!)
+      peers.push({ conn, link })
+    }
+    yield* Queue.offerAll(inbox, peers.map((p) => Control.Register(p.conn, p.link)))
+    const give = (...commands: Array<Command.Command | Control.Control>) => Queue.offerAll(inbox, commands)
+    return { inbox, peers, give }
+  })
+
+/** The text of a single unfragmented text frame. */
+const textOf = (item: Outbound | undefined): string => {
+  if (!(item instanceof Uint8Array)) return `<${item?._tag}>`
+  const [f] = decodeFrames(item)
+  return f!.opcode === Op.Text ? new TextDecoder().decode(f!.payload) : `<opcode ${f!.opcode}>`
+}
+
+const next = (link: { out: Queue.Queue<Outbound> }) => Effect.map(takeN(link.out, 1), (items) => items[0]!)
+
+describe("sender actor", () => {
+  it.live("unicast reaches the one connection; a marker proves the others got nothing", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b, c], give } = yield* setup(3)
+      yield* give(Command.unicast(b!.conn, "for b"), Command.unicast(a!.conn, "marker a"), Command.unicast(c!.conn, "marker c"))
+      expect(textOf(yield* next(b!.link))).toBe("for b")
+      expect(textOf(yield* next(a!.link))).toBe("marker a")
+      expect(textOf(yield* next(c!.link))).toBe("marker c")
+    }))
+
+  it.live("broadcast skips the source; broadcast-all does not; both are framed ONCE (same Uint8Array)", () =>
+    Effect.gen(function*() {
+      const { peers, give } = yield* setup(3)
+      const [a, b, c] = peers
+      yield* give(Command.broadcast(a!.conn, "to others"), Command.unicast(a!.conn, "marker"))
+      const toB = yield* next(b!.link)
+      const toC = yield* next(c!.link)
+      expect(textOf(toB)).toBe("to others")
+      expect(toC).toBe(toB) // the same instance: framed once
+      expect(textOf(yield* next(a!.link))).toBe("marker")
+
+      yield* give(Command.broadcastAll(new Uint8Array([1, 2, 3])))
+      const all = [yield* next(a!.link), yield* next(b!.link), yield* next(c!.link)]
+      expect(all[1]).toBe(all[0])
+      expect(all[2]).toBe(all[0])
+      expect(decodeFrames(all[0] as Uint8Array)).toEqual([{ fin: true, opcode: Op.Binary, payload: Uint8Array.of(1, 2, 3) }])
+    }))
+
+  it.live("topics: subscribe, publish (with and without except), unsubscribe", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b, c], give } = yield* setup(3)
+      yield* give(
+        Command.subscribe(a!.conn, "t"),
+        Command.subscribe(b!.conn, "t"),
+        Command.subscribe(b!.conn, "t"), // twice is once
+        Command.publish("t", "one"),
+        Command.publish("t", "two", a!.conn),
+        Command.unsubscribe(b!.conn, "t"),
+        Command.publish("t", "three"),
+        Command.publish("nobody-here", "lost"),
+        Command.unicast(a!.conn, "end a"),
+        Command.unicast(b!.conn, "end b"),
+        Command.unicast(c!.conn, "end c")
+      )
+      expect((yield* takeN(a!.link.out, 3)).map(textOf)).toEqual(["one", "three", "end a"])
+      const forB = yield* takeN(b!.link.out, 3)
+      expect(forB.map(textOf)).toEqual(["one", "two", "end b"])
+      expect(textOf(yield* next(c!.link))).toBe("end c")
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+    }))
+
+  it.live("a pre-framed message passes through as the very same bytes", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2)
+      const frame = Frame.text("pre")
+      yield* give(Command.unicast(a!.conn, frame), Command.broadcast(a!.conn, frame))
+      expect(yield* next(a!.link)).toBe(frame.bytes)
+      expect(yield* next(b!.link)).toBe(frame.bytes)
+    }))
+
+  it.live("fragmentSize splits outgoing messages (RFC 6455 §5.4)", () =>
+    Effect.gen(function*() {
+      const { peers: [a], give } = yield* setup(1, { fragmentSize: 4 })
+      yield* give(Command.unicast(a!.conn, "abcdefghij"))
+      const frames = decodeFrames((yield* next(a!.link)) as Uint8Array)
+      expect(frames.map((f) => [f.fin, f.opcode, new TextDecoder().decode(f.payload)])).toEqual([
+        [false, Op.Text, "abcd"],
+        [false, Op.Cont, "efgh"],
+        [true, Op.Cont, "ij"]
+      ])
+    }))
+
+  it.live("Ping and Pong controls are framed with their payload", () =>
+    Effect.gen(function*() {
+      const { peers: [a], give } = yield* setup(1)
+      yield* give(Command.ping(a!.conn, Uint8Array.of(1, 2)), Control.Pong(a!.conn, Uint8Array.of(3)))
+      const [ping, pong] = yield* takeN(a!.link.out, 2)
+      expect(decodeFrames(ping as Uint8Array)).toEqual([{ fin: true, opcode: Op.Ping, payload: Uint8Array.of(1, 2) }])
+      expect(decodeFrames(pong as Uint8Array)).toEqual([{ fin: true, opcode: Op.Pong, payload: Uint8Array.of(3) }])
+    }))
+
+  it.live("a peer's Close is echoed with its code, then End; nothing after", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2)
+      yield* give(
+        Control.PeerClose(a!.conn, 4000, "bye"),
+        Command.unicast(a!.conn, "too late"),
+        Control.PeerClose(b!.conn, 1005, "")
+      )
+      const [close, end] = yield* takeN(a!.link.out, 2)
+      const [f] = decodeFrames(close as Uint8Array)
+      expect(f!.opcode).toBe(Op.Close)
+      expect(parseClose(f!.payload)).toEqual({ code: 4000, reason: "" })
+      expect(end).toBe(End)
+      // A Close without a code is answered without one.
+      const [closeB, endB] = yield* takeN(b!.link.out, 2)
+      expect([...(closeB as Uint8Array)]).toEqual([0x88, 0x00])
+      expect(endB).toBe(End)
+      yield* Effect.sleep("20 millis")
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+    }))
+
+  it.live("Close: sends our Close, stops data after it, and drops TCP when the peer does not answer in time", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2, { closeTimeoutMs: 50 })
+      yield* give(
+        Command.close(a!.conn, 4001, "bye"),
+        Command.unicast(a!.conn, "after close"),
+        Command.broadcastAll("to all"),
+        Command.close(a!.conn, 4002, "twice")
+      )
+      const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
+      expect(parseClose(f!.payload)).toEqual({ code: 4001, reason: "bye" })
+      expect(textOf(yield* next(b!.link))).toBe("to all")
+      yield* Effect.sleep("150 millis")
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+      expect(a!.link.destroyed).toBe(1)
+      expect(b!.link.destroyed).toBe(0)
+    }))
+
+  it.live("Close answered by the peer in time: End, and no drop", () =>
+    Effect.gen(function*() {
+      const { peers: [a], give } = yield* setup(1, { closeTimeoutMs: 300 })
+      yield* give(Command.close(a!.conn, 4001, "bye"))
+      yield* next(a!.link)
+      yield* give(Control.PeerClose(a!.conn, 4001, "bye"))
+      expect(yield* next(a!.link)).toBe(End) // our Close was sent: no second Close
+      yield* Effect.sleep("400 millis")
+      expect(a!.link.destroyed).toBe(0)
+    }))
+
+  it.live("Fail sends Close with the code, then End, and forgets the connection", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2)
+      yield* give(Command.subscribe(a!.conn, "t"), Control.Fail(a!.conn, 1002, "bad frame"), Command.publish("t", "x"), Command.broadcastAll("y"))
+      const [close, end] = yield* takeN(a!.link.out, 2)
+      expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 1002, reason: "bad frame" })
+      expect(end).toBe(End)
+      expect(textOf(yield* next(b!.link))).toBe("y")
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+    }))
+
+  it.live("Gone queues End; CloseAll closes everyone with the code", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b, c], give } = yield* setup(3)
+      yield* give(Control.Gone(a!.conn), Control.CloseAll(1001, "shutdown"))
+      expect(yield* next(a!.link)).toBe(End)
+      for (const p of [b!, c!]) {
+        expect(parseClose(decodeFrames((yield* next(p.link)) as Uint8Array)[0]!.payload)).toEqual({ code: 1001, reason: "shutdown" })
+      }
+    }))
+
+  it.live("a full out queue with policy \"close\": abort(1008, …) for that client only; the sender goes on", () =>
+    Effect.gen(function*() {
+      const { peers: [slow, fast], give } = yield* setup(2, {}, [2, 64])
+      yield* give(Command.broadcastAll("1"), Command.broadcastAll("2"))
+      // `slow` never reads: its queue (capacity 2) is now full. `fast` reads.
+      expect((yield* takeN(fast!.link.out, 2)).map(textOf)).toEqual(["1", "2"])
+      yield* give(Command.broadcastAll("3"))
+      expect(textOf(yield* next(fast!.link))).toBe("3")
+      expect(slow!.link.aborts).toEqual([{ code: 1008, reason: expect.stringMatching(/slow consumer/) }])
+      // The slow client is forgotten: later messages go to the others only.
+      yield* give(Command.broadcastAll("4"), Command.unicast(slow!.conn, "x"))
+      expect(textOf(yield* next(fast!.link))).toBe("4")
+      expect(slow!.link.aborts.length).toBe(1)
+      expect(Queue.sizeUnsafe(slow!.link.out)).toBe(2)
+    }))
+
+  it.live("a full out queue with policy \"drop\": the message is dropped for that client, others receive", () =>
+    Effect.gen(function*() {
+      const { peers: [slow, fast], give } = yield* setup(2, { slowConsumer: "drop" }, [2, 64])
+      yield* give(Command.broadcastAll("1"), Command.broadcastAll("2"), Command.broadcastAll("3"))
+      expect((yield* takeN(fast!.link.out, 3)).map(textOf)).toEqual(["1", "2", "3"])
+      expect((yield* takeN(slow!.link.out, 2)).map(textOf)).toEqual(["1", "2"]) // "3" was dropped
+      yield* give(Command.unicast(slow!.conn, "4"))
+      expect(textOf(yield* next(slow!.link))).toBe("4") // still connected
+      expect(slow!.link.aborts).toEqual([])
+    }))
+
+  it.live("the sender never suspends on a full out queue: many commands for a stuck client do not block others", () =>
+    Effect.gen(function*() {
+      const { peers: [stuck, ok], give } = yield* setup(2, { slowConsumer: "drop" }, [1, 1024])
+      for (let i = 0; i < 200; i++) yield* give(Command.unicast(stuck!.conn, `s${i}`), Command.unicast(ok!.conn, `o${i}`))
+      const got = yield* takeN(ok!.link.out, 200)
+      expect(got.map(textOf)).toEqual(Array.from({ length: 200 }, (_, i) => `o${i}`))
+    }))
+
+  it.live("the socket sender is woken after frames were queued for it, not for other clients", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2)
+      yield* give(Command.unicast(a!.conn, "x"))
+      yield* next(a!.link)
+      expect(a!.link.wakes).toBeGreaterThanOrEqual(1)
+      expect(b!.link.wakes).toBe(0)
+    }))
+
+  it.live("an invalid Close command (bad code, reason over 123 bytes) closes with 1011 instead", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b, c], give } = yield* setup(3)
+      yield* give(
+        Command.close(a!.conn, 999, "bad code"),
+        Command.close(b!.conn, 1006, ""),
+        Command.close(c!.conn, 4000, "é".repeat(62)) // 124 bytes
+      )
+      for (const p of [a!, b!, c!]) {
+        const [f] = decodeFrames((yield* next(p.link)) as Uint8Array)
+        expect(f!.opcode).toBe(Op.Close)
+        expect(f!.payload.length).toBeLessThanOrEqual(125)
+        expect(parseClose(f!.payload).code).toBe(1011)
+      }
+    }))
+
+  it.live("a Ping command with more than 125 bytes is not framed", () =>
+    Effect.gen(function*() {
+      const { peers: [a], give } = yield* setup(1)
+      yield* give(Command.ping(a!.conn, new Uint8Array(126)), Command.ping(a!.conn, new Uint8Array(125)))
+      const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
+      expect(f!.opcode).toBe(Op.Ping)
+      expect(f!.payload.length).toBe(125)
+    }))
+})

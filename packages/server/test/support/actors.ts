@@ -1,0 +1,58 @@
+/** Helpers for running actors alone with in-memory queues (DESIGN §4). */
+import { Effect, Queue } from "effect"
+import type { Connection, Handshake } from "../../src/index.js"
+import type * as Control from "../../src/control.js"
+import type { Outbound } from "../../src/outbound.js"
+
+let nextId = 1_000_000
+
+/** A connection record without a socket. */
+export const fakeConn = (path = "/"): Connection => ({
+  id: nextId++,
+  path,
+  query: "",
+  protocol: undefined,
+  extensions: [],
+  remoteAddress: "test:0"
+})
+
+/** The upgrade request an `Attach`/`Open` carries. */
+export const fakeRequest = (path = "/"): Handshake.HandshakeRequest => ({
+  path,
+  query: "",
+  headers: Object.create(null) as Record<string, string>,
+  protocols: [],
+  extensions: [],
+  remoteAddress: "test:0"
+})
+
+/** An in-memory socket link for the sender: its out queue plus a record of abort/destroy calls. */
+export interface FakeLink extends Control.SocketLink {
+  readonly out: Queue.Queue<Outbound>
+  readonly aborts: Array<{ code: number; reason: string }>
+  destroyed: number
+  /** How often the sender woke the (absent) socket sender. */
+  wakes: number
+}
+
+export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
+  Effect.map(Queue.bounded<Outbound>(capacity), (out) => {
+    const link: FakeLink = {
+      out,
+      aborts: [],
+      destroyed: 0,
+      wakes: 0,
+      wake: () => void link.wakes++,
+      abort: (code, reason) => void link.aborts.push({ code, reason }),
+      destroy: () => void link.destroyed++
+    }
+    return link
+  })
+
+/** Takes exactly `n` items from `queue`, waiting for them (bounded by the test timeout). */
+export const takeN = <A>(queue: Queue.Dequeue<A>, n: number): Effect.Effect<Array<A>> =>
+  Effect.gen(function*() {
+    const out: Array<A> = []
+    while (out.length < n) out.push(yield* Queue.take(queue))
+    return out
+  }).pipe(Effect.orDie, Effect.timeout("5 seconds"), Effect.orDie)
