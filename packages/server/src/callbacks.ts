@@ -9,12 +9,13 @@
  * connection, with 1011, and is logged.
  */
 import type { MessageKind } from "@wspipe/codec"
-import { Cause, Context, Effect, Exit, Queue } from "effect"
+import { Cause, Context, Effect, Exit, Metric, Queue } from "effect"
 import * as Command from "./command.js"
 import { CurrentConnection, makeHandle, postCommand, type ConnectionHandle } from "./connection-handle.js"
 import type * as Event from "./event.js"
 import * as Handler from "./handler.js"
 import * as Handshake from "./handshake.js"
+import { metrics } from "./stats.js"
 
 export { CloseArgsError, close, current, CurrentConnection, ping, write, type ConnectionHandle } from "./connection-handle.js"
 
@@ -83,6 +84,9 @@ interface Lane<S> {
 
 const decoder = new TextDecoder()
 
+/** Events one connection may have waiting behind a running async callback. */
+const MAX_WAITING = 4096
+
 /**
  * Makes a handler from callbacks.
  *
@@ -116,7 +120,10 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
       const fail = (lane: Lane<S>, cause: Cause.Cause<unknown>): void => {
         if (lane.failed) return
         lane.failed = true
-        Effect.runFork(Effect.logError(`callback failed for connection ${lane.handle.conn.id}; closing it with 1011`, Cause.pretty(cause)))
+        Effect.runFork(Effect.andThen(
+          Metric.update(metrics.callbackFailures, 1),
+          Effect.logError(`callback failed for connection ${lane.handle.conn.id}; closing it with 1011`, Cause.pretty(cause))
+        ))
         postCommand(sender, Command.close(lane.handle.conn, 1011, "internal error"))
       }
 
@@ -199,6 +206,12 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
           if (event._tag === "Closed") lane.closed = true
           if (lane.busy) {
             lane.waiting.push(event)
+            // A client that sends faster than its async callbacks finish would grow this
+            // without bound: past the limit it is closed like any other policy violation.
+            if (lane.waiting.length > MAX_WAITING && !lane.failed) {
+              lane.failed = true
+              postCommand(sender, Command.close(lane.handle.conn, 1008, "too many messages waiting for the handler"))
+            }
             continue
           }
           run(lane, event)

@@ -41,7 +41,10 @@ export type Command = Unicast | Broadcast | BroadcastAll | Close | Ping | Subscr
 export const unicast = (to: Connection, message: Outgoing): Unicast => ({ _tag: "Unicast", to, message })
 export const broadcast = (except: Connection, message: Outgoing): Broadcast => ({ _tag: "Broadcast", except, message })
 export const broadcastAll = (message: Outgoing): BroadcastAll => ({ _tag: "BroadcastAll", message })
-/** Close codes are checked by the sender; user code should use `Connection` helpers for typed checks. */
+/**
+ * The sender checks the code and reason (RFC 6455 §7.4, §5.5): an invalid pair closes with 1011
+ * instead. For a typed error at the call site, use `Callbacks.close` / `ConnectionHandle.close`.
+ */
 export const close = (to: Connection, code = 1000, reason = ""): Close => ({ _tag: "Close", to, code, reason })
 export const ping = (to: Connection, data: Uint8Array = EMPTY): Ping => ({ _tag: "Ping", to, data })
 export const subscribe = (conn: Connection, topic: string): Subscribe => ({ _tag: "Subscribe", conn, topic })

@@ -9,7 +9,11 @@ import type { SlowConsumerPolicy } from "./sender.js"
 export interface ServerOptions {
   /** Only upgrades to this exact path are accepted (others get 404). Default: any path. */
   readonly path?: string | undefined
-  /** Subprotocols the server speaks, in its order of preference; picks the first the client offered. */
+  /**
+   * Subprotocols the server speaks. When the handshake hook does not choose, the server answers
+   * with the first protocol in the client's list (its order of preference, RFC 6455 §4.1) that
+   * is in this list.
+   */
   readonly protocols?: ReadonlyArray<string> | undefined
   /** Largest frame payload accepted; larger → Close 1009 (RFC 6455 §7.4.1). Default 16 MiB. */
   readonly maxFrameSize?: number

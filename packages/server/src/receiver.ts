@@ -72,20 +72,22 @@ export const receiver = (
   handler: Queue.Enqueue<Event.Event>,
   sender: Queue.Enqueue<Control.Control>,
   stats?: Stats
-): Effect.Effect<never> =>
-  Effect.gen(function*() {
-    const decoders = new Map<number, Decoder>()
-    const out: Outputs = { events: [], controls: [] }
+): Effect.Effect<never> => {
+  // State lives outside the fiber body: if the supervisor restarts the body, connections keep
+  // their decoders.
+  const decoders = new Map<number, Decoder>()
+  const out: Outputs = { events: [], controls: [] }
 
-    const ended = (conn: Connection): void => {
-      const decoder = decoders.get(conn.id)
-      if (decoder === undefined) return
-      decoders.delete(conn.id)
-      // TCP ended without a Close frame: abnormal closure, 1006 (RFC 6455 §7.1.5).
-      if (!decoder.closed) out.events.push(Event.Closed(conn, 1006, ""))
-      out.controls.push(Control.Gone(conn))
-    }
+  const ended = (conn: Connection): void => {
+    const decoder = decoders.get(conn.id)
+    if (decoder === undefined) return
+    decoders.delete(conn.id)
+    // TCP ended without a Close frame: abnormal closure, 1006 (RFC 6455 §7.1.5).
+    if (!decoder.closed) out.events.push(Event.Closed(conn, 1006, ""))
+    out.controls.push(Control.Gone(conn))
+  }
 
+  return Effect.gen(function*() {
     while (true) {
       const batch = yield* Queue.takeAll(inbox)
       let bytesIn = 0
@@ -120,3 +122,4 @@ export const receiver = (
       if (controls.length > 0) yield* Queue.offerAll(sender, controls)
     }
   })
+}

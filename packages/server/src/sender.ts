@@ -64,221 +64,223 @@ export const sender = (
   inbox: Queue.Dequeue<Command.Command | Control.Control>,
   options: SenderOptions,
   stats?: Stats
-): Effect.Effect<never> =>
-  Effect.gen(function*() {
-    const registry = new Map<number, Entry>()
-    const topics = new Map<string, Set<Entry>>()
-    let touched: Array<Entry> = []
-    let frames = 0
-    let bytes = 0
-    /** Endings waiting for the handler to catch up, and since when. */
-    let endings: Array<Control.PeerClose | Control.Fail | Control.Gone> = []
-    let endingsSince = 0
-    const caughtUp = options.handlerCaughtUp ?? (() => true)
+): Effect.Effect<never> => {
+// State lives outside the fiber body: if the supervisor restarts the body, the registry and
+// topics survive.
+  const registry = new Map<number, Entry>()
+  const topics = new Map<string, Set<Entry>>()
+  let touched: Array<Entry> = []
+  let frames = 0
+  let bytes = 0
+  /** Endings waiting for the handler to catch up, and since when. */
+  let endings: Array<Control.PeerClose | Control.Fail | Control.Gone> = []
+  let endingsSince = 0
+  const caughtUp = options.handlerCaughtUp ?? (() => true)
 
-    const push = (entry: Entry, item: Outbound): void => {
-      if (entry.ended) return
-      if (!entry.touched) {
-        entry.touched = true
-        touched.push(entry)
-      }
-      entry.pending.push(item)
-      if (item instanceof Uint8Array) {
-        frames++
-        bytes += item.byteLength
-      }
+  const push = (entry: Entry, item: Outbound): void => {
+    if (entry.ended) return
+    if (!entry.touched) {
+      entry.touched = true
+      touched.push(entry)
     }
-    const pushEnd = (entry: Entry): void => {
-      push(entry, End)
-      entry.ended = true
-      clearCloseTimer(entry)
+    entry.pending.push(item)
+    if (item instanceof Uint8Array) {
+      frames++
+      bytes += item.byteLength
     }
-    const clearCloseTimer = (entry: Entry): void => {
-      if (entry.closeTimer !== undefined) clearTimeout(entry.closeTimer)
-      entry.closeTimer = undefined
+  }
+  const pushEnd = (entry: Entry): void => {
+    push(entry, End)
+    entry.ended = true
+    clearCloseTimer(entry)
+  }
+  const clearCloseTimer = (entry: Entry): void => {
+    if (entry.closeTimer !== undefined) clearTimeout(entry.closeTimer)
+    entry.closeTimer = undefined
+  }
+  const startClose = (entry: Entry, code: number, reason: string): void => {
+    if (entry.closeSent || entry.ended) return
+    push(entry, encodeClose(code, reason))
+    entry.closeSent = true
+    // §7.1.1: wait a bounded time for the peer's Close, then drop TCP ourselves.
+    entry.closeTimer = setTimeout(() => entry.link.destroy(), options.closeTimeoutMs)
+    entry.closeTimer.unref()
+  }
+  const forget = (entry: Entry): void => {
+    registry.delete(entry.conn.id)
+    if (entry.topics === undefined) return
+    for (const topic of entry.topics) {
+      const members = topics.get(topic)
+      if (members === undefined) continue
+      members.delete(entry)
+      if (members.size === 0) topics.delete(topic)
     }
-    const startClose = (entry: Entry, code: number, reason: string): void => {
-      if (entry.closeSent || entry.ended) return
-      push(entry, encodeClose(code, reason))
-      entry.closeSent = true
-      // §7.1.1: wait a bounded time for the peer's Close, then drop TCP ourselves.
-      entry.closeTimer = setTimeout(() => entry.link.destroy(), options.closeTimeoutMs)
-      entry.closeTimer.unref()
+    entry.topics = undefined
+  }
+  const toAll = (bytesOut: Uint8Array, except: Connection | undefined): void => {
+    for (const entry of registry.values()) {
+      if (entry.conn !== except && !entry.closeSent) push(entry, bytesOut)
     }
-    const forget = (entry: Entry): void => {
-      registry.delete(entry.conn.id)
-      if (entry.topics === undefined) return
-      for (const topic of entry.topics) {
-        const members = topics.get(topic)
-        if (members === undefined) continue
-        members.delete(entry)
-        if (members.size === 0) topics.delete(topic)
-      }
-      entry.topics = undefined
-    }
-    const toAll = (bytesOut: Uint8Array, except: Connection | undefined): void => {
-      for (const entry of registry.values()) {
-        if (entry.conn !== except && !entry.closeSent) push(entry, bytesOut)
-      }
-    }
+  }
 
-    const route = (command: Command.Command | Control.Control): void => {
-      switch (command._tag) {
-        case "Unicast": {
-          const entry = registry.get(command.to.id)
-          if (entry !== undefined && !entry.closeSent) push(entry, frameOutgoing(command.message, options.fragmentSize))
-          return
-        }
-        case "Broadcast":
-          return toAll(frameOutgoing(command.message, options.fragmentSize), command.except)
-        case "BroadcastAll":
-          return toAll(frameOutgoing(command.message, options.fragmentSize), undefined)
-        case "Publish": {
-          const members = topics.get(command.topic)
-          if (members === undefined) return
-          const framed = frameOutgoing(command.message, options.fragmentSize)
-          for (const entry of members) {
-            if (entry.conn !== command.except && !entry.closeSent) push(entry, framed)
-          }
-          return
-        }
-        case "Subscribe": {
-          const entry = registry.get(command.conn.id)
-          if (entry === undefined || entry.ended) return
-          let members = topics.get(command.topic)
-          if (members === undefined) topics.set(command.topic, members = new Set())
-          members.add(entry)
-          ;(entry.topics ??= new Set()).add(command.topic)
-          return
-        }
-        case "Unsubscribe": {
-          const entry = registry.get(command.conn.id)
-          const members = topics.get(command.topic)
-          if (entry === undefined || members === undefined) return
-          members.delete(entry)
-          entry.topics?.delete(command.topic)
-          if (members.size === 0) topics.delete(command.topic)
-          return
-        }
-        case "Close": {
-          const entry = registry.get(command.to.id)
-          // Command.close is not checked where it is built: never put an invalid Close on the
-          // wire (RFC 6455 §5.5, §7.4.1); close with 1011 instead (the handler's error).
-          if (entry === undefined) return
-          if (checkCloseArgs(command.code, command.reason) === undefined) startClose(entry, command.code, command.reason)
-          else startClose(entry, 1011, "invalid close code or reason")
-          return
-        }
-        case "Ping": {
-          const entry = registry.get(command.to.id)
-          // A control frame carries at most 125 bytes (RFC 6455 §5.5): a larger Ping is not sent.
-          if (entry !== undefined && !entry.closeSent && command.data.length <= MAX_CONTROL_PAYLOAD) {
-            push(entry, encodeFrame(Opcode.Ping, command.data))
-          }
-          return
-        }
-        case "Register":
-          registry.set(command.conn.id, {
-            conn: command.conn,
-            link: command.link,
-            pending: [],
-            touched: false,
-            closeSent: false,
-            ended: false,
-            closeTimer: undefined,
-            topics: undefined
-          })
-          return
-        case "Pong": {
-          const entry = registry.get(command.to.id)
-          // §5.5.3: a Pong answers with the Ping's payload; none after our Close (§5.5.1).
-          if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Pong, command.data))
-          return
-        }
-        case "PeerClose":
-        case "Fail":
-        case "Gone":
-          if (endings.length === 0) endingsSince = Date.now()
-          endings.push(command)
-          return
-        case "CloseAll":
-          for (const entry of registry.values()) startClose(entry, command.code, command.reason)
-          return
-      }
-    }
-
-    /** Carries out an ending the receiver reported. */
-    const end = (command: Control.PeerClose | Control.Fail | Control.Gone): void => {
-      switch (command._tag) {
-        case "PeerClose": {
-          const entry = registry.get(command.to.id)
-          if (entry === undefined) return
-          // §5.5.1: echo the peer's status code unless we already sent our Close; then the
-          // server ends TCP first (§7.1.1). A Close without a code is answered without one.
-          if (!entry.closeSent) push(entry, command.code === 1005 ? encodeClose() : encodeClose(command.code, ""))
-          entry.closeSent = true
-          pushEnd(entry)
-          forget(entry)
-          return
-        }
-        case "Fail": {
-          const entry = registry.get(command.to.id)
-          if (entry === undefined) return
-          if (!entry.closeSent) push(entry, encodeClose(command.code, command.reason))
-          entry.closeSent = true
-          pushEnd(entry)
-          forget(entry)
-          return
-        }
-        case "Gone": {
-          const entry = registry.get(command.conn.id)
-          if (entry === undefined) return
-          pushEnd(entry)
-          forget(entry)
-          return
-        }
-      }
-    }
-
-    /** Carries out the waiting endings once the handler has caught up (or waited too long). */
-    const settleEndings = (inboxEmpty: boolean): void => {
-      if (endings.length === 0) return
-      if (!(inboxEmpty && caughtUp()) && Date.now() - endingsSince < MAX_ENDING_WAIT_MS) return
-      const list = endings
-      endings = []
-      for (let i = 0; i < list.length; i++) end(list[i]!)
-    }
-
-    const flush = (): void => {
-      const list = touched
-      touched = []
-      for (let i = 0; i < list.length; i++) {
-        const entry = list[i]!
-        entry.touched = false
-        const pending = entry.pending
-        entry.pending = []
-        const rest = Queue.offerAllUnsafe(entry.link.out, pending)
-        if (rest.length < pending.length) entry.link.wake()
-        if (rest.length > 0) slowConsumer(entry, rest)
-      }
-      if (stats !== undefined) stats.sent(frames, bytes)
-      frames = 0
-      bytes = 0
-    }
-
-    const slowConsumer = (entry: Entry, rest: ReadonlyArray<Outbound>): void => {
-      if (options.slowConsumer === "drop" && !rest.includes(End)) {
-        stats?.dropped(rest.length)
+  const route = (command: Command.Command | Control.Control): void => {
+    switch (command._tag) {
+      case "Unicast": {
+        const entry = registry.get(command.to.id)
+        if (entry !== undefined && !entry.closeSent) push(entry, frameOutgoing(command.message, options.fragmentSize))
         return
       }
-      // The client does not read: close it with 1008 (DESIGN §6) without waiting for it.
-      stats?.slowConsumerClosed()
-      entry.ended = true
-      clearCloseTimer(entry)
-      forget(entry)
-      entry.link.abort(1008, "slow consumer: outbound buffer limit exceeded")
+      case "Broadcast":
+        return toAll(frameOutgoing(command.message, options.fragmentSize), command.except)
+      case "BroadcastAll":
+        return toAll(frameOutgoing(command.message, options.fragmentSize), undefined)
+      case "Publish": {
+        const members = topics.get(command.topic)
+        if (members === undefined) return
+        const framed = frameOutgoing(command.message, options.fragmentSize)
+        for (const entry of members) {
+          if (entry.conn !== command.except && !entry.closeSent) push(entry, framed)
+        }
+        return
+      }
+      case "Subscribe": {
+        const entry = registry.get(command.conn.id)
+        if (entry === undefined || entry.ended) return
+        let members = topics.get(command.topic)
+        if (members === undefined) topics.set(command.topic, members = new Set())
+        members.add(entry)
+        ;(entry.topics ??= new Set()).add(command.topic)
+        return
+      }
+      case "Unsubscribe": {
+        const entry = registry.get(command.conn.id)
+        const members = topics.get(command.topic)
+        if (entry === undefined || members === undefined) return
+        members.delete(entry)
+        entry.topics?.delete(command.topic)
+        if (members.size === 0) topics.delete(command.topic)
+        return
+      }
+      case "Close": {
+        const entry = registry.get(command.to.id)
+        // Command.close is not checked where it is built: never put an invalid Close on the
+        // wire (RFC 6455 §5.5, §7.4.1); close with 1011 instead (the handler's error).
+        if (entry === undefined) return
+        if (checkCloseArgs(command.code, command.reason) === undefined) startClose(entry, command.code, command.reason)
+        else startClose(entry, 1011, "invalid close code or reason")
+        return
+      }
+      case "Ping": {
+        const entry = registry.get(command.to.id)
+        // A control frame carries at most 125 bytes (RFC 6455 §5.5): a larger Ping is not sent.
+        if (entry !== undefined && !entry.closeSent && command.data.length <= MAX_CONTROL_PAYLOAD) {
+          push(entry, encodeFrame(Opcode.Ping, command.data))
+        }
+        return
+      }
+      case "Register":
+        registry.set(command.conn.id, {
+          conn: command.conn,
+          link: command.link,
+          pending: [],
+          touched: false,
+          closeSent: false,
+          ended: false,
+          closeTimer: undefined,
+          topics: undefined
+        })
+        return
+      case "Pong": {
+        const entry = registry.get(command.to.id)
+        // §5.5.3: a Pong answers with the Ping's payload; none after our Close (§5.5.1).
+        if (entry !== undefined && !entry.closeSent) push(entry, encodeFrame(Opcode.Pong, command.data))
+        return
+      }
+      case "PeerClose":
+      case "Fail":
+      case "Gone":
+        if (endings.length === 0) endingsSince = Date.now()
+        endings.push(command)
+        return
+      case "CloseAll":
+        for (const entry of registry.values()) startClose(entry, command.code, command.reason)
+        return
     }
+  }
 
+  /** Carries out an ending the receiver reported. */
+  const end = (command: Control.PeerClose | Control.Fail | Control.Gone): void => {
+    switch (command._tag) {
+      case "PeerClose": {
+        const entry = registry.get(command.to.id)
+        if (entry === undefined) return
+        // §5.5.1: echo the peer's status code unless we already sent our Close; then the
+        // server ends TCP first (§7.1.1). A Close without a code is answered without one.
+        if (!entry.closeSent) push(entry, command.code === 1005 ? encodeClose() : encodeClose(command.code, ""))
+        entry.closeSent = true
+        pushEnd(entry)
+        forget(entry)
+        return
+      }
+      case "Fail": {
+        const entry = registry.get(command.to.id)
+        if (entry === undefined) return
+        if (!entry.closeSent) push(entry, encodeClose(command.code, command.reason))
+        entry.closeSent = true
+        pushEnd(entry)
+        forget(entry)
+        return
+      }
+      case "Gone": {
+        const entry = registry.get(command.conn.id)
+        if (entry === undefined) return
+        pushEnd(entry)
+        forget(entry)
+        return
+      }
+    }
+  }
+
+  /** Carries out the waiting endings once the handler has caught up (or waited too long). */
+  const settleEndings = (inboxEmpty: boolean): void => {
+    if (endings.length === 0) return
+    if (!(inboxEmpty && caughtUp()) && Date.now() - endingsSince < MAX_ENDING_WAIT_MS) return
+    const list = endings
+    endings = []
+    for (let i = 0; i < list.length; i++) end(list[i]!)
+  }
+
+  const flush = (): void => {
+    const list = touched
+    touched = []
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!
+      entry.touched = false
+      const pending = entry.pending
+      entry.pending = []
+      const rest = Queue.offerAllUnsafe(entry.link.out, pending)
+      if (rest.length < pending.length) entry.link.wake()
+      if (rest.length > 0) slowConsumer(entry, rest)
+    }
+    if (stats !== undefined) stats.sent(frames, bytes)
+    frames = 0
+    bytes = 0
+  }
+
+  const slowConsumer = (entry: Entry, rest: ReadonlyArray<Outbound>): void => {
+    if (options.slowConsumer === "drop" && !rest.includes(End)) {
+      stats?.dropped(rest.length)
+      return
+    }
+    // The client does not read: close it with 1008 (DESIGN §6) without waiting for it.
+    stats?.slowConsumerClosed()
+    entry.ended = true
+    clearCloseTimer(entry)
+    forget(entry)
+    entry.link.abort(1008, "slow consumer: outbound buffer limit exceeded")
+  }
+
+  return Effect.gen(function*() {
     while (true) {
       // With endings waiting, poll instead of sleeping on the queue, so they are settled soon
       // after the handler catches up even if it sends nothing.
@@ -289,3 +291,4 @@ export const sender = (
       if (batch.length === 0 && endings.length > 0) yield* Effect.sleep(Duration.millis(1))
     }
   })
+}

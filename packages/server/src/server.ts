@@ -114,14 +114,29 @@ export const attach = <I, O>(
     const runFork = yield* FiberSet.makeRuntime<never>()
     const onUpgrade = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => {
       const path = (request.url ?? "/").split("?", 1)[0]
-      if (options.path !== undefined && path !== options.path && server.listenerCount("upgrade") > 1) return
+      if (options.path !== undefined && path !== options.path) {
+        // Another listener may own this path. When every listener is a wspipe `attach`, the
+        // last one to see an unclaimed socket answers 404, so the client is never left waiting.
+        const listeners = server.listeners("upgrade")
+        const lastOfOnlyOurs = listeners.every((l) => attached.has(l as UpgradeListener)) &&
+          listeners[listeners.length - 1] === onUpgrade
+        if (!lastOfOnlyOurs || claimed.has(socket)) return
+      }
+      claimed.add(socket)
       socket.setNoDelay(true)
       runFork(upgrade(acceptor, socket, requestHeadFromNode(request), head))
     }
+    attached.add(onUpgrade)
     server.on("upgrade", onUpgrade)
     yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => server.off("upgrade", onUpgrade))))
     return handle(acceptor, undefined, undefined)
   })
+
+type UpgradeListener = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => void
+/** Upgrade listeners installed by `attach` (to know when no one else can answer a socket). */
+const attached = new WeakSet<UpgradeListener>()
+/** Sockets an `attach` has taken on (its path matched, or it answered 404). */
+const claimed = new WeakSet<Net.Socket>()
 
 const start = <I, O>(config: Pipeline.PipelineConfig<I, O>, options: ServerOptions) =>
   Effect.gen(function*() {

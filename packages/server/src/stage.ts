@@ -61,10 +61,11 @@ export const filterMap = <A, B>(name: string, f: (a: A) => B | undefined, capaci
  */
 export const andThen = <A, B, C>(first: Stage<A, B>, second: Stage<B, C>): Stage<A, C> =>
   make(`${first.name} > ${second.name}`, (input, output) =>
-    Effect.gen(function*() {
+    Effect.scoped(Effect.gen(function*() {
       const middle = yield* Queue.bounded<B>(first.capacity ?? 1024)
-      const a = yield* Effect.forkChild(first.run(input, middle))
-      const b = yield* Effect.forkChild(second.run(middle, output))
-      // If either dies, end both so the supervisor restarts the pair with a fresh middle queue.
+      const a = yield* Effect.forkScoped(first.run(input, middle))
+      const b = yield* Effect.forkScoped(second.run(middle, output))
+      // If either ends, the scope closes and interrupts the other, so a supervisor restarts the
+      // pair with a fresh middle queue rather than running two copies of the survivor.
       return yield* Effect.raceFirst(Fiber.join(a), Fiber.join(b))
-    }), second.capacity)
+    })), second.capacity)
