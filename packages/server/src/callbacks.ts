@@ -5,14 +5,16 @@
  *
  * Ordering: the events of one connection are handled one after another, in order. A callback that
  * returns an Effect which suspends (a timer, I/O) holds back only its own connection's later
- * events; the other connections go on (DESIGN §3). A callback that throws or fails closes only its
- * connection, with 1011, and is logged.
+ * events; the other connections go on (DESIGN §3). While 64 events of one connection wait, its
+ * socket is not read (until 16 remain), so a client that outruns its callbacks is pushed back by
+ * TCP alone. A callback that throws or fails closes only its connection, with 1011, and is logged.
  */
 import type { MessageKind } from "@wspipe/codec"
 import { Cause, Context, Effect, Exit, Metric, Queue } from "effect"
 import * as Command from "./command.js"
 import { CurrentConnection, makeHandle, postCommand, type ConnectionHandle } from "./connection-handle.js"
 import type * as Event from "./event.js"
+import * as Flow from "./flow.js"
 import * as Handler from "./handler.js"
 import * as Handshake from "./handshake.js"
 import { metrics } from "./stats.js"
@@ -84,8 +86,11 @@ interface Lane<S> {
 
 const decoder = new TextDecoder()
 
-/** Events one connection may have waiting behind a running async callback. */
+/** Events one connection may have waiting behind a running async callback before it is closed. */
 const MAX_WAITING = 4096
+/** Waiting events at which the connection's socket stops being read, and at which it resumes. */
+const PAUSE_AT = 64
+const RESUME_AT = 16
 
 /**
  * Makes a handler from callbacks.
@@ -179,7 +184,10 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
       }
 
       const drain = (lane: Lane<S>): void => {
-        while (!lane.busy && lane.waiting.length > 0) run(lane, lane.waiting.shift()!)
+        while (!lane.busy && lane.waiting.length > 0) {
+          run(lane, lane.waiting.shift()!)
+          if (lane.waiting.length === RESUME_AT) Flow.resumeReading(lane.handle.conn)
+        }
         if (!lane.busy && lane.closed) lanes.delete(lane.handle.conn.id)
       }
 
@@ -206,6 +214,9 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
           if (event._tag === "Closed") lane.closed = true
           if (lane.busy) {
             lane.waiting.push(event)
+            // Per-connection back-pressure: stop reading this client while its callbacks catch
+            // up; the others are not affected (DESIGN §6).
+            if (lane.waiting.length === PAUSE_AT) Flow.pauseReading(lane.handle.conn)
             // A client that sends faster than its async callbacks finish would grow this
             // without bound: past the limit it is closed like any other policy violation.
             if (lane.waiting.length > MAX_WAITING && !lane.failed) {

@@ -13,6 +13,10 @@ export interface SocketLink {
   readonly out: Queue.Queue<Outbound>
   /** Tells the socket sender there is something in `out` (starts its fiber if it is not running). */
   readonly wake: () => void
+  /** Records `bytes` just offered to `out` (for the outbound buffer limit). */
+  readonly enqueued: (bytes: number) => void
+  /** Bytes waiting for this client: in `out` and in the socket's own buffer. */
+  readonly buffered: () => number
   /**
    * Fails the connection without going through the queue (it is full): writes a Close with
    * `code` straight to the socket, ends TCP, and stops the socket sender.

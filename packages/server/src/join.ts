@@ -12,6 +12,7 @@ import type { HandshakeRequest } from "./handshake.js"
 import * as Control from "./control.js"
 import type { Outbound } from "./outbound.js"
 import type { Pipeline } from "./pipeline.js"
+import * as Flow from "./flow.js"
 import * as SocketInput from "./socket-input.js"
 import { type RunFork, SocketReceiver } from "./socket-receiver.js"
 import { SocketSender } from "./socket-sender.js"
@@ -43,6 +44,8 @@ export const join = (
     const link: Control.SocketLink = {
       out,
       wake: () => socketSender.wake(),
+      enqueued: (bytes) => socketSender.enqueued(bytes),
+      buffered: () => socketSender.buffered(),
       abort: (code, reason) => {
         if (aborted) return
         aborted = true
@@ -68,7 +71,8 @@ export const join = (
       maxMessageSize: options.maxMessageSize,
       allowedRsv: 0
     }, data, request))
-    const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork)
+    const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)
+    Flow.register(conn, socketReceiver)
     socketReceiver.start()
     watchIdle(pipeline, conn, socket, socketReceiver, link)
   })

@@ -39,8 +39,18 @@ export interface ServerOptions {
   readonly handlerQueueCapacity?: number
   /** Capacity of the sender's inbox, in commands. Default 4096. */
   readonly senderQueueCapacity?: number
-  /** Per-connection outbound limit: frames waiting for one socket sender. Default 1024. */
+  /** Per-connection outbound limit in frames waiting for one socket sender. Default 16,384. */
   readonly outboundQueueCapacity?: number
+  /**
+   * Per-connection outbound limit in bytes (queued frames plus the socket's own buffer). A client
+   * past it is a slow consumer (see `slowConsumer`). Default 4 MiB.
+   */
+  readonly outboundBufferLimit?: number
+  /**
+   * Per-connection inbound allowance: bytes of one connection that may wait in the receiver's
+   * queue; past it that socket is not read until the receiver catches up. Default 256 KiB.
+   */
+  readonly maxInflightBytes?: number
   /** What to do with a client that stops reading past its outbound limit. Default "close" (1008). */
   readonly slowConsumer?: SlowConsumerPolicy
 }
@@ -70,7 +80,9 @@ export const defaults: ResolvedOptions = {
   receiverQueueCapacity: 1024,
   handlerQueueCapacity: 4096,
   senderQueueCapacity: 4096,
-  outboundQueueCapacity: 1024,
+  outboundQueueCapacity: 16_384,
+  outboundBufferLimit: 4 * MiB,
+  maxInflightBytes: 256 * 1024,
   slowConsumer: "close"
 }
 
@@ -79,7 +91,7 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly opti
 
 const positiveInteger = ["maxFrameSize", "maxMessageSize", "maxHeadSize", "handshakeTimeoutMs", "maxConnections",
   "closeTimeoutMs", "receiverQueueCapacity", "handlerQueueCapacity", "senderQueueCapacity",
-  "outboundQueueCapacity"] as const
+  "outboundQueueCapacity", "outboundBufferLimit", "maxInflightBytes"] as const
 const nonNegativeInteger = ["shutdownTimeoutMs", "idleTimeoutMs"] as const
 
 /**

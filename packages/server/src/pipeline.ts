@@ -95,6 +95,8 @@ export const make = <I, O>(
       fragmentSize: options.fragmentSize,
       closeTimeoutMs: options.closeTimeoutMs,
       slowConsumer: options.slowConsumer,
+      outboundBufferLimit: options.outboundBufferLimit,
+      outboundQueueCapacity: options.outboundQueueCapacity,
       handlerCaughtUp: () =>
         Queue.sizeUnsafe(events) === 0 &&
         Queue.sizeUnsafe(handlerInbox) === 0 &&

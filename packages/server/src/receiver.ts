@@ -105,6 +105,7 @@ export const receiver = (
             const decoder = decoders.get(input.conn.id)
             bytesIn += input.bytes.byteLength
             if (decoder !== undefined) decoder.feed(input.bytes)
+            input.credit?.release(input.bytes.byteLength)
             break
           }
           case "Eof":

@@ -23,6 +23,10 @@ export interface SenderOptions {
   /** How long to wait for the peer's Close after ours before dropping TCP (RFC 6455 §7.1.1). */
   readonly closeTimeoutMs: number
   readonly slowConsumer: SlowConsumerPolicy
+  /** A client with this many bytes waiting (queued + in the socket) is a slow consumer. */
+  readonly outboundBufferLimit: number
+  /** The socket senders' queue capacity (frames). */
+  readonly outboundQueueCapacity: number
   /**
    * True when the handler has consumed every event offered to it so far (its inbox, and any
    * stage queues around it, are empty). Endings that the receiver reports (peer Close, protocol
@@ -30,6 +34,18 @@ export interface SenderOptions {
    * them go out first (RFC 6455 §5.5.1: data sent before our Close is delivered before it).
    */
   readonly handlerCaughtUp?: () => boolean
+}
+
+/** `End`, or a control frame (opcode ≥ 8, RFC 6455 §5.5): never dropped for a slow consumer. */
+const isControl = (item: Outbound): boolean => !(item instanceof Uint8Array) || (item[0]! & 0x08) !== 0
+
+const sizeOf = (items: ReadonlyArray<Outbound>): number => {
+  let n = 0
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!
+    if (item instanceof Uint8Array) n += item.byteLength
+  }
+  return n
 }
 
 /** How long an ending waits for the handler before it is carried out anyway. */
@@ -256,10 +272,19 @@ export const sender = (
     for (let i = 0; i < list.length; i++) {
       const entry = list[i]!
       entry.touched = false
-      const pending = entry.pending
+      let pending = entry.pending
       entry.pending = []
+      // The byte limit counts what is already waiting for this client; a single message larger
+      // than the limit still goes out to a client that keeps up.
+      if (entry.link.buffered() >= options.outboundBufferLimit) {
+        pending = slowConsumer(entry, pending)
+        if (pending.length === 0) continue
+      }
       const rest = Queue.offerAllUnsafe(entry.link.out, pending)
-      if (rest.length < pending.length) entry.link.wake()
+      if (rest.length < pending.length) {
+        entry.link.enqueued(sizeOf(pending) - sizeOf(rest))
+        entry.link.wake()
+      }
       if (rest.length > 0) slowConsumer(entry, rest)
     }
     if (stats !== undefined) stats.sent(frames, bytes)
@@ -267,17 +292,23 @@ export const sender = (
     bytes = 0
   }
 
-  const slowConsumer = (entry: Entry, rest: ReadonlyArray<Outbound>): void => {
-    if (options.slowConsumer === "drop" && !rest.includes(End)) {
-      stats?.dropped(rest.length)
-      return
+  /**
+   * The client does not read fast enough. "close": close it with 1008 at once, without waiting
+   * for it (DESIGN §6). "drop": drop its data frames and count them, but keep control frames and
+   * `End`, which the close handshake needs. Returns what should still be offered.
+   */
+  const slowConsumer = (entry: Entry, rest: ReadonlyArray<Outbound>): Array<Outbound> => {
+    if (options.slowConsumer === "drop") {
+      const kept = rest.filter(isControl)
+      stats?.dropped(rest.length - kept.length)
+      if (kept.length === 0 || Queue.sizeUnsafe(entry.link.out) < options.outboundQueueCapacity) return kept
     }
-    // The client does not read: close it with 1008 (DESIGN §6) without waiting for it.
     stats?.slowConsumerClosed()
     entry.ended = true
     clearCloseTimer(entry)
     forget(entry)
     entry.link.abort(1008, "slow consumer: outbound buffer limit exceeded")
+    return []
   }
 
   return Effect.gen(function*() {

@@ -15,8 +15,22 @@ export interface Attach {
   readonly data: unknown
   readonly request: HandshakeRequest
 }
-/** Bytes read from the socket (everything that was buffered at once). */
-export interface Chunk { readonly _tag: "Chunk"; readonly conn: Connection; readonly bytes: Uint8Array }
+/**
+ * Bytes read from the socket (everything that was buffered at once). The receiver calls
+ * `credit.release` once it has decoded them: a socket receiver has only so many bytes in the
+ * receiver's queue at a time, so one flooding client cannot fill it for everyone (DESIGN §6).
+ */
+export interface Chunk {
+  readonly _tag: "Chunk"
+  readonly conn: Connection
+  readonly bytes: Uint8Array
+  readonly credit: Credit | undefined
+}
+
+/** Gives a socket receiver back the allowance its chunk used. */
+export interface Credit {
+  readonly release: (bytes: number) => void
+}
 /** The peer closed its side of TCP (FIN). */
 export interface Eof { readonly _tag: "Eof"; readonly conn: Connection }
 /** The socket failed (reset, timeout). */
@@ -38,6 +52,6 @@ export const Attach = (
   data: unknown,
   request: HandshakeRequest
 ): Attach => ({ _tag: "Attach", conn, rest, options, data, request })
-export const Chunk = (conn: Connection, bytes: Uint8Array): Chunk => ({ _tag: "Chunk", conn, bytes })
+export const Chunk = (conn: Connection, bytes: Uint8Array, credit?: Credit): Chunk => ({ _tag: "Chunk", conn, bytes, credit })
 export const Eof = (conn: Connection): Eof => ({ _tag: "Eof", conn })
 export const SocketError = (conn: Connection, cause: unknown): SocketError => ({ _tag: "SocketError", conn, cause })

@@ -7,6 +7,10 @@
  * bytes reach the receiver's queue in the same tick), it drains the socket, and it ends when the
  * socket is empty. An idle connection holds no fiber at all, which is how a connection costs less
  * memory than in `ws` (docs/benchmarks.md); at most one runs per socket at any time.
+ *
+ * Two things stop it reading besides a full queue: its credit (at most `maxInflightBytes` of its
+ * bytes wait in the receiver's queue, so one flooding client leaves room for the others) and
+ * `pause()` (the handler asks for it when this connection's messages pile up, see `Flow`).
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
@@ -19,12 +23,15 @@ export type RunFork = (effect: Effect.Effect<unknown>) => void
 /**
  * @example
  * ```ts
- * const socketReceiver = new SocketReceiver(conn, socket, receiverInbox, Effect.runFork)
+ * const socketReceiver = new SocketReceiver(conn, socket, receiverInbox, Effect.runFork, 256 * 1024)
  * socketReceiver.start()
  * ```
  */
-export class SocketReceiver {
+export class SocketReceiver implements SocketInput.Credit {
   private running = false
+  private paused = false
+  /** Bytes offered to the receiver and not yet decoded. */
+  private inflight = 0
   /** `end`, `close` or `error` was seen: after the last bytes, say so once. */
   private finished: SocketInput.Eof | SocketInput.SocketError | undefined = undefined
   private told = false
@@ -35,7 +42,8 @@ export class SocketReceiver {
     readonly conn: Connection,
     readonly socket: Net.Socket,
     readonly receiver: Queue.Enqueue<SocketInput.SocketInput>,
-    private readonly runFork: RunFork
+    private readonly runFork: RunFork,
+    private readonly maxInflightBytes: number
   ) {}
 
   /** Installs the listeners and drains what is already buffered. */
@@ -47,6 +55,23 @@ export class SocketReceiver {
     this.socket.on("close", this.onEnd)
     this.socket.on("error", this.onError)
     this.wake()
+  }
+
+  /** Stops reading (the bytes stay in the kernel; TCP pushes back on the client). */
+  pause(): void {
+    this.paused = true
+  }
+  /** Reads again. */
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.wake()
+  }
+  /** The receiver decoded `bytes` of ours (see `SocketInput.Credit`). */
+  release(bytes: number): void {
+    const wasBlocked = this.inflight >= this.maxInflightBytes
+    this.inflight -= bytes
+    if (wasBlocked && this.inflight < this.maxInflightBytes) this.wake()
   }
 
   private readonly wake = (): void => {
@@ -64,17 +89,21 @@ export class SocketReceiver {
   }
 
   /**
-   * The fiber's body: offer everything the socket has, then the end if it came; stop when empty.
-   * The last thing offered is always one `Eof` or `SocketError`, so the receiver learns of every
-   * connection's end exactly once, after all its bytes.
+   * The fiber's body: offer everything the socket has, then the end if it came; stop when empty
+   * or out of credit. The last thing offered is always one `Eof` or `SocketError`, so the
+   * receiver learns of every connection's end exactly once, after all its bytes.
    */
   private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    const bytes = this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
+    const blocked = this.paused || this.inflight >= this.maxInflightBytes
+    const bytes = blocked || this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
     if (bytes !== null) {
       this.bytesRead += bytes.byteLength
-      return Effect.flatMap(Queue.offer(this.receiver, SocketInput.Chunk(this.conn, bytes)), () => this.drain)
+      this.inflight += bytes.byteLength
+      return Effect.flatMap(Queue.offer(this.receiver, SocketInput.Chunk(this.conn, bytes, this)), () => this.drain)
     }
-    if (this.finished !== undefined && !this.told) {
+    // A paused or out-of-credit receiver still reports the end once the socket is gone: its
+    // bytes are lost with the socket anyway, and the handler must learn of the close.
+    if (this.finished !== undefined && !this.told && (!blocked || this.socket.destroyed)) {
       this.told = true
       return Queue.offer(this.receiver, this.finished)
     }

@@ -23,6 +23,8 @@ import type { RunFork } from "./socket-receiver.js"
 export class SocketSender {
   private running = false
   private ended = false
+  /** Bytes in `out` (the sender adds, this fiber subtracts when it takes them). */
+  private queuedBytes = 0
 
   constructor(
     readonly socket: Net.Socket,
@@ -30,6 +32,15 @@ export class SocketSender {
     private readonly runFork: RunFork,
     private readonly closeTimeoutMs: number
   ) {}
+
+  /** The sender offered `bytes` to `out`. */
+  enqueued(bytes: number): void {
+    this.queuedBytes += bytes
+  }
+  /** Bytes waiting: in `out` and in the socket's buffer (for the outbound buffer limit). */
+  buffered(): number {
+    return this.queuedBytes + this.socket.writableLength
+  }
 
   /** Starts the fiber unless it is running (call after offering to `out`). */
   wake(): void {
@@ -49,7 +60,8 @@ export class SocketSender {
         this.running = false
         return Effect.void
       }
-      const { ok, ended } = writeBatch(this.socket, batch)
+      const { ok, ended, written } = writeBatch(this.socket, batch)
+      this.queuedBytes -= written
       if (ended) {
         this.ended = true
         this.endTcp()
@@ -70,7 +82,7 @@ export class SocketSender {
 }
 
 /** Writes a batch in one go; stops at `End`. Small batches are joined into one buffer. */
-const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: boolean; ended: boolean } => {
+const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: boolean; ended: boolean; written: number } => {
   const n = batch.length
   let total = 0
   let count = 0
@@ -80,8 +92,8 @@ const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: b
     total += item.byteLength
   }
   const ended = count < n
-  if (count === 0) return { ok: true, ended }
-  if (count === 1) return { ok: socket.write(batch[0] as Uint8Array), ended }
+  if (count === 0) return { ok: true, ended, written: 0 }
+  if (count === 1) return { ok: socket.write(batch[0] as Uint8Array), ended, written: total }
   let ok: boolean
   if (total <= COALESCE_LIMIT) {
     // One copy of small frames is cheaper than a writev of many tiny buffers.
@@ -99,7 +111,7 @@ const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: b
     for (let i = 0; i < count; i++) ok = socket.write(batch[i] as Uint8Array) && ok
     socket.uncork()
   }
-  return { ok, ended }
+  return { ok, ended, written: total }
 }
 
 const COALESCE_LIMIT = 64 * 1024
