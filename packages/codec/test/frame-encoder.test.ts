@@ -163,6 +163,31 @@ describe("header bits (RFC 6455 §5.2)", () => {
   })
 })
 
+describe("string payloads on every write path equal Buffer.from(text) (RFC 6455 §5.6)", () => {
+  // ASCII ≤ 48 units (JS loop), longer ASCII (latin1 writer), non-ASCII (UTF-8 writer).
+  const twoByteAscii = ("é" + "a".repeat(100)).slice(1) // ASCII content, possibly two-byte backed
+  const strings = [
+    "", "a", "x".repeat(47), "x".repeat(48), "x".repeat(49), "y".repeat(300), twoByteAscii,
+    "é", "x".repeat(47) + "é", "é" + "x".repeat(60), "\u007f\u0080", "😀".repeat(30),
+    "\ud800", "x".repeat(40) + "\udc00", "\udbff\udfff"
+  ]
+  it("encodeText / encodeMessage / fragmented / masked / close reason", async () => {
+    for (const text of strings) {
+      const expected = hex(Buffer.from(text, "utf8"))
+      const single = encodeText(text)
+      expect(hex(single.subarray(frameHeaderLength(Buffer.byteLength(text), false)))).toBe(expected)
+      expect(hex(encodeMessage("text", text))).toBe(hex(single))
+      const parts = await decodeWithWs(encodeMessage("binary", text, { fragmentSize: 7 }), { isServer: false })
+      expect(hex(parts.messages[0]!.data)).toBe(expected)
+      const masked = await decodeWithWs(encodeMessage("binary", text, { mask: MASK }), { isServer: true })
+      expect(hex(masked.messages[0]!.data)).toBe(expected)
+      if (Buffer.byteLength(text) <= 123) {
+        expect(hex(encodeClose(1000, text).subarray(4))).toBe(expected)
+      }
+    }
+  })
+})
+
 describe("close frames (RFC 6455 §5.5.1)", () => {
   it("no code → empty payload; code → 2-byte network order; reason follows in UTF-8", async () => {
     expect(hex(encodeClose())).toBe("8800")

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest"
 import { FrameParser } from "../src/frame-parser.js"
-import { concat, feed, feedBytewise, frame, MASK, masked, recorder, text } from "./support/client-frames.js"
+import { simdUnmaskAvailable, unmaskInto } from "../src/frame-unmask.js"
+import { concat, feed, feedBytewise, frame, MASK, masked, recorder, summary, text } from "./support/client-frames.js"
 
 const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (h) => parseInt(h, 16))
 const client = { role: "client" } as const
@@ -60,17 +61,17 @@ describe("RFC 6455 §5.7 examples", () => {
   it("64 KiB binary in a single unmasked frame: 64-bit length 0x7F 0x0000000000010000", () => {
     const data = Uint8Array.from({ length: 65536 }, (_, i) => (i * 7) & 0xff)
     const bytes = concat(hex("82 7f 00 00 00 00 00 01 00 00"), data)
-    for (const cuts of [[], [5], [10], [11, 40000], [65545]]) {
-      expect(feed(bytes, cuts, client).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
-    }
+    const want = summary([{ type: "message", kind: "binary", data, rsv: 0 }])
+    for (const cuts of [[], [5], [10], [11, 40000], [65545]]) expect(summary(feed(bytes, cuts, client).events)).toEqual(want)
   })
 
   it("the same 256 B and 64 KiB payloads masked, split at every mask phase (§5.3)", () => {
     for (const size of [256, 65536]) {
       const data = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff)
       const bytes = masked(2, data)
+      const want = summary([{ type: "message", kind: "binary", data, rsv: 0 }])
       for (const cut of [7, 8, 9, 10, 11, 12, 13, 14, 15, 1000, bytes.length - 3]) {
-        expect(feed(bytes, [cut]).events, `cut ${cut}`).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+        expect(summary(feed(bytes, [cut]).events), `cut ${cut}`).toEqual(want)
       }
     }
   })
@@ -82,7 +83,7 @@ describe("lengths (RFC 6455 §5.2)", () => {
       const data = new Uint8Array(n).fill(0x61)
       const r = feed(masked(1, data, { lengthBits: bits }), [3])
       expect(r.error).toBeUndefined()
-      expect(r.events).toEqual([{ type: "message", kind: "text", data, rsv: 0 }])
+      expect(summary(r.events)).toEqual(summary([{ type: "message", kind: "text", data, rsv: 0 }]))
     }
   })
 
@@ -282,6 +283,31 @@ describe("parser state, zero-copy, idle and bufferedBytes", () => {
       const cuts: number[] = []
       for (let i = step; i < bytes.length; i += step * 13) cuts.push(i)
       expect(feed(bytes, cuts).events).toEqual([{ type: "message", kind: "binary", data, rsv: 0 }])
+    }
+  })
+})
+
+describe("large-payload unmasking (RFC 6455 §5.3) — WebAssembly SIMD path", () => {
+  it("is active on this Node (otherwise the slower JS loop is silently used)", () => {
+    expect(simdUnmaskAvailable).toBe(true)
+  })
+
+  it("unmaskInto equals the reference XOR for sizes around its thresholds, phases, alignments", () => {
+    const mask = Uint8Array.of(0x9a, 0x01, 0xff, 0x37)
+    for (const len of [0, 1, 511, 512, 513, 4099, 65535, 65536, 65537, 131075]) {
+      for (const phase of [0, 1, 2, 3]) {
+        for (const [srcOff, dstOff] of [[0, 0], [1, 0], [3, 2], [5, 5]] as const) {
+          const src = Uint8Array.from({ length: len + srcOff + 3 }, (_, i) => (i * 31 + 7) & 0xff)
+          const want = new Uint8Array(len)
+          for (let i = 0; i < len; i++) want[i] = src[srcOff + i]! ^ mask[(phase + i) & 3]!
+          const dst = new Uint8Array(len + dstOff + 3).fill(0xee)
+          unmaskInto(src, srcOff, dst, dstOff, len, mask, phase)
+          expect(Buffer.from(dst.subarray(dstOff, dstOff + len)).equals(want), `len ${len} phase ${phase}`).toBe(true)
+          expect([dst[dstOff - 1], dst[dstOff + len]]).toEqual([dstOff ? 0xee : undefined, 0xee])
+          unmaskInto(src, srcOff, src, srcOff, len, mask, phase) // in place
+          expect(Buffer.from(src.subarray(srcOff, srcOff + len)).equals(want)).toBe(true)
+        }
+      }
     }
   })
 })
