@@ -83,8 +83,10 @@ export class FrameParser {
   /** Validate this frame's payload as UTF-8 (text message without a compressing extension). */
   private check = false
   private frameLen = 0
-  // A frame whose payload spans chunks is copied into `frameBuf`; `frameGot` bytes are in.
-  private frameBuf: Uint8Array | undefined = undefined
+  // A frame whose payload spans chunks: its pieces (unmasked in place in their chunks) and their
+  // total. Memory follows the bytes received, not the length the header claims, so a peer cannot
+  // reserve `maxFrameSize` per connection by sending headers alone.
+  private frameParts: Uint8Array[] | undefined = undefined
   private frameGot = 0
 
   // The fragmented message in progress (§5.4): `msgOpcode` 0 when none is open.
@@ -120,7 +122,7 @@ export class FrameParser {
     if (this.closed) return undefined
     const end = chunk.length
     let p = 0
-    if (this.frameBuf !== undefined) {
+    if (this.frameParts !== undefined) {
       p = this.appendPayload(chunk, 0, end)
       if (p < 0) return this.error
     } else if (this.headLen > 0) {
@@ -151,7 +153,7 @@ export class FrameParser {
   get idle(): boolean {
     return (
       this.error === undefined &&
-      (this.closed || (this.headLen === 0 && this.frameBuf === undefined && this.msgOpcode === 0))
+      (this.closed || (this.headLen === 0 && this.frameParts === undefined && this.msgOpcode === 0))
     )
   }
 
@@ -160,7 +162,7 @@ export class FrameParser {
    * the buffer allocated for a frame spanning chunks, and the fragments of an open message.
    */
   get bufferedBytes(): number {
-    return this.headLen + (this.frameBuf === undefined ? 0 : this.frameBuf.length) + this.fragmentBytes
+    return this.headLen + this.frameGot + this.fragmentBytes
   }
 
   // ---- header (§5.2) -------------------------------------------------------------------------
@@ -268,8 +270,8 @@ export class FrameParser {
   private payload(chunk: Uint8Array, p: number, end: number): number {
     const n = this.frameLen
     if (end - p < n) {
-      // Spans chunks: copy into a buffer sized from the header (bounded by maxFrameSize).
-      this.frameBuf = Buffer.allocUnsafe(n)
+      // Spans chunks: keep the pieces as they come, join them once at the end.
+      this.frameParts = []
       this.frameGot = 0
       return this.appendPayload(chunk, p, end)
     }
@@ -295,23 +297,25 @@ export class FrameParser {
     return this.deliver(chunk.subarray(p, e)) ? e : -1
   }
 
-  /** Copy the next piece of a chunk-spanning payload; unmask and validate the piece as it lands. */
+  /** Take the next piece of a chunk-spanning payload; unmask and validate it as it lands. */
   private appendPayload(chunk: Uint8Array, p: number, end: number): number {
-    const buf = this.frameBuf!
+    const parts = this.frameParts!
     const at = this.frameGot
-    const take = Math.min(end - p, buf.length - at)
+    const take = Math.min(end - p, this.frameLen - at)
     if (take > 0) {
-      if (this.masked) unmaskInto(chunk, p, buf, at, take, this.mask, at & 3)
-      else buf.set(p === 0 && take === chunk.length ? chunk : chunk.subarray(p, p + take), at)
+      // The chunk is ours: unmask in place, continuing the mask cycle where the last piece ended.
+      if (this.masked) unmaskInto(chunk, p, chunk, p, take, this.mask, at & 3)
       // §8.1 fail fast: reject at the first invalid byte received, even mid-frame.
-      if (this.check && !this.utf8.push(buf, at, at + take)) {
+      if (this.check && !this.utf8.push(chunk, p, p + take)) {
         return this.fail(1007, "invalid UTF-8 in text")
       }
+      parts.push(p === 0 && take === chunk.length ? chunk : chunk.subarray(p, p + take))
       this.frameGot = at + take
     }
-    if (this.frameGot < buf.length) return end
-    this.frameBuf = undefined
-    return this.deliver(buf) ? p + take : -1
+    if (this.frameGot < this.frameLen) return end
+    this.frameParts = undefined
+    this.frameGot = 0
+    return this.deliver(join(parts, this.frameLen)) ? p + take : -1
   }
 
   /** A frame's unmasked (and already UTF-8-checked) payload is complete. False on error. */
@@ -365,28 +369,30 @@ export class FrameParser {
     this.msgOpcode = 0
     this.fragments = []
     this.fragmentBytes = 0
-    let message: Uint8Array
-    if (parts.length === 0) message = EMPTY
-    else if (parts.length === 1) message = parts[0]!
-    else {
-      message = Buffer.allocUnsafe(total)
-      let at = 0
-      for (const part of parts) {
-        message.set(part, at)
-        at += part.length
-      }
-    }
-    this.sink.onMessage(kind, message, rsv)
+    this.sink.onMessage(kind, parts.length === 0 ? EMPTY : join(parts, total), rsv)
     return true
   }
 
   /** Record the first error (the parser is dead afterwards) and free buffers. Returns -1. */
   private fail(code: number, reason: string): -1 {
     this.error = new ProtocolError(code, reason)
-    this.frameBuf = undefined
+    this.frameParts = undefined
+    this.frameGot = 0
     this.fragments = []
     this.fragmentBytes = 0
     this.headLen = 0
     return -1
   }
+}
+
+/** Joins pieces into one buffer of `total` bytes (one copy; a single piece is returned as is). */
+const join = (parts: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (let i = 0; i < parts.length; i++) {
+    out.set(parts[i]!, at)
+    at += parts[i]!.length
+  }
+  return out
 }

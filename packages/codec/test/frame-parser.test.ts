@@ -266,14 +266,25 @@ describe("parser state, zero-copy, idle and bufferedBytes", () => {
     const f = masked(2, new Uint8Array(1000))
     parser.push(f.slice(0, 3))
     expect([parser.idle, parser.bufferedBytes]).toEqual([false, 3])
+    // Header: 2 + 2 (16-bit length) + 4 (mask) = 8 bytes; 492 payload bytes are held, not the
+    // 1000 the header claims (memory follows bytes received).
     parser.push(f.slice(3, 500))
-    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 1000])
+    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 492])
     parser.push(f.slice(500))
     expect([parser.idle, parser.bufferedBytes]).toEqual([true, 0])
     parser.push(masked(1, "abcd", { fin: false }))
     expect([parser.idle, parser.bufferedBytes]).toEqual([false, 4])
     parser.push(masked(0, "e"))
     expect([parser.idle, parser.bufferedBytes]).toEqual([true, 0])
+  })
+
+  it("a header claiming a huge frame reserves no memory before its payload arrives (DoS, §10.4)", () => {
+    const { sink } = recorder()
+    const parser = new FrameParser(sink, { maxFrameSize: 64 * 1024 * 1024, maxMessageSize: 64 * 1024 * 1024 })
+    const header = Uint8Array.of(0x82, 0xff, 0, 0, 0, 0, 0x03, 0, 0, 0, 1, 2, 3, 4) // 48 MiB, masked
+    expect(parser.push(header)).toBeUndefined()
+    parser.push(new Uint8Array(10))
+    expect([parser.idle, parser.bufferedBytes]).toEqual([false, 10])
   })
 
   it("unmasks with the right mask phase for every payload piece (mask key " + Array.from(MASK) + ")", () => {
