@@ -125,7 +125,7 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
       const fail = (lane: Lane<S>, cause: Cause.Cause<unknown>): void => {
         if (lane.failed) return
         lane.failed = true
-        Effect.runFork(Effect.andThen(
+        Effect.runForkWith(base)(Effect.andThen(
           Metric.update(metrics.callbackFailures, 1),
           Effect.logError(`callback failed for connection ${lane.handle.conn.id}; closing it with 1011`, Cause.pretty(cause))
         ))
