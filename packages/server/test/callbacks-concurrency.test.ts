@@ -4,8 +4,8 @@
  * callback that throws or fails closes only its connection, with 1011.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { Callbacks } from "../src/index.js"
+import { Effect, Metric } from "effect"
+import { Callbacks, metrics } from "../src/index.js"
 import { connect, waitUntil } from "./support/client.js"
 import { start } from "./support/server.js"
 
@@ -140,5 +140,22 @@ describe("Callbacks: ordering and isolation", () => {
       a.ws.send("never")
       expect((yield* a.waitClosed()).code).toBe(1011)
       expect(handled).toEqual(["one", "boom"])
+    }))
+
+  it.live("after a failure, closed still runs (with the 1011 echo) and the failure is counted", () =>
+    Effect.gen(function*() {
+      const failures = Metric.value(metrics.callbackFailures).pipe(Effect.map((s) => Number(s.count)))
+      const before = yield* failures
+      const closed: Array<number> = []
+      const { url } = yield* start(Callbacks.make({
+        message: (_data: string | Uint8Array, _state: undefined) => Effect.fail("nope"),
+        closed: (reason) => void closed.push(reason.code)
+      }))
+      const a = yield* connect(url)
+      yield* a.send("x")
+      expect((yield* a.waitClosed()).code).toBe(1011)
+      yield* waitUntil(() => closed.length === 1, 5_000, "the closed callback")
+      expect(closed).toEqual([1011])
+      expect(yield* failures).toBe(before + 1)
     }))
 })

@@ -139,6 +139,20 @@ describe("Callbacks.make", () => {
       expect(yield* b.waitClosed()).toEqual({ code: 4000, reason: "x" })
     }))
 
+  it.live("closed after a server-initiated close gets the code the client echoed", () =>
+    Effect.gen(function*() {
+      const closed: Array<unknown> = []
+      const { url } = yield* start(Callbacks.make({
+        message: (_data: string | Uint8Array, state: undefined) => Effect.as(Callbacks.close(4000, "x"), state),
+        closed: (reason) => void closed.push(reason.code)
+      }))
+      const a = yield* connect(url)
+      yield* a.send("go")
+      yield* a.waitClosed()
+      yield* waitUntil(() => closed.length === 1, 5_000, "the closed callback")
+      expect(closed).toEqual([4000])
+    }))
+
   it.live("close(999, …) and a 123-byte reason fail with the typed CloseArgsError", () =>
     Effect.gen(function*() {
       const { url } = yield* start(Callbacks.make({

@@ -127,4 +127,17 @@ describe("control frames", () => {
       expect(error).toBeUndefined()
       expect(client.closeInfo).toBeUndefined()
     }))
+
+  it.live("replies to messages sent just before the client's Close arrive before the close echo", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start(router().handler)
+      const client = yield* connect(url)
+      yield* client.nextText()
+      for (let i = 0; i < 100; i++) client.ws.send(`m${i}`)
+      client.ws.close(1000, "done")
+      const closed = yield* client.waitClosed()
+      expect(closed.code).toBe(1000)
+      expect(client.unreadAtClose).toBe(100)
+      expect(yield* client.texts(100)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`))
+    }))
 })

@@ -69,6 +69,17 @@ describe("echo over real sockets", () => {
       expect(yield* client.nextText()).toBe("héllo wörld")
     }))
 
+  it.live("a text message whose UTF-8 character is split between fragments is valid", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start(echo)
+      const client = yield* connect(url)
+      const bytes = Buffer.from("café 😀", "utf8")
+      client.ws.send(bytes.subarray(0, 4), { binary: false, fin: false }) // "caf" + first byte of "é"
+      client.ws.send(bytes.subarray(4, 8), { binary: false, fin: false }) // rest of "é", " ", part of the emoji
+      client.ws.send(bytes.subarray(8), { binary: false, fin: true })
+      expect(yield* client.nextText()).toBe("café 😀")
+    }))
+
   it.live("fragmentSize splits outgoing messages; the client reassembles them", () =>
     Effect.gen(function*() {
       const { url } = yield* start(echo, { fragmentSize: 1000 })

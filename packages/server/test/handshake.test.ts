@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
 import { Command, Handler, Handshake } from "../src/index.js"
-import { Client, connect, rejected, within } from "./support/client.js"
+import { Client, connect, rejected, waitUntil, within } from "./support/client.js"
 import { httpGet } from "./support/http.js"
 import { start } from "./support/server.js"
 
@@ -111,7 +111,7 @@ describe("handshake", () => {
       const { url } = yield* start(echo, { path: "/ws" })
       const answer = yield* rejected(`${url}other`)
       expect(answer.status).toBe(404)
-      const client = yield* connect(`${url}ws`)
+      const client = yield* connect(`${url}ws?token=1`) // the query is not part of the path
       yield* client.send("on /ws")
       expect(yield* client.nextText()).toBe("on /ws")
     }))
@@ -132,5 +132,22 @@ describe("handshake", () => {
       const answer = yield* rejected(url, undefined, { protocolVersion: 8 })
       expect(answer.status).toBe(426)
       expect(answer.headers["sec-websocket-version"]).toBe("13")
+    }))
+
+  it.live("the Open event carries the upgrade request (path, query, headers, offered protocols)", () =>
+    Effect.gen(function*() {
+      const opens: Array<Handshake.HandshakeRequest> = []
+      const handler = Handler.fiber((inbox) =>
+        Effect.forever(Effect.gen(function*() {
+          for (const e of yield* Queue.takeAll(inbox)) if (e._tag === "Open") opens.push(e.request)
+        })))
+      const { url } = yield* start(handler, { protocols: ["p2"] })
+      const client = yield* connect(`${url}room?x=1`, ["p1", "p2"], { headers: { "x-test": "yes" } })
+      yield* waitUntil(() => opens.length === 1, 5_000, "the Open event")
+      expect(opens[0]!.path).toBe("/room")
+      expect(opens[0]!.query).toBe("x=1")
+      expect(opens[0]!.headers["x-test"]).toBe("yes")
+      expect(opens[0]!.protocols).toEqual(["p1", "p2"])
+      expect(client.ws.protocol).toBe("p2")
     }))
 })

@@ -41,6 +41,8 @@ describe("resolveOptions", () => {
     ["handlerQueueCapacity", 2.5],
     ["senderQueueCapacity", -1],
     ["outboundQueueCapacity", 0],
+    ["outboundBufferLimit", -1],
+    ["maxInflightBytes", 0.5],
     ["shutdownTimeoutMs", -1],
     ["idleTimeoutMs", 0.5],
     ["fragmentSize", 0],

@@ -140,14 +140,14 @@ describe("receiver actor", () => {
     }))
 
   it.live.each([
-    ["invalid UTF-8 in a text message", frame(Op.Text, Uint8Array.of(0x68, 0xc3, 0x28)), 1007],
-    ["a frame larger than maxFrameSize", frame(Op.Binary, new Uint8Array(1025)), 1009],
-    ["a message larger than maxMessageSize", concat(
+    ["invalid UTF-8 in a text message", 1007, frame(Op.Text, Uint8Array.of(0x68, 0xc3, 0x28))],
+    ["a frame larger than maxFrameSize", 1009, frame(Op.Binary, new Uint8Array(1025))],
+    ["a message larger than maxMessageSize", 1009, concat(
       ...Array.from({ length: 5 }, (_, i) => frame(i === 0 ? Op.Binary : Op.Cont, new Uint8Array(1000), { fin: i === 4 }))
-    ), 1009],
-    ["a reserved opcode", frame(3, "x"), 1002],
-    ["a continuation without a message", frame(Op.Cont, "x"), 1002]
-  ] as const)("%s → Fail and Closed with %i", ([, bytes, code]) =>
+    )],
+    ["a reserved opcode", 1002, frame(3, "x")],
+    ["a continuation without a message", 1002, frame(Op.Cont, "x")]
+  ] as const)("%s → Fail and Closed with %i", ([, code, bytes]) =>
     Effect.gen(function*() {
       const { events, controls, feed } = yield* setup
       const conn = fakeConn()
@@ -198,5 +198,17 @@ describe("receiver actor", () => {
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn })
       expect(Queue.sizeUnsafe(events)).toBe(0)
       expect(Queue.sizeUnsafe(controls)).toBe(0)
+    }))
+
+  it.live("every chunk's credit is released once it is decoded (per-connection inbound allowance)", () =>
+    Effect.gen(function*() {
+      const { events, feed } = yield* setup
+      const conn = fakeConn()
+      const released: Array<number> = []
+      const credit = { release: (n: number) => void released.push(n) }
+      const chunks = split(frame(Op.Text, "credit me"), [4, 4])
+      yield* feed(attach(conn), ...chunks.map((c) => SocketInput.Chunk(conn, c, credit)))
+      expect((yield* takeN(events, 2)).map(text)).toEqual(["Open", "text:credit me"])
+      expect(released).toEqual(chunks.map((c) => c.byteLength))
     }))
 })

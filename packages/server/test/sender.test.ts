@@ -12,17 +12,25 @@ import { End, type Outbound } from "../src/outbound.js"
 import { fakeConn, fakeLink, takeN } from "./support/actors.js"
 import { decodeFrames, Op, parseClose } from "./support/frames.js"
 
-const defaultOptions: SenderOptions = { fragmentSize: undefined, closeTimeoutMs: 5_000, slowConsumer: "close" }
+const defaultOptions: SenderOptions = {
+  fragmentSize: undefined,
+  closeTimeoutMs: 5_000,
+  slowConsumer: "close",
+  outboundBufferLimit: 4 * 1024 * 1024,
+  outboundQueueCapacity: 64
+}
 
 /** A running sender with `count` registered in-memory links (capacity per link, or one for all). */
 const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: number | ReadonlyArray<number> = 64) =>
   Effect.gen(function*() {
     const inbox = yield* Queue.bounded<Command.Command | Control.Control>(1024)
-    yield* Effect.forkChild(sender(inbox, { ...defaultOptions, ...options }))
+    const capacities = Array.from({ length: count }, (_, i) => (typeof capacity === "number" ? capacity : capacity[i]!))
+    // The sender's idea of the queue capacity matches the links' (as in join.ts).
+    yield* Effect.forkChild(sender(inbox, { ...defaultOptions, outboundQueueCapacity: Math.min(...capacities), ...options }))
     const peers = []
     for (let i = 0; i < count; i++) {
       const conn = fakeConn()
-      const link = yield* fakeLink(typeof capacity === "number" ? capacity : capacity[i]!)
+      const link = yield* fakeLink(capacities[i]!)
       peers.push({ conn, link })
     }
     yield* Queue.offerAll(inbox, peers.map((p) => Control.Register(p.conn, p.link)))
@@ -120,15 +128,13 @@ describe("sender actor", () => {
       expect(decodeFrames(pong as Uint8Array)).toEqual([{ fin: true, opcode: Op.Pong, payload: Uint8Array.of(3) }])
     }))
 
-  it.live("a peer's Close is echoed with its code, then End; nothing after", () =>
+  it.live("a peer's Close: commands in the same batch go out first, then the echo with its code, then End; nothing after", () =>
     Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
-      yield* give(
-        Control.PeerClose(a!.conn, 4000, "bye"),
-        Command.unicast(a!.conn, "too late"),
-        Control.PeerClose(b!.conn, 1005, "")
-      )
-      const [close, end] = yield* takeN(a!.link.out, 2)
+      const { peers: [a, b, c], give } = yield* setup(3)
+      // "reply" may answer a message that came before the Close: it goes out before the echo.
+      yield* give(Control.PeerClose(a!.conn, 4000, "bye"), Command.unicast(a!.conn, "reply"), Control.PeerClose(b!.conn, 1005, ""))
+      const [reply, close, end] = yield* takeN(a!.link.out, 3)
+      expect(textOf(reply)).toBe("reply")
       const [f] = decodeFrames(close as Uint8Array)
       expect(f!.opcode).toBe(Op.Close)
       expect(parseClose(f!.payload)).toEqual({ code: 4000, reason: "" })
@@ -137,8 +143,35 @@ describe("sender actor", () => {
       const [closeB, endB] = yield* takeN(b!.link.out, 2)
       expect([...(closeB as Uint8Array)]).toEqual([0x88, 0x00])
       expect(endB).toBe(End)
-      yield* Effect.sleep("20 millis")
+      // After End nothing more is queued for a (the marker to c proves the command was routed).
+      yield* give(Command.unicast(a!.conn, "too late"), Command.broadcastAll("to all"), Command.unicast(c!.conn, "marker"))
+      expect((yield* takeN(c!.link.out, 2)).map(textOf)).toEqual(["to all", "marker"])
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+      expect(Queue.sizeUnsafe(b!.link.out)).toBe(0)
+    }))
+
+  it.live("endings wait while the handler has not caught up (its replies go first), at most about 100 ms", () =>
+    Effect.gen(function*() {
+      let caughtUp = false
+      const { peers: [a, b], give } = yield* setup(2, { handlerCaughtUp: () => caughtUp })
+      yield* give(Control.PeerClose(a!.conn, 1000, ""))
+      yield* Effect.sleep("30 millis")
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
+      yield* give(Command.unicast(a!.conn, "late reply"))
+      expect(textOf(yield* next(a!.link))).toBe("late reply")
+      caughtUp = true
+      const [close, end] = yield* takeN(a!.link.out, 2)
+      expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload).code).toBe(1000)
+      expect(end).toBe(End)
+
+      // A handler that never catches up delays an ending only for a bounded time.
+      caughtUp = false
+      const started = Date.now()
+      yield* give(Control.Gone(b!.conn))
+      expect(yield* next(b!.link)).toBe(End)
+      const waited = Date.now() - started
+      expect(waited).toBeGreaterThanOrEqual(90)
+      expect(waited).toBeLessThan(2_000)
     }))
 
   it.live("Close: sends our Close, stops data after it, and drops TCP when the peer does not answer in time", () =>
@@ -170,25 +203,31 @@ describe("sender actor", () => {
       expect(a!.link.destroyed).toBe(0)
     }))
 
-  it.live("Fail sends Close with the code, then End, and forgets the connection", () =>
+  it.live("Fail sends Close with the code after what was already routed, then End, and forgets the connection", () =>
     Effect.gen(function*() {
       const { peers: [a, b], give } = yield* setup(2)
       yield* give(Command.subscribe(a!.conn, "t"), Control.Fail(a!.conn, 1002, "bad frame"), Command.publish("t", "x"), Command.broadcastAll("y"))
-      const [close, end] = yield* takeN(a!.link.out, 2)
+      const [x, y, close, end] = yield* takeN(a!.link.out, 4)
+      expect([textOf(x), textOf(y)]).toEqual(["x", "y"])
       expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 1002, reason: "bad frame" })
       expect(end).toBe(End)
       expect(textOf(yield* next(b!.link))).toBe("y")
+      // Forgotten, topics included.
+      yield* give(Command.publish("t", "z"), Command.broadcastAll("w"))
+      expect(textOf(yield* next(b!.link))).toBe("w")
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
     }))
 
-  it.live("Gone queues End; CloseAll closes everyone with the code", () =>
+  it.live("Gone queues End; CloseAll closes everyone left with the code", () =>
     Effect.gen(function*() {
       const { peers: [a, b, c], give } = yield* setup(3)
-      yield* give(Control.Gone(a!.conn), Control.CloseAll(1001, "shutdown"))
+      yield* give(Control.Gone(a!.conn))
       expect(yield* next(a!.link)).toBe(End)
+      yield* give(Control.CloseAll(1001, "shutdown"))
       for (const p of [b!, c!]) {
         expect(parseClose(decodeFrames((yield* next(p.link)) as Uint8Array)[0]!.payload)).toEqual({ code: 1001, reason: "shutdown" })
       }
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
     }))
 
   it.live("a full out queue with policy \"close\": abort(1008, …) for that client only; the sender goes on", () =>
@@ -258,5 +297,39 @@ describe("sender actor", () => {
       const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
       expect(f!.opcode).toBe(Op.Ping)
       expect(f!.payload.length).toBe(125)
+    }))
+
+  it.live("the byte limit: a client with outboundBufferLimit bytes waiting is closed with 1008 (policy close)", () =>
+    Effect.gen(function*() {
+      const { peers: [slow, ok], give } = yield* setup(2, { outboundBufferLimit: 1000 })
+      yield* give(Command.unicast(slow!.conn, "fits"))
+      expect(textOf(yield* next(slow!.link))).toBe("fits")
+      expect(slow!.link.enqueuedBytes).toBe(6) // 2-byte header + 4
+      slow!.link.socketBytes = 1000 // the socket has not written what it was given
+      yield* give(Command.broadcastAll("more"))
+      expect(textOf(yield* next(ok!.link))).toBe("more")
+      expect(slow!.link.aborts).toEqual([{ code: 1008, reason: expect.stringMatching(/slow consumer/) }])
+      expect(Queue.sizeUnsafe(slow!.link.out)).toBe(0)
+    }))
+
+  it.live("the byte limit with policy drop: data frames are dropped, control frames still go out", () =>
+    Effect.gen(function*() {
+      const { peers: [slow, ok], give } = yield* setup(2, { outboundBufferLimit: 1000, slowConsumer: "drop" })
+      slow!.link.socketBytes = 5000
+      yield* give(Command.broadcastAll("data"), Command.ping(slow!.conn, Uint8Array.of(1)), Command.close(slow!.conn, 4000, "bye"))
+      expect(textOf(yield* next(ok!.link))).toBe("data")
+      const [ping, close] = yield* takeN(slow!.link.out, 2)
+      expect(decodeFrames(ping as Uint8Array)[0]!.opcode).toBe(Op.Ping)
+      expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 4000, reason: "bye" })
+      expect(slow!.link.aborts).toEqual([])
+    }))
+
+  it.live("a single message larger than the byte limit still goes to a client that keeps up", () =>
+    Effect.gen(function*() {
+      const { peers: [a], give } = yield* setup(1, { outboundBufferLimit: 100 })
+      yield* give(Command.unicast(a!.conn, new Uint8Array(500)))
+      const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
+      expect(f!.payload.length).toBe(500)
+      expect(a!.link.aborts).toEqual([])
     }))
 })

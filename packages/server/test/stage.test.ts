@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
-import { defaults, type Event, Pipeline, resolveOptions, Stage } from "../src/index.js"
+import { Command, type Connection, defaults, Event, Handler, Pipeline, resolveOptions, Stage } from "../src/index.js"
 import * as Control from "../src/control.js"
 import * as SocketInput from "../src/socket-input.js"
 import { Stats } from "../src/stats.js"
@@ -83,5 +83,32 @@ describe("Pipeline.make without sockets", () => {
       yield* Effect.sleep("20 millis")
       expect(Queue.sizeUnsafe(link.out)).toBe(0) // the binary message was dropped by the stage
       expect(pipeline.depths()).toEqual({ receiver: 0, handler: 0, sender: 0 })
+    }))
+
+  it.live("afterHandler: a stage turns the handler's own output type into commands", () =>
+    Effect.gen(function*() {
+      const options = resolveOptions({})
+      if (!("maxFrameSize" in options)) throw options
+      const stats = new Stats(yield* Effect.context<never>())
+      // The handler speaks in { to, shout } records; the stage makes commands of them.
+      const shouter = Handler.fiber<Event.Event, { to: Connection; shout: string }>((inbox, out) =>
+        Effect.forever(Effect.gen(function*() {
+          for (const e of yield* Queue.takeAll(inbox)) {
+            if (e._tag === "Message") yield* Queue.offer(out, { to: e.conn, shout: Event.text(e) })
+          }
+        })))
+      const toCommands = Stage.filterMap<{ to: Connection; shout: string }, Command.Command>("to-commands", (r) =>
+        Command.unicast(r.to, r.shout.toUpperCase()))
+      const pipeline = yield* Pipeline.make({ handler: shouter, afterHandler: toCommands }, options, stats)
+      const conn = fakeConn()
+      const link = yield* fakeLink()
+      yield* Queue.offer(pipeline.senderInbox, Control.Register(conn, link))
+      const decoder = { maxFrameSize: 1024, maxMessageSize: 1024, allowedRsv: 0 }
+      yield* Queue.offerAll(pipeline.receiverInbox, [
+        SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),
+        SocketInput.Chunk(conn, frame(Op.Text, "quiet"))
+      ])
+      const [f] = decodeFrames((yield* takeN(link.out, 1))[0] as Uint8Array)
+      expect(new TextDecoder().decode(f!.payload)).toBe("QUIET")
     }))
 })

@@ -33,6 +33,10 @@ export interface FakeLink extends Control.SocketLink {
   destroyed: number
   /** How often the sender woke the (absent) socket sender. */
   wakes: number
+  /** Bytes the sender reported offering to `out`. */
+  enqueuedBytes: number
+  /** Bytes pretended to sit in the socket's own buffer (a client that does not read). */
+  socketBytes: number
 }
 
 export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
@@ -42,7 +46,13 @@ export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
       aborts: [],
       destroyed: 0,
       wakes: 0,
+      enqueuedBytes: 0,
+      socketBytes: 0,
       wake: () => void link.wakes++,
+      enqueued: (bytes) => void (link.enqueuedBytes += bytes),
+      // Taking from `out` does not lower it: tests stay far below the byte limit unless they
+      // set `socketBytes`.
+      buffered: () => link.socketBytes + link.enqueuedBytes,
       abort: (code, reason) => void link.aborts.push({ code, reason }),
       destroy: () => void link.destroyed++
     }
