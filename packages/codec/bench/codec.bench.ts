@@ -166,6 +166,11 @@ const benchEncode = (kind: Kind, size: number): Result => {
           for (let i = 0; i < frames; i++) sink += encodeMessage("text", text).length
           return Number(now() - t)
         }
+  // Same bytes on the wire: our one buffer equals ws's [header, payload] concatenated.
+  const mine = kind === "binary" ? encodeFrame(Opcode.Binary, bytes) : encodeMessage("text", text)
+  if (!Buffer.concat(Sender.frame(kind === "text" ? text : bytes, wsOpts)).equals(mine)) {
+    throw new Error(`encode ${kind} ${size}: our frame differs from ws's`)
+  }
   const ws = () => {
     const data = kind === "text" ? text : bytes
     const t = now()
@@ -220,6 +225,7 @@ const child = (mode: "native" | "js"): void => {
 const sizeLabel = (n: number): string => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`)
 const fmtRate = (x: number): string =>
   x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0)
+const fmtRatio = (x: number): string => `${x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}×`
 const fmtMB = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
 const perSec = (r: Result, ns: number) => ({ fps: (r.frames * 1e9) / ns, mbs: (r.frames * r.size * 1e3) / ns })
 
@@ -249,7 +255,7 @@ const table = (native: ChildReport, js: ChildReport): string => {
     const o = perSec(r, r.oursNs), w = perSec(r, r.wsNs), wj = perSec(j, j.wsNs)
     return (
       `| ${r.op} ${r.kind} ${sizeLabel(r.size)}${r.op === "encode" && r.kind === "binary" ? " †" : ""} | ${fmtRate(o.fps)} | ${fmtMB(o.mbs)} | ${fmtRate(w.fps)} | ` +
-      `**${r.ratio.toFixed(2)}×** | ${fmtRate(wj.fps)} | **${j.ratio.toFixed(2)}×** |`
+      `**${fmtRatio(r.ratio)}** | ${fmtRate(wj.fps)} | **${fmtRatio(j.ratio)}** |`
     )
   })
   const note =
