@@ -229,5 +229,12 @@ export function make<S>(callbacks: Callbacks<S>): Handler.Handler {
           if (lane.closed && !lane.busy) lanes.delete(event.conn.id)
         }
       }
-    }), { handshake, name: "callbacks" })
+    }), {
+    handshake,
+    name: "callbacks",
+    busy: (conn) => {
+      const lane = lanes.get(conn.id)
+      return lane !== undefined && (lane.busy || lane.waiting.length > 0)
+    }
+  })
 }

@@ -5,6 +5,7 @@
  */
 import type { Effect, Queue } from "effect"
 import type * as Command from "./command.js"
+import type { Connection } from "./connection.js"
 import type * as Event from "./event.js"
 import type { HandshakeHook } from "./handshake.js"
 
@@ -20,6 +21,12 @@ export interface Handler<I = Event.Event, O = Command.Command> {
   readonly handshake?: HandshakeHook | undefined
   /** Used in logs. */
   readonly name: string
+  /**
+   * True while the handler is still working on an event of `conn` (an async callback). A Close
+   * from the peer is answered only after that work is done (up to `closeTimeoutMs`), so replies
+   * to earlier messages are not cut off (RFC 6455 §5.5.1).
+   */
+  readonly busy?: ((conn: Connection) => boolean) | undefined
 }
 
 /**
@@ -39,5 +46,9 @@ export interface Handler<I = Event.Event, O = Command.Command> {
  */
 export const fiber = <I = Event.Event, O = Command.Command>(
   run: Handler<I, O>["run"],
-  options: { readonly handshake?: HandshakeHook | undefined; readonly name?: string } = {}
-): Handler<I, O> => ({ run, handshake: options.handshake, name: options.name ?? "handler" })
+  options: {
+    readonly handshake?: HandshakeHook | undefined
+    readonly name?: string
+    readonly busy?: ((conn: Connection) => boolean) | undefined
+  } = {}
+): Handler<I, O> => ({ run, handshake: options.handshake, name: options.name ?? "handler", busy: options.busy })

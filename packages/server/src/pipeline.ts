@@ -23,7 +23,8 @@ export type ReceiverActor = (
   inbox: Queue.Dequeue<SocketInput.SocketInput>,
   handler: Queue.Enqueue<Event.Event>,
   sender: Queue.Enqueue<Control.Control>,
-  stats?: Stats
+  stats?: Stats,
+  progress?: Control.HandlerProgress
 ) => Effect.Effect<unknown, unknown>
 
 /** The sender actor's shape (replaceable: e.g. a custom router). */
@@ -91,20 +92,25 @@ export const make = <I, O>(
       yield* Effect.forkScoped(supervise(stage.name, stage.run(handlerOutbox, senderInbox), stats))
     }
 
+    const progress: Control.HandlerProgress = {
+      offered: 0,
+      taken: () => progress.offered - Queue.sizeUnsafe(events)
+    }
     const senderOptions: SenderOptions = {
       fragmentSize: options.fragmentSize,
       closeTimeoutMs: options.closeTimeoutMs,
       slowConsumer: options.slowConsumer,
       outboundBufferLimit: options.outboundBufferLimit,
       outboundQueueCapacity: options.outboundQueueCapacity,
-      handlerCaughtUp: () =>
-        Queue.sizeUnsafe(events) === 0 &&
-        Queue.sizeUnsafe(handlerInbox) === 0 &&
-        Queue.sizeUnsafe(handlerOutbox) === 0
+      handlerBusy: config.handler.busy,
+      handlerProgress: progress,
+      stagesIdle: () =>
+        (config.beforeHandler === undefined || Queue.sizeUnsafe(handlerInbox) === 0) &&
+        (config.afterHandler === undefined || Queue.sizeUnsafe(handlerOutbox) === 0)
     }
     const runReceiver = config.receiver ?? defaultReceiver
     const runSender = config.sender ?? defaultSender
-    yield* Effect.forkScoped(supervise("receiver", runReceiver(receiverInbox, events, senderInbox, stats), stats))
+    yield* Effect.forkScoped(supervise("receiver", runReceiver(receiverInbox, events, senderInbox, stats, progress), stats))
     yield* Effect.forkScoped(supervise(config.handler.name, config.handler.run(handlerInbox, handlerOutbox), stats))
     yield* Effect.forkScoped(supervise("sender", runSender(senderInbox, senderOptions, stats), stats))
 

@@ -11,10 +11,15 @@ import * as Event from "./event.js"
 import type * as SocketInput from "./socket-input.js"
 import type { Stats } from "./stats.js"
 
+/** The position an ending must wait for: every event of this batch so far, and all before. */
+const mark = (out: Outputs): number => out.offered + out.events.length
+
 /** Where a batch's results go; the receiver empties them after each batch. */
 interface Outputs {
   events: Array<Event.Event>
   controls: Array<Control.Control>
+  /** Events given to the handler in earlier batches (for endings' marks). */
+  offered: number
 }
 
 /** One connection's decoder: its frame parser, and the sink that turns frames into outputs. */
@@ -43,8 +48,8 @@ class Decoder implements FrameSink {
   }
   onClose(code: number, reason: string): void {
     this.closed = true
-    this.out.controls.push(Control.PeerClose(this.conn, code, reason))
     this.out.events.push(Event.Closed(this.conn, code, reason))
+    this.out.controls.push(Control.PeerClose(this.conn, code, reason, mark(this.out)))
   }
   /** Feeds bytes; on a protocol error fails the connection (§7.1.7: Close with the code, end TCP). */
   feed(bytes: Uint8Array): void {
@@ -52,8 +57,8 @@ class Decoder implements FrameSink {
     const error = this.parser.push(bytes)
     if (error !== undefined && !this.closed) {
       this.closed = true
-      this.out.controls.push(Control.Fail(this.conn, error.code, error.reason))
       this.out.events.push(Event.Closed(this.conn, error.code, error.reason))
+      this.out.controls.push(Control.Fail(this.conn, error.code, error.reason, mark(this.out)))
     }
   }
 }
@@ -71,12 +76,13 @@ export const receiver = (
   inbox: Queue.Dequeue<SocketInput.SocketInput>,
   handler: Queue.Enqueue<Event.Event>,
   sender: Queue.Enqueue<Control.Control>,
-  stats?: Stats
+  stats?: Stats,
+  progress?: Control.HandlerProgress
 ): Effect.Effect<never> => {
   // State lives outside the fiber body: if the supervisor restarts the body, connections keep
   // their decoders.
   const decoders = new Map<number, Decoder>()
-  const out: Outputs = { events: [], controls: [] }
+  const out: Outputs = { events: [], controls: [], offered: 0 }
 
   const ended = (conn: Connection): void => {
     const decoder = decoders.get(conn.id)
@@ -84,7 +90,7 @@ export const receiver = (
     decoders.delete(conn.id)
     // TCP ended without a Close frame: abnormal closure, 1006 (RFC 6455 §7.1.5).
     if (!decoder.closed) out.events.push(Event.Closed(conn, 1006, ""))
-    out.controls.push(Control.Gone(conn))
+    out.controls.push(Control.Gone(conn, mark(out)))
   }
 
   return Effect.gen(function*() {
@@ -119,6 +125,8 @@ export const receiver = (
       // Hand over the arrays and start new ones: offerAll may keep them while it waits.
       out.events = []
       out.controls = []
+      out.offered += events.length
+      if (progress !== undefined) progress.offered = out.offered
       if (events.length > 0) yield* Queue.offerAll(handler, events)
       if (controls.length > 0) yield* Queue.offerAll(sender, controls)
     }

@@ -28,12 +28,16 @@ export interface SenderOptions {
   /** The socket senders' queue capacity (frames). */
   readonly outboundQueueCapacity: number
   /**
-   * True when the handler has consumed every event offered to it so far (its inbox, and any
-   * stage queues around it, are empty). Endings that the receiver reports (peer Close, protocol
-   * failure, TCP end) wait for it, so that the handler's replies to messages that came before
-   * them go out first (RFC 6455 §5.5.1: data sent before our Close is delivered before it).
+   * How far the handler has got. Endings that the receiver reports (peer Close, protocol failure,
+   * TCP end) wait until the handler has taken the events before them and its replies have been
+   * routed, so those replies go out before the Close (RFC 6455 §5.5.1). Without it they wait
+   * only for what is already in the sender's inbox.
    */
-  readonly handlerCaughtUp?: () => boolean
+  readonly handlerProgress?: Control.HandlerProgress | undefined
+  /** False while stages around the handler still hold events or commands. */
+  readonly stagesIdle?: (() => boolean) | undefined
+  /** True while the handler still works on something of this connection (see `Handler.busy`). */
+  readonly handlerBusy?: ((conn: Connection) => boolean) | undefined
 }
 
 /** `End`, or a control frame (opcode ≥ 8, RFC 6455 §5.5): never dropped for a slow consumer. */
@@ -48,8 +52,12 @@ const sizeOf = (items: ReadonlyArray<Outbound>): number => {
   return n
 }
 
-/** How long an ending waits for the handler before it is carried out anyway. */
-const MAX_ENDING_WAIT_MS = 100
+/** An ending waiting for its turn; `routeUntil` is -1 until the handler has caught up. */
+interface Waiting {
+  readonly ending: Control.PeerClose | Control.Fail | Control.Gone
+  readonly since: number
+  routeUntil: number
+}
 
 /** One registered connection. */
 interface Entry {
@@ -88,10 +96,13 @@ export const sender = (
   let touched: Array<Entry> = []
   let frames = 0
   let bytes = 0
-  /** Endings waiting for the handler to catch up, and since when. */
-  let endings: Array<Control.PeerClose | Control.Fail | Control.Gone> = []
-  let endingsSince = 0
-  const caughtUp = options.handlerCaughtUp ?? (() => true)
+  /** Endings waiting for the handler (see `SenderOptions.handlerProgress`). */
+  let endings: Array<Waiting> = []
+  /** Commands and controls taken from the inbox so far. */
+  let taken = 0
+  const progress = options.handlerProgress
+  const busy = options.handlerBusy ?? (() => false)
+  const stagesIdle = options.stagesIdle ?? (() => true)
 
   const push = (entry: Entry, item: Outbound): void => {
     if (entry.ended) return
@@ -215,8 +226,8 @@ export const sender = (
       case "PeerClose":
       case "Fail":
       case "Gone":
-        if (endings.length === 0) endingsSince = Date.now()
-        endings.push(command)
+        // Carried out after this batch at the earliest (see settleEndings).
+        endings.push({ ending: command, since: Date.now(), routeUntil: -1 })
         return
       case "CloseAll":
         for (const entry of registry.values()) startClose(entry, command.code, command.reason)
@@ -248,7 +259,7 @@ export const sender = (
         return
       }
       case "Gone": {
-        const entry = registry.get(command.conn.id)
+        const entry = registry.get(command.to.id)
         if (entry === undefined) return
         pushEnd(entry)
         forget(entry)
@@ -257,13 +268,35 @@ export const sender = (
     }
   }
 
-  /** Carries out the waiting endings once the handler has caught up (or waited too long). */
-  const settleEndings = (inboxEmpty: boolean): void => {
+  /**
+   * Carries out the endings whose turn has come: the handler has taken every event up to the
+   * ending's mark and is not still working on that connection; then everything that was in the
+   * inbox at that moment (the handler's replies among it) has been routed. An ending never waits
+   * longer than `closeTimeoutMs`.
+   */
+  const settleEndings = (): void => {
     if (endings.length === 0) return
-    if (!(inboxEmpty && caughtUp()) && Date.now() - endingsSince < MAX_ENDING_WAIT_MS) return
+    const now = Date.now()
     const list = endings
     endings = []
-    for (let i = 0; i < list.length; i++) end(list[i]!)
+    for (let i = 0; i < list.length; i++) {
+      const waiting = list[i]!
+      const { ending } = waiting
+      if (now - waiting.since < options.closeTimeoutMs) {
+        if (waiting.routeUntil < 0) {
+          if ((progress !== undefined && progress.taken() < ending.mark) || busy(ending.to) || !stagesIdle()) {
+            endings.push(waiting)
+            continue
+          }
+          waiting.routeUntil = taken + Queue.sizeUnsafe(inbox)
+        }
+        if (taken < waiting.routeUntil) {
+          endings.push(waiting)
+          continue
+        }
+      }
+      end(ending)
+    }
   }
 
   const flush = (): void => {
@@ -285,7 +318,10 @@ export const sender = (
         entry.link.enqueued(sizeOf(pending) - sizeOf(rest))
         entry.link.wake()
       }
-      if (rest.length > 0) slowConsumer(entry, rest)
+      if (rest.length > 0) {
+        const kept = slowConsumer(entry, rest)
+        if (kept.length > 0) Queue.offerAllUnsafe(entry.link.out, kept)
+      }
     }
     if (stats !== undefined) stats.sent(frames, bytes)
     frames = 0
@@ -316,8 +352,9 @@ export const sender = (
       // With endings waiting, poll instead of sleeping on the queue, so they are settled soon
       // after the handler catches up even if it sends nothing.
       const batch = endings.length === 0 ? yield* Queue.takeAll(inbox) : yield* Queue.clear(inbox)
+      taken += batch.length
       for (let i = 0; i < batch.length; i++) route(batch[i]!)
-      settleEndings(Queue.sizeUnsafe(inbox) === 0)
+      settleEndings()
       flush()
       if (batch.length === 0 && endings.length > 0) yield* Effect.sleep(Duration.millis(1))
     }

@@ -32,6 +32,24 @@ describe("Callbacks: ordering and isolation", () => {
       expect(handled).toEqual(sent)
     }))
 
+  it.live("a reply written by an async callback goes out before the echo of the client's Close (§5.5.1)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start(Callbacks.make({
+        message: (data: string | Uint8Array, state: undefined) =>
+          Effect.gen(function*() {
+            yield* Effect.sleep("200 millis")
+            yield* Callbacks.write(`reply to ${String(data)}`)
+            return state
+          })
+      }))
+      const a = yield* connect(url)
+      // The Close follows the message at once, while the callback is still sleeping.
+      a.ws.send("question")
+      a.ws.close(4000, "done")
+      expect(String((yield* a.next()).data)).toBe("reply to question")
+      expect((yield* a.waitClosed()).code).toBe(4000)
+    }))
+
   it.live("the state from an async callback is what the next message sees", () =>
     Effect.gen(function*() {
       const { url } = yield* start(Callbacks.make({

@@ -104,9 +104,10 @@ describe("receiver actor", () => {
       )
       const got = yield* takeN(events, 2)
       expect(got[1]).toEqual({ _tag: "Closed", conn, code: 4000, reason: "bye" })
+      // Each ending's mark counts the events given to the handler up to it (Open, Closed = 2).
       expect(yield* takeN(controls, 2)).toEqual([
-        { _tag: "PeerClose", to: conn, code: 4000, reason: "bye" },
-        { _tag: "Gone", conn }
+        { _tag: "PeerClose", to: conn, code: 4000, reason: "bye", mark: 2 },
+        { _tag: "Gone", to: conn, mark: 2 }
       ])
       // Nothing else: a marker connection's Open is the next event.
       const marker = fakeConn()
@@ -157,7 +158,7 @@ describe("receiver actor", () => {
       expect((yield* takeN(controls, 1))[0]).toMatchObject({ _tag: "Fail", code })
       // After a failure the connection's further bytes are ignored; its end is still reported.
       yield* feed(SocketInput.Chunk(conn, frame(Op.Text, "late")), SocketInput.Eof(conn))
-      expect((yield* takeN(controls, 1))[0]).toEqual({ _tag: "Gone", conn })
+      expect((yield* takeN(controls, 1))[0]).toEqual({ _tag: "Gone", to: conn, mark: 2 })
       const marker = fakeConn()
       yield* feed(attach(marker))
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn: marker })
@@ -182,7 +183,7 @@ describe("receiver actor", () => {
         { _tag: "Open", conn: b, data: undefined, request },
         { _tag: "Closed", conn: b, code: 1006, reason: "" }
       ])
-      expect(yield* takeN(controls, 2)).toEqual([{ _tag: "Gone", conn: a }, { _tag: "Gone", conn: b }])
+      expect(yield* takeN(controls, 2)).toEqual([{ _tag: "Gone", to: a, mark: 2 }, { _tag: "Gone", to: b, mark: 4 }])
     }))
 
   it.live("chunks for an unknown connection are ignored", () =>
