@@ -277,23 +277,27 @@ export class FrameParser {
     }
     // Zero-copy: the whole payload is in this chunk; unmask in place (§5.3).
     const e = p + n
+    // High bits seen while unmasking a small payload: 0 means all ASCII, which is valid UTF-8 at
+    // a character boundary, so the validator's second pass can be skipped (the common case).
+    let high = 0x80
     if (this.masked && n !== 0) {
       if (n < SMALL_UNMASK) {
         const m = this.mask
         const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!
+        let acc = 0
         let i = p
         for (const e4 = e - 3; i < e4; i += 4) {
-          chunk[i] ^= m0
-          chunk[i + 1] ^= m1
-          chunk[i + 2] ^= m2
-          chunk[i + 3] ^= m3
+          acc |= (chunk[i] ^= m0) | (chunk[i + 1] ^= m1) | (chunk[i + 2] ^= m2) | (chunk[i + 3] ^= m3)
         }
-        if (i < e) chunk[i++] ^= m0
-        if (i < e) chunk[i++] ^= m1
-        if (i < e) chunk[i] ^= m2
+        if (i < e) acc |= chunk[i++] ^= m0
+        if (i < e) acc |= chunk[i++] ^= m1
+        if (i < e) acc |= chunk[i] ^= m2
+        high = acc & 0x80
       } else unmaskInto(chunk, p, chunk, p, n, this.mask, 0)
     }
-    if (this.check && !this.utf8.push(chunk, p, e)) return this.fail(1007, "invalid UTF-8 in text")
+    if (this.check && !(high === 0 && this.utf8.atBoundary) && !this.utf8.push(chunk, p, e)) {
+      return this.fail(1007, "invalid UTF-8 in text")
+    }
     return this.deliver(chunk.subarray(p, e)) ? e : -1
   }
 

@@ -36,6 +36,11 @@ const NATIVE_MIN = 256
 export class Utf8Validator {
   /** Continuation bytes still expected for the sequence in progress (0–3). */
   private need = 0
+
+  /** True between characters (no multi-byte sequence is waiting for its continuation bytes). */
+  get atBoundary(): boolean {
+    return this.need === 0 && !this.bad
+  }
   /** Allowed range of the next continuation byte (narrower than 80..BF right after some leads). */
   private lo = 0x80
   private hi = 0xbf
