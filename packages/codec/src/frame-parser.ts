@@ -298,7 +298,8 @@ export class FrameParser {
     if (this.check && !(high === 0 && this.utf8.atBoundary) && !this.utf8.push(chunk, p, e)) {
       return this.fail(1007, "invalid UTF-8 in text")
     }
-    return this.deliver(chunk.subarray(p, e)) ? e : -1
+    // A plain Uint8Array view: `Buffer#subarray` builds a Buffer subclass object, ~3× the cost.
+    return this.deliver(new Uint8Array(chunk.buffer, chunk.byteOffset + p, n)) ? e : -1
   }
 
   /** Take the next piece of a chunk-spanning payload; unmask and validate it as it lands. */
