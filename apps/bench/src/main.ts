@@ -1,7 +1,7 @@
 // `pnpm bench`: runs wspipe, ws (plain and with its native addons) and a trivial C echo
 // server through the same scenarios, one server at a time (server on CPU 0, the C load
 // generator on CPU 1), alternating servers run by run, and reports medians and wspipe/ws ratios.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { binDir, buildC } from "./build.js"
@@ -25,6 +25,7 @@ const { values: opts } = parseArgs({
     "idle-connections": { type: "string" },
     "server-cpu": { type: "string", default: "0" },
     "load-cpu": { type: "string", default: "1" },
+    from: { type: "string" },
     help: { type: "boolean", default: false }
   }
 })
@@ -35,6 +36,7 @@ if (opts.help) {
   --quick      one short run per server and scenario (smoke test; does not write docs)
   --scenario   only scenarios whose name contains one of these (does not write docs)
   --profile    afterwards, run wspipe once per scenario under node --cpu-prof and summarise
+  --from FILE  no runs: re-render the tables (and with --docs the docs) from a results JSON
 `)
   process.exit(0)
 }
@@ -48,7 +50,7 @@ const num = (v: string | undefined, fallback: number, name: string): number => {
 const runs = Math.round(num(opts.runs, opts.quick ? 1 : 5, "runs"))
 const seconds = num(opts.seconds, opts.quick ? 1 : 5, "seconds")
 const warmup = opts.warmup === "0" ? 0 : num(opts.warmup, opts.quick ? 0.3 : 1, "warmup")
-const writeDocs = opts.docs ?? (!opts["no-docs"] && !opts.quick && !opts.scenario && !opts.servers)
+const writeDocs = opts.docs ?? (!opts["no-docs"] && !opts.from && !opts.quick && !opts.scenario && !opts.servers)
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 async function main(): Promise<void> {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     loadCpu: opts["load-cpu"],
     idleConnections: Math.round(num(opts["idle-connections"], IDLE_CONNECTIONS, "idle-connections"))
   }
+  if (opts.from) return render(JSON.parse(readFileSync(opts.from, "utf8")) as Saved, scenarios, specs)
   const machine = machineInfo()
   log(`wspipe bench: ${scenarios.length} scenarios × ${specs.length} servers × ${runs} runs of ${seconds} s (+${warmup} s warm-up); load average ${machine.load}`)
 
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
         if (cell.unavailable) continue
         const outcome = await runOne(sc, spec, cfg)
         if (outcome.ok) {
-          cell.runs.push(outcome.m)
+          cell.runs.push({ ...outcome.m, round: run })
           const main = sc.metrics[0]!
           log(`  ${sc.name} run ${run}/${runs} ${spec.label}: ${main.label} ${main.pick(outcome.m)?.toFixed(main.digits)} (loadgen ${outcome.m.result.loadgen_cpu.cores.toFixed(2)} cores, server ${outcome.m.serverCores.toFixed(2)} cores)`)
         } else if (outcome.unavailable) {
@@ -96,6 +99,39 @@ async function main(): Promise<void> {
     }
   }
 
+  const profileText = opts.profile ? await profileWspipe(cfg) : null
+  const saved: Saved = {
+    machine: { ...machine, loadAfter: machineInfo().load },
+    runs,
+    seconds,
+    warmup,
+    results: Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])),
+    profile: profileText
+  }
+  mkdirSync(binDir, { recursive: true })
+  const rawPath = join(binDir, "results-latest.json")
+  writeFileSync(rawPath, JSON.stringify(saved, null, 1))
+  log(`raw results: ${rawPath}`)
+  render(saved, scenarios, specs)
+}
+
+/** Everything a run measured, as written to bin/results-latest.json. */
+interface Saved {
+  readonly machine: ReturnType<typeof machineInfo> & { loadAfter?: string }
+  readonly runs: number
+  readonly seconds: number
+  readonly warmup: number
+  readonly results: Record<string, Record<string, Cell>>
+  readonly profile: string | null
+}
+
+function render(saved: Saved, scenarios: ReturnType<typeof selectScenarios>, specs: ReturnType<typeof serverSpecs>): void {
+  // Files from before rounds were recorded: runs were appended round by round.
+  const withRounds = (c: Cell): Cell => ({ ...c, runs: c.runs.map((m, i) => ({ ...m, round: m.round ?? i + 1 })) })
+  const results: Results = new Map(
+    Object.entries(saved.results).map(([k, v]) => [k, new Map(Object.entries(v).map(([id, c]) => [id as ServerId, withRounds(c)]))])
+  )
+  scenarios = scenarios.filter((s) => results.has(s.name))
   const table = resultsTable(scenarios, specs, results)
   const lgTable = loadgenTable(scenarios, specs, results)
   const verdict = loadgenVerdict(specs, results)
@@ -107,18 +143,11 @@ async function main(): Promise<void> {
     ])
   )
   if (notes.length) process.stdout.write(`\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}\n`)
-
-  const profileText = opts.profile ? await profileWspipe(cfg) : null
-  if (profileText) process.stdout.write(`\n${profileText}\n`)
-
-  mkdirSync(binDir, { recursive: true })
-  const rawPath = join(binDir, "results-latest.json")
-  writeFileSync(rawPath, JSON.stringify({ machine, runs, seconds, warmup, results: Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])) }, null, 1))
-  log(`raw results: ${rawPath}`)
+  if (saved.profile) process.stdout.write(`\n${saved.profile}\n`)
 
   if (writeDocs) {
     const docs = join(repoRoot, "docs/benchmarks.md")
-    writeDocsSection(docs, docsBody({ ...machine, loadAfter: machineInfo().load }, table, lgTable, verdict, notes, profileText))
+    writeDocsSection(docs, docsBody(saved, table, lgTable, verdict, notes))
     log(`wrote the server section of ${docs}`)
   }
 }
@@ -145,11 +174,12 @@ async function profileWspipe(cfg: RunConfig): Promise<string> {
   return parts.join("\n\n")
 }
 
-function docsBody(machine: ReturnType<typeof machineInfo> & { loadAfter: string }, table: string, lgTable: string, verdict: string | null, notes: string[], profile: string | null): string {
+function docsBody(saved: Saved, table: string, lgTable: string, verdict: string | null, notes: string[]): string {
+  const { machine, runs, seconds, warmup, profile } = saved
   return `## Server benchmarks
 
 Measured ${machine.date} on ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}
-(load average at start: ${machine.load}, at the end: ${machine.loadAfter}. The machine is shared with other work:
+(load average at start: ${machine.load}, at the end: ${machine.loadAfter ?? "not recorded"}. The machine is shared with other work:
 when the load average is above the 2 cores, the pinned server and load generator also wait for CPU, which lowers
 every row and widens the latency tails; the ratios, from runs interleaved in the same minutes, suffer less).
 
@@ -158,8 +188,9 @@ Command: \`pnpm --filter @wspipe/bench bench\` (= \`cd apps/bench && npx tsx src
 
 Method: each server is started fresh for every run (\`taskset -c 0\`) and driven by the C load generator
 (\`apps/bench/loadgen\`, epoll, \`taskset -c 1\`) over loopback; servers alternate run by run (A B C D A B C D …)
-and each cell is the median of ${runs} runs of ${seconds} s after ${warmup} s of warm-up. Ratios are wspipe's median over
-ws's median from the same session (↑: higher is better, ↓: lower is better). Echoed payloads are verified (length,
+and each cell is the median of ${runs} runs of ${seconds} s after ${warmup} s of warm-up. A ratio is the median over
+the rounds of wspipe's result / ws's result in that round (adjacent runs, so slow changes of the machine's load
+cancel out); ↑: higher is better, ↓: lower is better. Echoed payloads are verified (length,
 connection id, sequence number, body); broadcast delivery latency comes from a send timestamp in each message.
 "ws" runs with \`WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1\`; "ws+addons" loads \`bufferutil\` (on Node 20, ws
 validates UTF-8 with \`buffer.isUtf8\` either way, so \`utf-8-validate\` is never loaded). wspipe runs the echo app
@@ -168,7 +199,7 @@ validates UTF-8 with \`buffer.isUtf8\` either way, so \`utf-8-validate\` is neve
 
 ${table}
 
-### The load generator is not the bottleneck
+### Is the load generator the bottleneck?
 
 CPU used during each measured window (median, in cores: load generator / server; each has one CPU of its own),
 from the load generator's getrusage and the server's /proc/PID/stat.
@@ -177,7 +208,10 @@ ${lgTable}
 ${notes.length ? `\nRuns that failed or could not start:\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}
 ### Where wspipe's time goes
 
-${profile ?? "Not profiled in this session: run `cd apps/bench && npx tsx src/main.ts --profile` to add a `--cpu-prof` summary (self time by function and by area, summed over the samples)."}
+${profile ? `One extra wspipe run per scenario under \`node --cpu-prof\` (not in the table: the profiler slows it down);
+only samples inside the load generator's measured window count (no start-up), idle time left out.
+
+${profile}` : "Not profiled in this session: run `cd apps/bench && npx tsx src/main.ts --profile` to add a `--cpu-prof` summary (self time by function and by area, summed over the samples)."}
 `
 }
 

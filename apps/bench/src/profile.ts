@@ -75,7 +75,9 @@ export function summariseProfiles(dir: string, top = 20, windowUs?: readonly [nu
       if (area === "idle") continue
       total += us
       byArea.set(area, (byArea.get(area) ?? 0) + us)
-      const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : ""
+      // tsx compiles each .ts file to one line, so there a position says nothing: name the file
+      // only (the unnamed functions of a file then add up into one row).
+      const where = !url ? "" : lineNumber === 0 && /\.[cm]?tsx?$/.test(url) ? shortUrl(url) : `${shortUrl(url)}:${lineNumber + 1}`
       const key = `${name}@${where}`
       const entry = byFunction.get(key) ?? { name, where, area, us: 0 }
       entry.us += us
@@ -104,7 +106,7 @@ export function formatProfile(title: string, s: ProfileSummary): string {
     "| --- | ---: | ---: |",
     ...s.areas.map((a) => `| ${a.area} | ${a.ms.toFixed(0)} | ${pct(a.share)} |`),
     "",
-    "Top functions by self time:",
+    "Top functions by self time (TypeScript run through tsx has no line numbers: its unnamed functions are summed per file):",
     "",
     "| function | where | area | self ms | share |",
     "| --- | --- | --- | ---: | ---: |",

@@ -25,9 +25,28 @@ function medianOf(cell: Cell | undefined, pick: (m: Measurement) => number | und
   return median(cell.runs.map(pick).filter((x): x is number => x !== undefined && !Number.isNaN(x)))
 }
 
-function ratio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined || b === 0) return "–"
-  return `${(a / b).toFixed(2)}×`
+/**
+ * wspipe / other: the median of the per-round ratios (runs of one round are adjacent in time, so
+ * the machine's slow load changes cancel); the ratio of the medians when rounds are unknown.
+ */
+function ratio(a: Cell | undefined, b: Cell | undefined, pick: (m: Measurement) => number | undefined): string {
+  if (!a || !b || a.unavailable || b.unavailable) return "–"
+  const valid = (v: number | undefined): v is number => v !== undefined && !Number.isNaN(v)
+  const perRound: number[] = []
+  for (const ma of a.runs) {
+    const mb = b.runs.find((m) => m.round !== undefined && m.round === ma.round)
+    const va = pick(ma)
+    const vb = mb ? pick(mb) : undefined
+    if (valid(va) && valid(vb) && vb !== 0) perRound.push(va / vb)
+  }
+  const r = perRound.length ? median(perRound) : undefined
+  const fallback = (() => {
+    const ma = medianOf(a, pick)
+    const mb = medianOf(b, pick)
+    return ma !== undefined && mb !== undefined && mb !== 0 ? ma / mb : undefined
+  })()
+  const v = r ?? fallback
+  return v === undefined ? "–" : `${v.toFixed(2)}×`
 }
 
 export function resultsTable(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string {
@@ -36,11 +55,11 @@ export function resultsTable(scenarios: readonly Scenario[], specs: readonly Ser
   for (const sc of scenarios) {
     const cells = results.get(sc.name)
     sc.metrics.forEach((metric, i) => {
-      const wspipe = medianOf(cells?.get("wspipe"), metric.pick)
+      const wspipe = cells?.get("wspipe")
       rows.push(
         `| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${specs
           .map((s) => cellText(cells?.get(s.id), metric.pick, metric.digits))
-          .join(" | ")} | ${ratio(wspipe, medianOf(cells?.get("ws"), metric.pick))} | ${ratio(wspipe, medianOf(cells?.get("ws-addons"), metric.pick))} |`
+          .join(" | ")} | ${ratio(wspipe, cells?.get("ws"), metric.pick)} | ${ratio(wspipe, cells?.get("ws-addons"), metric.pick)} |`
       )
     })
   }

@@ -1,7 +1,7 @@
 // One run: start a fresh server pinned to the server CPU, drive it with the load generator
 // pinned to the load CPU, collect the result (and the server's CPU and memory), stop it.
 import { setTimeout as sleep } from "node:timers/promises"
-import { runLoadgen } from "./loadgen.js"
+import { type LoadgenResult, runLoadgen } from "./loadgen.js"
 import { IDLE_CONNECTIONS, type Measurement, type Scenario } from "./scenarios.js"
 import { cpuSeconds, type RunningServer, rssKiB, type ServerSpec, startServer } from "./servers.js"
 
@@ -31,8 +31,9 @@ export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfi
   }
 }
 
-function failure(what: string, server: RunningServer, stderr: string, error: string | null | undefined): RunOutcome {
-  const why = error ?? (stderr.trim().split("\n").slice(-2).join(" ") || "no output")
+function failure(what: string, server: RunningServer, stderr: string, result: LoadgenResult | null): RunOutcome {
+  const counts = result && `${result.errors} errors (${result.missed} messages missed, ${result.unclean_closes} connections not closed cleanly)`
+  const why = result?.error ?? counts ?? (stderr.trim().split("\n").slice(-2).join(" ") || "no output")
   const serverSaid = server.stderrTail()
   return { ok: false, error: `${what}: ${why}${serverSaid ? ` (server stderr: ${serverSaid})` : ""}`, unavailable: false }
 }
@@ -71,7 +72,7 @@ async function runLoad(scenario: Scenario, server: RunningServer, cfg: RunConfig
     [scenario.mode, "--port", String(server.port), ...scenario.args, "--seconds", String(cfg.seconds), "--warmup", String(cfg.warmup)],
     { timeoutMs: (cfg.seconds + cfg.warmup) * 1000 + 60_000, onStderrLine: window.onLine }
   )
-  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result?.error)
+  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result)
   return { ok: true, m: { result: run.result, serverCores: window.cores() } }
 }
 
@@ -101,7 +102,7 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
   })
   await afterTaken
   const serverCores = window.cores()
-  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result?.error)
-  if (after === undefined) return failure("idle run", server, run.stderr, "never saw the all-up line")
+  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result)
+  if (after === undefined) return failure("idle run: never saw the all-up line", server, run.stderr, null)
   return { ok: true, m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / n } }
 }

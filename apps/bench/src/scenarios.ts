@@ -5,6 +5,8 @@ import type { ServerJob } from "./servers.js"
 
 /** What one run of one scenario against one server measured. */
 export interface Measurement {
+  /** Which round (A B C D, A B C D, …) this run was in: runs of one round are adjacent in time. */
+  readonly round?: number
   readonly result: LoadgenResult
   /** Server CPU (user + sys) over the load generator's measured window, in cores. */
   readonly serverCores: number
