@@ -149,6 +149,37 @@ const writeHeader = (
 }
 
 /**
+ * Just the header of an unmasked frame carrying `payloadLength` bytes (RFC 6455 §5.2).
+ *
+ * @example
+ * ```ts
+ * encodeFrameHeader(Opcode.Binary, 256) // 0x82 0x7e 0x01 0x00
+ * ```
+ */
+export const encodeFrameHeader = (
+  opcode: number,
+  payloadLength: number,
+  options?: { readonly fin?: boolean | undefined; readonly rsv?: number | undefined }
+): Uint8Array => {
+  const out = Buffer.allocUnsafe(frameHeaderLength(payloadLength, false))
+  writeHeader(out, 0, (options?.fin === false ? 0 : 0x80) | ((options?.rsv ?? 0) & 0x70) | (opcode & 0x0f), payloadLength, undefined)
+  return out
+}
+
+/**
+ * One unmasked frame as two buffers, the header and the payload itself (not copied), for large
+ * payloads written with `writev`. The payload must not change until it has been written.
+ *
+ * @example
+ * ```ts
+ * const [header, payload] = encodeFrameParts(Opcode.Binary, oneMiB)
+ * socket.cork(); socket.write(header); socket.write(payload); socket.uncork()
+ * ```
+ */
+export const encodeFrameParts = (opcode: number, payload: Uint8Array): readonly [Uint8Array, Uint8Array] =>
+  [encodeFrameHeader(opcode, payload.length), payload]
+
+/**
  * Encode one frame: header + a copy of `payload`, any length (7/16/64-bit length, RFC 6455 §5.2).
  * With `mask` the copy is masked (client role, §5.3); `payload` itself is never modified.
  *

@@ -6,6 +6,8 @@ import {
   encodeBinary,
   encodeClose,
   encodeFrame,
+  encodeFrameHeader,
+  encodeFrameParts,
   encodeMessage,
   encodePing,
   encodePong,
@@ -328,5 +330,18 @@ describe("encodeMessage fragmentation (RFC 6455 §5.4)", () => {
     expect(decoded.pings.map((p) => p.toString())).toEqual(["p"])
     expect(decoded.pongs).toHaveLength(1)
     expect(decoded.closes).toEqual([{ code: 1000, reason: "done" }])
+  })
+})
+
+describe("RFC 6455 §5.2 header-only encoding (large payloads written without a copy)", () => {
+  it("encodeFrameHeader + payload equals encodeFrame for every length encoding", () => {
+    for (const n of [0, 125, 126, 65535, 65536, 70000]) {
+      const payload = Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff)
+      const [header, body] = encodeFrameParts(Opcode.Binary, payload)
+      expect(body).toBe(payload)
+      expect(Buffer.concat([header, body])).toEqual(Buffer.from(encodeFrame(Opcode.Binary, payload)))
+    }
+    expect([...encodeFrameHeader(Opcode.Binary, 256)]).toEqual([0x82, 0x7e, 0x01, 0x00])
+    expect([...encodeFrameHeader(Opcode.Text, 3, { fin: false })]).toEqual([0x01, 0x03])
   })
 })

@@ -10,7 +10,7 @@ import { Duration, Effect, Queue } from "effect"
 import type * as Command from "./command.js"
 import type { Connection } from "./connection.js"
 import type * as Control from "./control.js"
-import { End, type Outbound } from "./outbound.js"
+import { byteLength, End, type Framed, type Outbound } from "./outbound.js"
 import { frameOutgoing } from "./outgoing.js"
 import type { Stats } from "./stats.js"
 
@@ -41,14 +41,12 @@ export interface SenderOptions {
 }
 
 /** `End`, or a control frame (opcode ≥ 8, RFC 6455 §5.5): never dropped for a slow consumer. */
-const isControl = (item: Outbound): boolean => !(item instanceof Uint8Array) || (item[0]! & 0x08) !== 0
+const isControl = (item: Outbound): boolean =>
+  item instanceof Uint8Array ? (item[0]! & 0x08) !== 0 : item._tag === "End"
 
 const sizeOf = (items: ReadonlyArray<Outbound>): number => {
   let n = 0
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!
-    if (item instanceof Uint8Array) n += item.byteLength
-  }
+  for (let i = 0; i < items.length; i++) n += byteLength(items[i]!)
   return n
 }
 
@@ -111,9 +109,9 @@ export const sender = (
       touched.push(entry)
     }
     entry.pending.push(item)
-    if (item instanceof Uint8Array) {
+    if (item !== End) {
       frames++
-      bytes += item.byteLength
+      bytes += byteLength(item)
     }
   }
   const pushEnd = (entry: Entry): void => {
@@ -144,7 +142,7 @@ export const sender = (
     }
     entry.topics = undefined
   }
-  const toAll = (bytesOut: Uint8Array, except: Connection | undefined): void => {
+  const toAll = (bytesOut: Framed, except: Connection | undefined): void => {
     for (const entry of registry.values()) {
       if (entry.conn !== except && !entry.closeSent) push(entry, bytesOut)
     }

@@ -3,10 +3,12 @@
  * socket has buffered and offers it to the receiver as one `Chunk`. While the receiver's queue is
  * full the offer waits, nothing is read, and TCP pushes back on the client (DESIGN §5, §6).
  *
- * It runs as a fiber only while its socket has bytes: `readable` starts it (synchronously, so the
- * bytes reach the receiver's queue in the same tick), it drains the socket, and it ends when the
- * socket is empty. An idle connection holds no fiber at all, which is how a connection costs less
- * memory than in `ws` (docs/benchmarks.md); at most one runs per socket at any time.
+ * It works in the tick of the socket's `readable` event: it reads what the socket has and offers
+ * it without waiting while the receiver's queue has room. Only when it must wait (a full queue) does
+ * it become a fiber, suspended in `Queue.offer` until there is room — and while it waits nothing is
+ * read. An idle connection holds no fiber at all, which is how a connection costs less memory than
+ * in `ws`, and a message costs no fiber start (docs/benchmarks.md). At most one fiber runs per
+ * socket at any time.
  *
  * Two things stop it reading besides a full queue: its credit (at most `maxInflightBytes` of its
  * bytes wait in the receiver's queue, so one flooding client leaves room for the others) and
@@ -74,10 +76,43 @@ export class SocketReceiver implements SocketInput.Credit {
     if (wasBlocked && this.inflight < this.maxInflightBytes) this.wake()
   }
 
+  /** Reads and offers without waiting; starts the fiber only if it has to wait. */
   private readonly wake = (): void => {
     if (this.running || this.told) return
+    while (!this.blocked() && !this.socket.destroyed) {
+      const bytes = this.socket.read() as Buffer | null
+      if (bytes === null) break
+      const chunk = this.take(bytes)
+      if (!Queue.offerUnsafe(this.receiver, chunk)) return this.wait(chunk)
+    }
+    if (this.endIsDue()) {
+      this.told = true
+      if (!Queue.offerUnsafe(this.receiver, this.finished!)) this.wait(this.finished!)
+    }
+  }
+
+  /** The receiver's queue is full: become a fiber that waits to offer `input`, then drains on. */
+  private wait(input: SocketInput.SocketInput): void {
     this.running = true
-    this.runFork(this.drain)
+    this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain))
+  }
+
+  private blocked(): boolean {
+    return this.paused || this.inflight >= this.maxInflightBytes
+  }
+
+  private take(bytes: Buffer): SocketInput.Chunk {
+    this.bytesRead += bytes.byteLength
+    this.inflight += bytes.byteLength
+    return SocketInput.Chunk(this.conn, bytes, this)
+  }
+
+  /**
+   * The end is reported after the last bytes. A paused or out-of-credit receiver still reports it
+   * once the socket is gone: its bytes are lost with the socket, and the handler must learn of it.
+   */
+  private endIsDue(): boolean {
+    return this.finished !== undefined && !this.told && (!this.blocked() || this.socket.destroyed)
   }
   private readonly onEnd = (): void => {
     this.finished ??= SocketInput.Eof(this.conn)
@@ -89,23 +124,17 @@ export class SocketReceiver implements SocketInput.Credit {
   }
 
   /**
-   * The fiber's body: offer everything the socket has, then the end if it came; stop when empty
-   * or out of credit. The last thing offered is always one `Eof` or `SocketError`, so the
-   * receiver learns of every connection's end exactly once, after all its bytes.
+   * The fiber's body once it has waited: offer everything the socket has, then the end if it
+   * came; stop when empty or out of credit. The last thing offered is always one `Eof` or
+   * `SocketError`, so the receiver learns of every connection's end exactly once, after all its
+   * bytes.
    */
   private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    const blocked = this.paused || this.inflight >= this.maxInflightBytes
-    const bytes = blocked || this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
-    if (bytes !== null) {
-      this.bytesRead += bytes.byteLength
-      this.inflight += bytes.byteLength
-      return Effect.flatMap(Queue.offer(this.receiver, SocketInput.Chunk(this.conn, bytes, this)), () => this.drain)
-    }
-    // A paused or out-of-credit receiver still reports the end once the socket is gone: its
-    // bytes are lost with the socket anyway, and the handler must learn of the close.
-    if (this.finished !== undefined && !this.told && (!blocked || this.socket.destroyed)) {
+    const bytes = this.blocked() || this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
+    if (bytes !== null) return Effect.flatMap(Queue.offer(this.receiver, this.take(bytes)), () => this.drain)
+    if (this.endIsDue()) {
       this.told = true
-      return Queue.offer(this.receiver, this.finished)
+      return Queue.offer(this.receiver, this.finished!)
     }
     this.running = false
     return Effect.void

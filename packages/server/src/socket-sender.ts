@@ -3,13 +3,14 @@
  * writes the whole batch at once (DESIGN §5: `ws` is slow mainly because it makes one `write()`
  * per message; here a batch becomes one write).
  *
- * Like the socket receiver it runs as a fiber only while it has work: the sender wakes it after
- * offering to its queue, and it ends when the queue is empty (or after `End`). Waking it runs it
- * synchronously, so frames reach the socket in the sender's own tick — no scheduler turn per hop.
+ * The sender wakes it after offering to its queue. When the socket can take more, it drains the
+ * queue and writes in the sender's own tick — no fiber start, no scheduler turn per message. Only
+ * when it must wait (the socket's buffer is full: the client reads slowly) does it become a fiber,
+ * suspended until `drain`, which goes on draining until the queue is empty (or `End`).
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
-import type { Outbound } from "./outbound.js"
+import type { Framed, Outbound } from "./outbound.js"
 import type { RunFork } from "./socket-receiver.js"
 
 /**
@@ -42,33 +43,40 @@ export class SocketSender {
     return this.queuedBytes + this.socket.writableLength
   }
 
-  /** Starts the fiber unless it is running (call after offering to `out`). */
+  /** There is something in `out` (call after offering to it). */
   wake(): void {
     if (this.running || this.ended) return
-    this.running = true
-    this.runFork(this.drain)
+    if (this.writeQueued()) {
+      this.running = true
+      this.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain))
+    }
   }
 
-  /** The fiber's body: take everything, write it in one go, wait for `drain` if needed, repeat. */
-  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    if (this.socket.destroyed || Queue.sizeUnsafe(this.out) <= 0) {
-      this.running = false
-      return Effect.void
-    }
-    return Effect.flatMap(Queue.takeAll(this.out), (batch) => {
-      if (this.socket.destroyed) {
-        this.running = false
-        return Effect.void
-      }
+  /**
+   * Takes everything queued and writes it in one go. Returns true when the socket's buffer is
+   * full, so the caller must wait for `drain` before writing more.
+   */
+  private writeQueued(): boolean {
+    while (!this.ended && !this.socket.destroyed) {
+      const batch = takeAllNow(this.out)
+      if (batch.length === 0) return false
       const { ok, ended, written } = writeBatch(this.socket, batch)
       this.queuedBytes -= written
       if (ended) {
         this.ended = true
         this.endTcp()
-        return Effect.void
+        return false
       }
-      return ok ? this.drain : Effect.flatMap(waitForDrain(this.socket), () => this.drain)
-    })
+      if (!ok) return true
+    }
+    return false
+  }
+
+  /** The fiber's body once the socket has drained: write on until empty or full again. */
+  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.writeQueued()) return Effect.flatMap(waitForDrain(this.socket), () => this.drain)
+    this.running = false
+    return Effect.void
   })
 
   /** RFC 6455 §7.1.1: the server closes TCP first; if the peer never closes its side, drop it. */
@@ -81,22 +89,29 @@ export class SocketSender {
   }
 }
 
-/** Writes a batch in one go; stops at `End`. Small batches are joined into one buffer. */
+/**
+ * Writes a batch in one go; stops at `End`. Small frames are joined into one buffer (one copy is
+ * cheaper than a writev of many tiny buffers); otherwise the buffers go out corked, as one writev.
+ */
 const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: boolean; ended: boolean; written: number } => {
   const n = batch.length
   let total = 0
   let count = 0
+  let joinable = true
   for (; count < n; count++) {
     const item = batch[count]!
-    if (!(item instanceof Uint8Array)) break
-    total += item.byteLength
+    if (item instanceof Uint8Array) total += item.byteLength
+    else if (item._tag === "Parts") {
+      total += item.header.byteLength + item.payload.byteLength
+      joinable = false
+    } else break
   }
   const ended = count < n
   if (count === 0) return { ok: true, ended, written: 0 }
-  if (count === 1) return { ok: socket.write(batch[0] as Uint8Array), ended, written: total }
-  let ok: boolean
-  if (total <= COALESCE_LIMIT) {
-    // One copy of small frames is cheaper than a writev of many tiny buffers.
+  const first = batch[0]!
+  if (count === 1 && first instanceof Uint8Array) return { ok: socket.write(first), ended, written: total }
+  let ok = true
+  if (joinable && total <= COALESCE_LIMIT) {
     const joined = Buffer.allocUnsafe(total)
     let at = 0
     for (let i = 0; i < count; i++) {
@@ -107,14 +122,30 @@ const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: b
     ok = socket.write(joined)
   } else {
     socket.cork()
-    ok = true
-    for (let i = 0; i < count; i++) ok = socket.write(batch[i] as Uint8Array) && ok
+    for (let i = 0; i < count; i++) {
+      const item = batch[i] as Framed
+      if (item instanceof Uint8Array) ok = socket.write(item) && ok
+      else {
+        ok = socket.write(item.header) && ok
+        ok = socket.write(item.payload) && ok
+      }
+    }
     socket.uncork()
   }
   return { ok, ended, written: total }
 }
 
 const COALESCE_LIMIT = 64 * 1024
+
+/** Everything in the queue now, without waiting (empty when there is nothing). */
+const takeAllNow = <A>(queue: Queue.Queue<A>): Array<A> => {
+  const items: Array<A> = []
+  while (true) {
+    const exit = Queue.takeUnsafe(queue)
+    if (exit === undefined || exit._tag !== "Success") return items
+    items.push(exit.value)
+  }
+}
 
 /** Waits until the socket's buffer drains (or the socket goes away). */
 const waitForDrain = (socket: Net.Socket): Effect.Effect<void> =>

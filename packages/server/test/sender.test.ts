@@ -75,6 +75,20 @@ describe("sender actor", () => {
       expect(decodeFrames(all[0] as Uint8Array)).toEqual([{ fin: true, opcode: Op.Binary, payload: Uint8Array.of(1, 2, 3) }])
     }))
 
+  it.live("a large message goes out as header + the payload itself (no copy), framed once for all", () =>
+    Effect.gen(function*() {
+      const { peers: [a, b], give } = yield* setup(2)
+      const payload = Uint8Array.from({ length: 70_000 }, (_, i) => i & 0xff)
+      yield* give(Command.broadcastAll(payload))
+      const toA = yield* next(a!.link)
+      const toB = yield* next(b!.link)
+      expect(toB).toBe(toA)
+      if (toA instanceof Uint8Array || toA?._tag !== "Parts") throw new Error(`expected Parts, got ${String(toA)}`)
+      expect(toA.payload).toBe(payload)
+      // 0x82, 127 + 64-bit length 70000 (RFC 6455 §5.2)
+      expect([...toA.header]).toEqual([0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70])
+    }))
+
   it.live("topics: subscribe, publish (with and without except), unsubscribe", () =>
     Effect.gen(function*() {
       const { peers: [a, b, c], give } = yield* setup(3)
