@@ -40,3 +40,24 @@ export function buildC(log: (line: string) => void = () => {}): Binaries {
   }
   return { loadgen: join(binDir, "loadgen"), echoServer: join(binDir, "echo-server") }
 }
+
+/**
+ * Bundles the wspipe apps into plain JavaScript (`bin/wspipe-echo.mjs`, `bin/wspipe-chat.mjs`),
+ * the way a production deployment runs them: compiled, under plain `node`. Running the
+ * TypeScript through tsx instead would add its transform's per-closure `__name` wrappers to every
+ * connection, which ws (plain JS) does not pay.
+ */
+export function buildWspipe(log: (line: string) => void = () => {}): { readonly echo: string; readonly chat: string } {
+  mkdirSync(binDir, { recursive: true })
+  const repoRoot = resolve(benchDir, "../..")
+  const out = { echo: join(binDir, "wspipe-echo.mjs"), chat: join(binDir, "wspipe-chat.mjs") }
+  for (const [app, file] of Object.entries(out)) {
+    log(`bundling apps/${app} with esbuild`)
+    execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
+      join(repoRoot, `apps/${app}/src/main.ts`),
+      "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`, "--log-level=warning"
+    ], { stdio: ["ignore", "inherit", "inherit"] })
+  }
+  return out
+}
+

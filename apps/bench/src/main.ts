@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { binDir, buildC } from "./build.js"
+import { binDir, buildC, buildWspipe } from "./build.js"
 import { formatProfile, summariseProfiles } from "./profile.js"
 import { type Cell, loadgenTable, loadgenVerdict, machineInfo, type Results, resultsTable, writeDocsSection } from "./report.js"
 import { type RunConfig, runOne } from "./runner.js"
@@ -56,6 +56,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 async function main(): Promise<void> {
   installCleanup()
   const bins = buildC(log)
+  buildWspipe(log)
   const allSpecs = serverSpecs(bins.echoServer)
   const wanted = opts.servers?.split(",").map((s) => s.trim())
   const specs = wanted ? allSpecs.filter((s) => wanted.includes(s.id)) : allSpecs

@@ -2,7 +2,6 @@
 // bookkeeping that guarantees every child is killed at the end (also on Ctrl-C and errors).
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { benchDir } from "./build.js"
@@ -11,9 +10,10 @@ export type ServerJob = "echo" | "broadcast"
 export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo"
 
 export const repoRoot = resolve(benchDir, "../..")
+/** The wspipe apps as bundled by `buildWspipe` (see build.ts for why not tsx). */
 const wspipeApps: Record<ServerJob, string> = {
-  echo: join(repoRoot, "apps/echo/src/main.ts"),
-  broadcast: join(repoRoot, "apps/chat/src/main.ts")
+  echo: join(benchDir, "bin/wspipe-echo.mjs"),
+  broadcast: join(benchDir, "bin/wspipe-chat.mjs")
 }
 
 export interface ServerSpec {
@@ -25,9 +25,6 @@ export interface ServerSpec {
   readonly missing: (job: ServerJob) => string | null
 }
 
-const require = createRequire(import.meta.url)
-/** tsx as a loader inside the server's own node process, so the pid we pin and measure is the server. */
-const tsxLoader = pathToFileURL(require.resolve("tsx")).href
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
 
 export function serverSpecs(echoServerBin: string): ServerSpec[] {
@@ -61,8 +58,6 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
         cmd: process.execPath,
         args: [
           ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
-          "--import",
-          tsxLoader,
           wspipeApps[job],
           "--port",
           "0",

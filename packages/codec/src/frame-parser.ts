@@ -71,7 +71,8 @@ export class FrameParser {
   private closed = false
 
   // Header bytes carried over when a header is split across chunks (max 2 + 8 + 4 = 14, §5.2).
-  private readonly head = new Uint8Array(14)
+  // Made on first use: most connections never see a split header, and idle ones cost less.
+  private head: Uint8Array | undefined = undefined
   private headLen = 0
 
   // The frame whose header has been parsed.
@@ -136,7 +137,8 @@ export class FrameParser {
       const b = this.parseHeader(chunk, p, end)
       if (b === 0) {
         // Header split across chunks: carry the (≤ 13) bytes we have.
-        for (let i = p; i < end; i++) this.head[this.headLen++] = chunk[i]!
+        const head = (this.head ??= new Uint8Array(14))
+        for (let i = p; i < end; i++) head[this.headLen++] = chunk[i]!
         return undefined
       }
       if (b < 0) return this.error
@@ -253,8 +255,9 @@ export class FrameParser {
   private finishCarriedHeader(chunk: Uint8Array, end: number): number {
     const had = this.headLen
     const take = Math.min(14 - had, end)
-    for (let i = 0; i < take; i++) this.head[had + i] = chunk[i]!
-    const n = this.parseHeader(this.head, 0, had + take)
+    const head = this.head!
+    for (let i = 0; i < take; i++) head[had + i] = chunk[i]!
+    const n = this.parseHeader(head, 0, had + take)
     if (n < 0) return -1
     if (n === 0) {
       this.headLen = had + take // take === end here: a 14-byte prefix always parses

@@ -3,19 +3,19 @@
  * and leaving, the receiver's control replies (RFC 6455 §5.5), and shutdown. Users never build
  * these; they share the sender's inbox so that one queue orders everything a client is sent.
  */
-import type { Queue } from "effect"
 import type { Connection } from "./connection.js"
 import type { Outbound } from "./outbound.js"
 
-/** The write side of one connection, as the sender sees it. */
+/** The write side of one connection, as the sender sees it (the socket sender implements it). */
 export interface SocketLink {
-  /** The socket sender's queue. The sender only ever offers to it without waiting. */
-  readonly out: Queue.Queue<Outbound>
-  /** Tells the socket sender there is something in `out` (starts its fiber if it is not running). */
-  readonly wake: () => void
-  /** Records `bytes` just offered to `out` (for the outbound buffer limit). */
-  readonly enqueued: (bytes: number) => void
-  /** Bytes waiting for this client: in `out` and in the socket's own buffer. */
+  /**
+   * Offers frames to the socket sender's bounded queue without waiting, and wakes it. Returns
+   * what did not fit (the slow-consumer policy decides about it).
+   */
+  readonly offer: (items: ReadonlyArray<Outbound>) => ReadonlyArray<Outbound>
+  /** Frames waiting in the socket sender's queue. */
+  readonly queued: () => number
+  /** Bytes waiting for this client: in the queue and in the socket's own buffer. */
   readonly buffered: () => number
   /**
    * Fails the connection without going through the queue (it is full): writes a Close with

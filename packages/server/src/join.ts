@@ -4,13 +4,11 @@
  * From then on the connection lives in its socket's events; when the socket closes it is gone.
  */
 import type * as Net from "node:net"
-import { encodeClose } from "@wspipe/codec"
 import { Effect, Queue } from "effect"
 import * as Command from "./command.js"
 import type { Connection } from "./connection.js"
 import type { HandshakeRequest } from "./handshake.js"
 import * as Control from "./control.js"
-import type { Outbound } from "./outbound.js"
 import type { Pipeline } from "./pipeline.js"
 import * as Flow from "./flow.js"
 import * as SocketInput from "./socket-input.js"
@@ -38,26 +36,7 @@ export const join = (
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
     const { options, stats } = pipeline
-    const out = yield* Queue.bounded<Outbound>(options.outboundQueueCapacity)
-    const socketSender = new SocketSender(socket, out, runFork, options.closeTimeoutMs)
-    let aborted = false
-    const link: Control.SocketLink = {
-      out,
-      wake: () => socketSender.wake(),
-      enqueued: (bytes) => socketSender.enqueued(bytes),
-      buffered: () => socketSender.buffered(),
-      abort: (code, reason) => {
-        if (aborted) return
-        aborted = true
-        Queue.shutdownUnsafe(out)
-        if (!socket.destroyed && socket.writable) {
-          socket.write(encodeClose(code, reason))
-          socket.end()
-        }
-        setTimeout(() => socket.destroy(), options.closeTimeoutMs).unref()
-      },
-      destroy: () => socket.destroy()
-    }
+    const socketSender = new SocketSender(socket, options.outboundQueueCapacity, runFork, options.closeTimeoutMs)
     live.sockets.add(socket)
     stats.opened()
     socket.once("close", () => {
@@ -65,7 +44,7 @@ export const join = (
     })
     // Register before Attach: the handler hears of the connection only after the sender knows it,
     // so its first command to the connection cannot arrive before the registration.
-    yield* Queue.offer(pipeline.senderInbox, Control.Register(conn, link))
+    yield* Queue.offer(pipeline.senderInbox, Control.Register(conn, socketSender))
     yield* Queue.offer(pipeline.receiverInbox, SocketInput.Attach(conn, rest, {
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
@@ -74,7 +53,7 @@ export const join = (
     const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)
     Flow.register(conn, socketReceiver)
     socketReceiver.start()
-    watchIdle(pipeline, conn, socket, socketReceiver, link)
+    watchIdle(pipeline, conn, socket, socketReceiver, socketSender)
   })
 
 /**

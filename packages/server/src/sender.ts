@@ -44,12 +44,6 @@ export interface SenderOptions {
 const isControl = (item: Outbound): boolean =>
   item instanceof Uint8Array ? (item[0]! & 0x08) !== 0 : item._tag === "End"
 
-const sizeOf = (items: ReadonlyArray<Outbound>): number => {
-  let n = 0
-  for (let i = 0; i < items.length; i++) n += byteLength(items[i]!)
-  return n
-}
-
 /** An ending waiting for its turn; `routeUntil` is -1 until the handler has caught up. */
 interface Waiting {
   readonly ending: Control.PeerClose | Control.Fail | Control.Gone
@@ -311,14 +305,10 @@ export const sender = (
         pending = slowConsumer(entry, pending)
         if (pending.length === 0) continue
       }
-      const rest = Queue.offerAllUnsafe(entry.link.out, pending)
-      if (rest.length < pending.length) {
-        entry.link.enqueued(sizeOf(pending) - sizeOf(rest))
-        entry.link.wake()
-      }
+      const rest = entry.link.offer(pending)
       if (rest.length > 0) {
         const kept = slowConsumer(entry, rest)
-        if (kept.length > 0) Queue.offerAllUnsafe(entry.link.out, kept)
+        if (kept.length > 0) entry.link.offer(kept)
       }
     }
     if (stats !== undefined) stats.sent(frames, bytes)
@@ -335,7 +325,7 @@ export const sender = (
     if (options.slowConsumer === "drop") {
       const kept = rest.filter(isControl)
       stats?.dropped(rest.length - kept.length)
-      if (kept.length === 0 || Queue.sizeUnsafe(entry.link.out) < options.outboundQueueCapacity) return kept
+      if (kept.length === 0 || entry.link.queued() < options.outboundQueueCapacity) return kept
     }
     stats?.slowConsumerClosed()
     entry.ended = true

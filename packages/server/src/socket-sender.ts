@@ -10,41 +10,69 @@
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
-import type { Framed, Outbound } from "./outbound.js"
+import { encodeClose } from "@wspipe/codec"
+import type { SocketLink } from "./control.js"
+import { byteLength, type Framed, type Outbound } from "./outbound.js"
 import type { RunFork } from "./socket-receiver.js"
 
 /**
  * @example
  * ```ts
- * const socketSender = new SocketSender(socket, out, Effect.runFork, 5_000)
- * Queue.offerAllUnsafe(out, frames)
- * socketSender.wake()
+ * const socketSender = new SocketSender(socket, 1024, Effect.runFork, 5_000)
+ * const rest = socketSender.offer(frames) // what did not fit: the sender's slow-consumer policy
  * ```
  */
-export class SocketSender {
+export class SocketSender implements SocketLink {
   private running = false
   private ended = false
-  /** Bytes in `out` (the sender adds, this fiber subtracts when it takes them). */
+  private aborted = false
+  /** The bounded queue from the sender; made with the first frame (idle connections have none). */
+  private out: Queue.Queue<Outbound> | undefined = undefined
+  /** Bytes in `out` (added on offer, subtracted when taken). */
   private queuedBytes = 0
 
   constructor(
     readonly socket: Net.Socket,
-    readonly out: Queue.Queue<Outbound>,
+    private readonly capacity: number,
     private readonly runFork: RunFork,
     private readonly closeTimeoutMs: number
   ) {}
 
-  /** The sender offered `bytes` to `out`. */
-  enqueued(bytes: number): void {
-    this.queuedBytes += bytes
+  offer(items: ReadonlyArray<Outbound>): ReadonlyArray<Outbound> {
+    if (this.aborted) return items
+    this.out ??= Effect.runSync(Queue.bounded<Outbound>(this.capacity))
+    const rest = Queue.offerAllUnsafe(this.out, items)
+    if (rest.length < items.length) {
+      for (let i = 0; i < items.length - rest.length; i++) this.queuedBytes += byteLength(items[i]!)
+      this.wake()
+    }
+    return rest
   }
-  /** Bytes waiting: in `out` and in the socket's buffer (for the outbound buffer limit). */
+  queued(): number {
+    return this.out === undefined ? 0 : Queue.sizeUnsafe(this.out)
+  }
   buffered(): number {
     return this.queuedBytes + this.socket.writableLength
   }
+  abort(code: number, reason: string): void {
+    if (this.aborted) return
+    this.aborted = true
+    // The queue is full (the client does not read): what waits in it is dropped, and the Close
+    // goes straight to the socket, after what the socket already buffered.
+    if (this.out !== undefined) Queue.shutdownUnsafe(this.out)
+    const socket = this.socket
+    if (!socket.destroyed && socket.writable) {
+      socket.write(encodeClose(code, reason))
+      socket.end()
+    }
+    setTimeout(() => socket.destroy(), this.closeTimeoutMs).unref()
+  }
+  destroy(): void {
+    this.socket.destroy()
+  }
 
-  /** There is something in `out` (call after offering to it). */
-  wake(): void {
+  /** There is something in the queue. */
+  private wake(): void {
     if (this.running || this.ended) return
     if (this.writeQueued()) {
       this.running = true
@@ -58,7 +86,7 @@ export class SocketSender {
    */
   private writeQueued(): boolean {
     while (!this.ended && !this.socket.destroyed) {
-      const batch = takeAllNow(this.out)
+      const batch = this.out === undefined ? [] : takeAllNow(this.out)
       if (batch.length === 0) return false
       const { ok, ended, written } = writeBatch(this.socket, batch)
       this.queuedBytes -= written

@@ -21,6 +21,9 @@ import type { Pipeline } from "./pipeline.js"
 import { SocketReader } from "./socket-reader.js"
 import type { RunFork } from "./socket-receiver.js"
 
+/** Until permessage-deflate lands, no connection has extensions: one shared empty list. */
+const NO_EXTENSIONS: ReadonlyArray<never> = Object.freeze([])
+
 /** What a server shares with its connections while they upgrade. */
 export interface Acceptor {
   readonly pipeline: Pipeline
@@ -119,7 +122,7 @@ export const upgrade = (
       path: request.path,
       query: request.query,
       protocol,
-      extensions: [],
+      extensions: NO_EXTENSIONS,
       remoteAddress
     })
     yield* join(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)

@@ -2,7 +2,7 @@
 import { Effect, Queue } from "effect"
 import type { Connection, Handshake } from "../../src/index.js"
 import type * as Control from "../../src/control.js"
-import type { Outbound } from "../../src/outbound.js"
+import { byteLength, type Outbound } from "../../src/outbound.js"
 
 let nextId = 1_000_000
 
@@ -31,7 +31,7 @@ export interface FakeLink extends Control.SocketLink {
   readonly out: Queue.Queue<Outbound>
   readonly aborts: Array<{ code: number; reason: string }>
   destroyed: number
-  /** How often the sender woke the (absent) socket sender. */
+  /** How often an offer put something in `out` (and so woke the socket sender). */
   wakes: number
   /** Bytes the sender reported offering to `out`. */
   enqueuedBytes: number
@@ -48,8 +48,15 @@ export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
       wakes: 0,
       enqueuedBytes: 0,
       socketBytes: 0,
-      wake: () => void link.wakes++,
-      enqueued: (bytes) => void (link.enqueuedBytes += bytes),
+      offer: (items) => {
+        const rest = Queue.offerAllUnsafe(out, items)
+        if (rest.length < items.length) {
+          link.wakes++
+          for (let i = 0; i < items.length - rest.length; i++) link.enqueuedBytes += byteLength(items[i]!)
+        }
+        return rest
+      },
+      queued: () => Queue.sizeUnsafe(out),
       // Taking from `out` does not lower it: tests stay far below the byte limit unless they
       // set `socketBytes`.
       buffered: () => link.socketBytes + link.enqueuedBytes,
