@@ -25,6 +25,11 @@ export interface Handler<I = Event.Event, O = Command.Command> {
    * True while the handler is still working on an event of `conn` (an async callback). A Close
    * from the peer is answered only after that work is done (up to `closeTimeoutMs`), so replies
    * to earlier messages are not cut off (RFC 6455 §5.5.1).
+   *
+   * Without it the runtime knows only how many events the handler has *taken*: a handler fiber
+   * that suspends between `Queue.takeAll` and `Queue.offerAll` (I/O, a sleep) should declare
+   * `busy`, or its replies to messages that came just before a peer's Close may be cut off. The
+   * callback API declares it for you.
    */
   readonly busy?: ((conn: Connection) => boolean) | undefined
 }
