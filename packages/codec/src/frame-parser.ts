@@ -14,6 +14,7 @@
 import { Buffer } from "node:buffer"
 import { parseClosePayload } from "./close.js"
 import { ProtocolError } from "./errors.js"
+import { join } from "./join.js"
 import { unmaskInto } from "./frame-unmask.js"
 import type { MessageKind } from "./opcode.js"
 import { Utf8Validator } from "./utf8.js"
@@ -391,16 +392,4 @@ export class FrameParser {
     this.headLen = 0
     return -1
   }
-}
-
-/** Joins pieces into one buffer of `total` bytes (one copy; a single piece is returned as is). */
-const join = (parts: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
-  if (parts.length === 1) return parts[0]!
-  const out = Buffer.allocUnsafe(total)
-  let at = 0
-  for (let i = 0; i < parts.length; i++) {
-    out.set(parts[i]!, at)
-    at += parts[i]!.length
-  }
-  return out
 }

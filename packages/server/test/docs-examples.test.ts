@@ -1,10 +1,8 @@
 /**
- * The guides' examples: (a) every ```ts block in the guides names the file it shows on its first
- * line and is byte-identical to it, and every example file is shown somewhere; (b) every example
- * runs on a real port and behaves as its guide says, seen through the `ws` client.
+ * The guides' examples run: each starts on a real port and behaves as its guide says, seen
+ * through the `ws` client. (docs-sync.test.ts checks that the guides show these files as they are.)
  */
 import { spawn } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import { dirname, join } from "node:path"
@@ -13,6 +11,7 @@ import { ConfigError, type Handler, type Pipeline, resolveOptions, Server, type 
 import { Effect, Exit, Scope } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import WebSocket from "ws"
+import { connect, eventually, listen, refused, start } from "./support/guides.js"
 import { makeCounter as makeCallbackCounter } from "../examples/callbacks-counter.js"
 import { makeLobby } from "../examples/callbacks-lobby.js"
 import { ordering } from "../examples/callbacks-ordering.js"
@@ -25,139 +24,6 @@ import { byPath } from "../examples/router.js"
 import { makeCounter } from "../examples/supervision.js"
 import { main as twoEndpoints } from "../examples/two-endpoints.js"
 import { main as workers } from "../examples/workers.js"
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
-const guides = ["docs/handler-fiber.md", "docs/callbacks.md", "docs/composing-pipelines.md", "docs/limits.md", "packages/server/README.md"]
-
-// ---------------------------------------------------------------------------------------------
-// (a) the guides show the files as they are
-
-interface Block { readonly guide: string; readonly file: string | undefined; readonly text: string }
-
-const blocks = (guide: string): Array<Block> => {
-  const md = readFileSync(join(root, guide), "utf8")
-  const out: Array<Block> = []
-  const fence = /^```ts\n([\s\S]*?)^```$/gm
-  for (let m = fence.exec(md); m !== null; m = fence.exec(md)) {
-    const text = m[1]!
-    const first = /^\/\/ (\S+\.ts)\n/.exec(text)
-    out.push({ guide, file: first?.[1], text })
-  }
-  return out
-}
-
-describe("the guides show the example files byte for byte", () => {
-  const all = guides.flatMap(blocks)
-
-  it("finds example blocks", () => {
-    expect(all.length).toBeGreaterThan(10)
-  })
-
-  for (const block of all) {
-    it(`${block.guide}: ${block.file ?? "(unnamed block)"}`, () => {
-      expect(block.file, "every ts block starts with // <path of the file it shows>").toBeDefined()
-      expect(block.text).toBe(readFileSync(join(root, block.file!), "utf8"))
-    })
-  }
-
-  it("shows every example file in some guide", () => {
-    const shown = new Set(all.map((b) => b.file))
-    const files = readdirSync(join(root, "packages/server/examples")).filter((f) => f.endsWith(".ts"))
-    for (const f of files) expect(shown.has(`packages/server/examples/${f}`), f).toBe(true)
-  })
-})
-
-// ---------------------------------------------------------------------------------------------
-// (b) the examples run
-
-const scopes: Array<Scope.Closeable> = []
-const sockets: Array<WebSocket> = []
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate()
-  for (const scope of scopes.splice(0)) await Effect.runPromise(Scope.close(scope, Exit.void))
-})
-
-/** Runs a scoped program (a server) until the end of the test. */
-const start = async <A, E>(program: Effect.Effect<A, E, Scope.Scope>): Promise<A> => {
-  const scope = Effect.runSync(Scope.make())
-  scopes.push(scope)
-  return Effect.runPromise(Scope.provide(scope)(program))
-}
-const listen = async <I, O>(handler: Handler.Handler<I, O> | Pipeline.PipelineConfig<I, O>, options: ServerOptions = {}) => {
-  const server = await start(Server.listen(handler, { ...options, port: 0 }))
-  return `ws://127.0.0.1:${server.port}`
-}
-
-/** A `ws` client that keeps what it receives and lets a test wait for a matching message. */
-class Client {
-  readonly received: Array<string> = []
-  private waiters: Array<() => void> = []
-  readonly closed: Promise<{ code: number; reason: string }>
-  pings = 0
-  constructor(readonly ws: WebSocket) {
-    sockets.push(ws)
-    ws.on("message", (data, isBinary) => {
-      this.received.push(isBinary ? `<binary ${(data as Buffer).byteLength}>` : String(data))
-      for (const w of this.waiters.splice(0)) w()
-    })
-    ws.on("ping", () => this.pings++)
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })))
-  }
-  send(data: string | Uint8Array) {
-    this.ws.send(data)
-  }
-  /** Waits for (and takes) the first message matching `p`. */
-  async next(p: (m: string) => boolean = () => true, timeoutMs = 3000): Promise<string> {
-    const deadline = Date.now() + timeoutMs
-    while (true) {
-      const i = this.received.findIndex(p)
-      if (i >= 0) return this.received.splice(i, 1)[0]!
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no matching message; got ${JSON.stringify(this.received)}`)
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left)
-        this.waiters.push(() => {
-          clearTimeout(t)
-          resolve()
-        })
-      })
-    }
-  }
-}
-
-const connect = (url: string, headers: Record<string, string> = {}): Promise<Client> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers })
-    const client = new Client(ws)
-    ws.once("open", () => resolve(client))
-    ws.once("error", reject)
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
-  })
-
-/** Expects the handshake to be refused; resolves with the status and headers. */
-const refused = (url: string, headers: Record<string, string> = {}) =>
-  new Promise<{ status: number; headers: Http.IncomingHttpHeaders }>((resolve, reject) => {
-    const ws = new WebSocket(url, { headers })
-    sockets.push(ws)
-    ws.once("unexpected-response", (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, headers: res.headers })
-      res.resume()
-    })
-    ws.once("open", () => reject(new Error("handshake accepted")))
-    ws.once("error", () => {})
-  })
-
-const eventually = async (check: () => void, timeoutMs = 3000) => {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() > deadline) throw e
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
 
 describe("handler-fiber.md", () => {
   it("echo: text stays text, binary stays binary", async () => {
@@ -423,7 +289,7 @@ describe("limits.md", () => {
 describe("README.md", () => {
   it("echo-main: runMain prints its address, serves, and exits 0 on SIGTERM", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "examples/echo-main.ts", "--port", "0"], {
-      cwd: join(root, "packages/server"),
+      cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
       stdio: ["ignore", "pipe", "inherit"]
     })
     const url = await new Promise<string>((resolve, reject) => {
