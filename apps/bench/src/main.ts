@@ -195,7 +195,7 @@ cancel out); ↑: higher is better, ↓: lower is better. Echoed payloads are ve
 connection id, sequence number, body); broadcast delivery latency comes from a send timestamp in each message.
 "ws" runs with \`WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1\`; "ws+addons" loads \`bufferutil\` (on Node 20, ws
 validates UTF-8 with \`buffer.isUtf8\` either way, so \`utf-8-validate\` is never loaded). wspipe runs the echo app
-(\`apps/echo\`) and, for broadcast, the chat app (\`apps/chat\`), under tsx. RSS per idle connection is
+(\`apps/echo\`) and, for broadcast, the chat app (\`apps/chat\`), bundled with esbuild and run by plain \`node\` (as a compiled deployment would; see apps/bench/src/build.ts). RSS per idle connection is
 (VmRSS with all ${IDLE_CONNECTIONS.toLocaleString("en")} connections up − VmRSS before) / connections.
 
 ${table}

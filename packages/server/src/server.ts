@@ -74,7 +74,7 @@ export const listen = <I, O>(
     const acceptor = yield* start(toConfig(handler), rest)
     const runFork = yield* FiberSet.makeRuntime<never>()
     const netServer = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
-      runFork(serveSocket(acceptor, socket))
+      serveSocket(acceptor, socket, runFork)
     })
     yield* Effect.callback<void, ListenError>((resume) => {
       const onError = (cause: Error) => resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))

@@ -18,7 +18,6 @@ import { makeConnection } from "./connection.js"
 import * as Handshake from "./handshake.js"
 import { join, type Live } from "./join.js"
 import type { Pipeline } from "./pipeline.js"
-import { SocketReader } from "./socket-reader.js"
 import type { RunFork } from "./socket-receiver.js"
 
 /** Until permessage-deflate lands, no connection has extensions: one shared empty list. */
@@ -36,34 +35,44 @@ export interface Acceptor {
 
 /**
  * Serves one socket of our own listener: reads the request head with the codec's incremental
- * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades.
+ * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then starts the upgrade. Reading
+ * the head needs no fiber: plain socket callbacks feed the parser, and `runUpgrade` is called
+ * once, with the complete head.
  */
-export const serveSocket = (acceptor: Acceptor, socket: Net.Socket): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const { options } = acceptor.pipeline
-    socket.setNoDelay(true)
-    const reader = new SocketReader(socket)
-    const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
-    const deadline = Date.now() + options.handshakeTimeoutMs
-    while (true) {
-      const left = deadline - Date.now()
-      const result = left <= 0 ? undefined : yield* reader.read.pipe(Effect.timeoutOption(left), Effect.map((o) => o._tag === "Some" ? o.value : undefined))
-      if (result === undefined || result._tag !== "Data") {
-        // Timed out, or the client went away before finishing its request: nothing to answer.
-        reader.detach()
-        socket.destroy()
-        return
-      }
-      const parsed = parser.push(result.bytes)
+export const serveSocket = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  runUpgrade: (upgrading: Effect.Effect<void>) => void
+): void => {
+  const { options } = acceptor.pipeline
+  socket.setNoDelay(true)
+  const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
+  const stop = () => {
+    clearTimeout(timer)
+    socket.off("readable", onReadable)
+    socket.off("end", onGone)
+    socket.off("error", onGone)
+  }
+  // Timed out, or the client went away before finishing its request: nothing to answer.
+  const onGone = () => {
+    stop()
+    socket.destroy()
+  }
+  const timer = setTimeout(onGone, options.handshakeTimeoutMs)
+  const onReadable = () => {
+    let bytes: Buffer | null
+    while ((bytes = socket.read() as Buffer | null) !== null) {
+      const parsed = parser.push(bytes)
       if (parsed === undefined) continue
-      if (parsed instanceof HandshakeError) {
-        reader.detach()
-        return reject(acceptor, socket, parsed)
-      }
-      reader.detach()
-      return yield* upgrade(acceptor, socket, parsed.head, parsed.rest)
+      stop()
+      if (parsed instanceof HandshakeError) return reject(acceptor, socket, parsed)
+      return runUpgrade(upgrade(acceptor, socket, parsed.head, parsed.rest))
     }
-  })
+  }
+  socket.on("readable", onReadable)
+  socket.on("end", onGone)
+  socket.on("error", onGone)
+}
 
 /**
  * Upgrades a socket whose request head is known (from our parser, or from Node's `http` for
