@@ -227,37 +227,22 @@ export const sender = (
     }
   }
 
-  /** Carries out an ending the receiver reported. */
+  /**
+   * Carries out an ending the receiver reported: answer with a Close unless ours went already —
+   * the peer's code echoed (§5.5.1; none when its Close had none), or the failure's code (§7.1.7) —
+   * then end TCP (the server closes first, §7.1.1) and forget the connection. A TCP end needs no Close.
+   */
   const end = (command: Control.PeerClose | Control.Fail | Control.Gone): void => {
-    switch (command._tag) {
-      case "PeerClose": {
-        const entry = registry.get(command.to.id)
-        if (entry === undefined) return
-        // §5.5.1: echo the peer's status code unless we already sent our Close; then the
-        // server ends TCP first (§7.1.1). A Close without a code is answered without one.
-        if (!entry.closeSent) push(entry, command.code === 1005 ? encodeClose() : encodeClose(command.code, ""))
-        entry.closeSent = true
-        pushEnd(entry)
-        forget(entry)
-        return
-      }
-      case "Fail": {
-        const entry = registry.get(command.to.id)
-        if (entry === undefined) return
-        if (!entry.closeSent) push(entry, encodeClose(command.code, command.reason))
-        entry.closeSent = true
-        pushEnd(entry)
-        forget(entry)
-        return
-      }
-      case "Gone": {
-        const entry = registry.get(command.to.id)
-        if (entry === undefined) return
-        pushEnd(entry)
-        forget(entry)
-        return
-      }
+    const entry = registry.get(command.to.id)
+    if (entry === undefined) return
+    if (command._tag !== "Gone" && !entry.closeSent) {
+      push(entry, command._tag === "Fail"
+        ? encodeClose(command.code, command.reason)
+        : command.code === 1005 ? encodeClose() : encodeClose(command.code, ""))
     }
+    entry.closeSent = true
+    pushEnd(entry)
+    forget(entry)
   }
 
   /**
