@@ -4,7 +4,7 @@
  * (`join.ts`). Users can put stages before or after the handler, or replace the receiver or the
  * sender (DESIGN §4).
  */
-import { Effect, Queue, type Scope } from "effect"
+import { Duration, Effect, Queue, type Scope } from "effect"
 import type * as Command from "./command.js"
 import type * as Control from "./control.js"
 import type * as Event from "./event.js"
@@ -114,16 +114,23 @@ export const make = <I, O>(
     yield* Effect.forkScoped(supervise(config.handler.name, config.handler.run(handlerInbox, handlerOutbox), stats))
     yield* Effect.forkScoped(supervise("sender", runSender(senderInbox, senderOptions, stats), stats))
 
+    const depths = () => ({
+      receiver: Queue.sizeUnsafe(receiverInbox),
+      handler: Queue.sizeUnsafe(events),
+      sender: Queue.sizeUnsafe(senderInbox)
+    })
+    // Queue depths are sampled, not counted per item: once a second costs nothing per message.
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(
+      Effect.sleep(Duration.seconds(1)),
+      Effect.sync(() => stats.queueDepths(depths()))
+    )))
+
     return {
       receiverInbox,
       senderInbox,
       handshake: config.handler.handshake,
       options,
       stats,
-      depths: () => ({
-        receiver: Queue.sizeUnsafe(receiverInbox),
-        handler: Queue.sizeUnsafe(events),
-        sender: Queue.sizeUnsafe(senderInbox)
-      })
+      depths
     }
   })

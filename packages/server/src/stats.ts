@@ -23,6 +23,12 @@ export const metrics = {
   queueDepth: Metric.gauge("wspipe_queue_depth", { description: "Items waiting in a pipeline queue" })
 } as const
 
+const queueDepthOf = {
+  receiver: Metric.withAttributes(metrics.queueDepth, { queue: "receiver" }),
+  handler: Metric.withAttributes(metrics.queueDepth, { queue: "handler" }),
+  sender: Metric.withAttributes(metrics.queueDepth, { queue: "sender" })
+}
+
 /** Per-batch metric updates for the actors (plain method calls; no Effect per message). */
 export class Stats {
   constructor(private readonly context: Context.Context<never>) {}
@@ -63,7 +69,10 @@ export class Stats {
   callbackFailed(): void {
     metrics.callbackFailures.updateUnsafe(1, this.context)
   }
-  queueDepth(queue: string, depth: number): void {
-    Metric.withAttributes(metrics.queueDepth, { queue }).updateUnsafe(depth, this.context)
+  /** Sets `wspipe_queue_depth{queue=…}` for the pipeline's three shared queues. */
+  queueDepths(depths: { readonly receiver: number; readonly handler: number; readonly sender: number }): void {
+    queueDepthOf.receiver.updateUnsafe(depths.receiver, this.context)
+    queueDepthOf.handler.updateUnsafe(depths.handler, this.context)
+    queueDepthOf.sender.updateUnsafe(depths.sender, this.context)
   }
 }
