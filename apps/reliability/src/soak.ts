@@ -6,7 +6,7 @@
  * connection slot loops: connect, exchange 1–60 messages (bursts of 1–4 pipelined, some fragmented,
  * random TCP splits), close with 1000, reconnect. Every echo is checked (sequence, checksum, kind,
  * length, connection id). The server's RSS is read from /proc/<pid>/status every 10 s; drift is the
- * last sample against the mean of the first three samples after the warm-up.
+ * median of the last minute under load against the median of the first minute after the warm-up.
  */
 import { fileURLToPath } from "node:url"
 import { parseFlags, num, fail } from "./lib/args.js"
@@ -17,7 +17,7 @@ import { randomSeed, Rng } from "./lib/rng.js"
 import { Gate, newStats, runSlot, type SoakStats } from "./soak-session.js"
 
 const flags = parseFlags(process.argv.slice(2),
-  ["minutes", "connections", "warmup", "seed", "think-min", "think-max", "docs", "strict", "trace-gc", "mem-probe"])
+  ["minutes", "connections", "warmup", "seed", "think-min", "think-max", "docs", "strict", "trace-gc", "mem-probe", "server-flags"])
 const minutes = num(flags, "minutes", 10)
 const warmupMin = num(flags, "warmup", Math.min(2, minutes / 5))
 let connections = Math.floor(num(flags, "connections", 10_000))
@@ -45,6 +45,8 @@ const traceGc = flags["trace-gc"] !== undefined
 /** With --mem-probe: the server's latest process.memoryUsage() (lib/mem-probe.cjs). */
 let lastMem: Mem | undefined
 const memProbe = flags["mem-probe"] !== undefined
+/** --server-flags "…": extra Node/V8 flags for the echo server (e.g. GC tuning experiments). */
+const serverFlags = (flags["server-flags"] ?? "").split(" ").filter((f) => f !== "")
 const onServerLine = (line: string): void => {
   // V8's --trace-gc output is block-buffered C stdio on the same pipe: our probe line may start
   // in the middle of one of its lines, so search for it rather than expecting it at the start.
@@ -68,7 +70,8 @@ const onServerLine = (line: string): void => {
 const main = async (): Promise<void> => {
   const nodeFlags = [
     ...(traceGc ? ["--trace-gc"] : []),
-    ...(memProbe ? ["--require", fileURLToPath(new URL("./lib/mem-probe.cjs", import.meta.url))] : [])
+    ...(memProbe ? ["--require", fileURLToPath(new URL("./lib/mem-probe.cjs", import.meta.url))] : []),
+    ...serverFlags
   ]
   const server = await startEcho({ cpu: 0, nodeFlags, onLine: onServerLine })
   const clientPinned = server.pinned && pinSelf(1)
@@ -131,10 +134,17 @@ const main = async (): Promise<void> => {
 
 const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, end: { drained: boolean; serverDied: boolean; exit: number | string; pinned: boolean }): void => {
   const warm = samples.filter((s) => s.t >= warmupMin * 60)
-  const base = warm.slice(0, 3)
-  const baseRss = base.reduce((a, s) => a + s.rss, 0) / Math.max(1, base.length)
+  // RSS saws up and down by several % between full GCs (every ~40–60 s here) and jumps for a
+  // moment while a compacting GC copies live objects, so one sample against another measures
+  // the GC's phase as much as a trend: compare one-minute medians, the first minute after the
+  // warm-up against the last minute under load.
+  const base = warm.slice(0, WINDOW)
+  const endWindow = warm.length >= 2 * WINDOW ? warm.slice(-WINDOW) : warm.slice(base.length)
+  const baseRss = medianOf(base, (s) => s.rss)
+  const endRss = medianOf(endWindow, (s) => s.rss)
   const last = samples[samples.length - 1]
-  const drift = last === undefined || base.length === 0 ? NaN : (last.rss - baseRss) / baseRss
+  const drift = endWindow.length === 0 || base.length === 0 ? NaN : (endRss - baseRss) / baseRss
+  const lastDrift = last === undefined || base.length === 0 ? NaN : (last.rss - baseRss) / baseRss
   const maxWarm = warm.reduce((a, s) => Math.max(a, s.rss), 0)
   const openWarm = warm.slice(0, -1)
   const meanOpen = openWarm.reduce((a, s) => a + s.open, 0) / Math.max(1, openWarm.length)
@@ -160,10 +170,10 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
     `| close codes echoed | ${JSON.stringify(stats.closeCodes)} |`,
     `| server alive throughout / exit code on SIGTERM | ${end.serverDied ? "**no**" : "yes"} / ${end.exit} |`,
     `| all slots drained at the end | ${end.drained ? "yes" : "**no**"} |`,
-    `| server RSS: post-warm-up base (mean of first 3) / max / last | ${mib(baseRss)} / ${mib(maxWarm)} / ${last ? mib(last.rss) : "?"} |`,
-    `| **RSS drift** (last sample under load vs. base) | **${pct(drift)}** (limit 5 %) |`,
+    `| server RSS: first minute after warm-up (median) / last minute under load (median) / max / last sample | ${mib(baseRss)} / ${mib(endRss)} / ${mib(maxWarm)} / ${last ? mib(last.rss) : "?"} |`,
+    `| **RSS drift** (last minute's median vs. first minute's median after warm-up) | **${pct(drift)}** (limit 5 %; last single sample vs. first minute: ${pct(lastDrift)}) |`,
     `| server RSS after every client closed | ${idle ? mib(idle.rss) : "?"} |`,
-    ...memRows(base, last),
+    ...memRows(base, endWindow),
     "",
     `RSS samples (every 10 s; t in s: MiB, (open connections)${traceGc ? ", [server V8 heap after its last Mark-Compact, MB]" : ""}` +
       `${memProbe ? ", {server heapTotal/external MiB from process.memoryUsage()}" : ""}):`,
@@ -178,20 +188,31 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
   process.exit(ok ? 0 : 1)
 }
 
-/** With --mem-probe / --trace-gc: where the server's memory went (base = first 3 post-warm-up samples). */
-const memRows = (base: Sample[], last: Sample | undefined): string[] => {
+/** With --mem-probe / --trace-gc: where the server's memory went (one-minute medians, as for RSS). */
+const memRows = (base: Sample[], end: Sample[]): string[] => {
+  const last = end[end.length - 1]
   if (last === undefined || base.length === 0) return []
   const rows: string[] = []
-  const mean = (f: (s: Sample) => number | undefined) => base.reduce((a, s) => a + (f(s) ?? NaN), 0) / base.length
   if (last.heap !== undefined) {
-    rows.push(`| server V8 heap after Mark-Compact (live JS data): base → last | ${mean((s) => s.heap).toFixed(1)} MB → ${last.heap} MB |`)
+    const heap = (s: Sample) => s.heap
+    rows.push(`| server V8 heap after Mark-Compact (live JS data): first → last minute | ${medianOf(base, heap).toFixed(1)} MB → ${medianOf(end, heap).toFixed(1)} MB |`)
   }
   if (last.mem !== undefined) {
     for (const k of ["heapTotal", "heapUsed", "external", "arrayBuffers"] as const) {
-      rows.push(`| server ${k} (process.memoryUsage): base → last | ${mib(mean((s) => s.mem?.[k]))} → ${mib(last.mem[k])} |`)
+      const field = (s: Sample) => s.mem?.[k]
+      rows.push(`| server ${k} (process.memoryUsage): first → last minute | ${mib(medianOf(base, field))} → ${mib(medianOf(end, field))} |`)
     }
   }
   return rows
+}
+
+/** Samples per minute (one each `SAMPLE_MS`): the windows the drift compares. */
+const WINDOW = 60_000 / SAMPLE_MS
+
+const medianOf = (xs: ReadonlyArray<Sample>, f: (s: Sample) => number | undefined): number => {
+  const sorted = xs.map((s) => f(s) ?? NaN).sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 const chunk = <T>(xs: T[], n: number): T[][] => {

@@ -107,3 +107,34 @@ export const unmaskInto = (
 
 /** Whether the WebAssembly SIMD path is active (for tests and benchmarks). */
 export const simdUnmaskAvailable: boolean = simd !== undefined
+
+/**
+ * Unmasks `chunk[p..e)` in place with the key bytes `m0..m3` (mask phase 0 at `p`) in a plain
+ * loop, for small payloads. Returns the OR of the unmasked bytes (bit 7 clear: all ASCII).
+ */
+export const unmaskSmall = (chunk: Uint8Array, p: number, e: number, m0: number, m1: number, m2: number, m3: number): number => {
+  let acc = 0
+  let i = p
+  for (const e4 = e - 3; i < e4; i += 4) {
+    acc |= (chunk[i] ^= m0) | (chunk[i + 1] ^= m1) | (chunk[i + 2] ^= m2) | (chunk[i + 3] ^= m3)
+  }
+  if (i < e) acc |= chunk[i++] ^= m0
+  if (i < e) acc |= chunk[i++] ^= m1
+  if (i < e) acc |= chunk[i] ^= m2
+  return acc
+}
+
+/** Scratch for {@link maskKey}: filled right before each use, never kept. */
+const MASK_KEY = new Uint8Array(4)
+
+/**
+ * A masking key kept as four numbers (a parser keeps no typed array per connection), as the
+ * 4-byte array `unmaskInto` takes. Shared: valid until the next call, so use it at once.
+ */
+export const maskKey = (m0: number, m1: number, m2: number, m3: number): Uint8Array => {
+  MASK_KEY[0] = m0
+  MASK_KEY[1] = m1
+  MASK_KEY[2] = m2
+  MASK_KEY[3] = m3
+  return MASK_KEY
+}

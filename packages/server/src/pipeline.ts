@@ -5,11 +5,12 @@
  * sender (DESIGN §4).
  */
 import { Duration, Effect, Queue, type Scope } from "effect"
-import type * as Command from "./command.js"
+import * as Command from "./command.js"
 import type * as Control from "./control.js"
 import type * as Event from "./event.js"
 import type { Handler } from "./handler.js"
 import type { HandshakeHook } from "./handshake.js"
+import { IdleWatch } from "./idle.js"
 import type { ResolvedOptions } from "./options.js"
 import { receiver as defaultReceiver } from "./receiver.js"
 import { sender as defaultSender, type SenderOptions } from "./sender.js"
@@ -60,6 +61,8 @@ export interface Pipeline {
   readonly handshake: HandshakeHook | undefined
   readonly options: ResolvedOptions
   readonly stats: Stats
+  /** The idle timeout's watch over this server's connections. */
+  readonly idle: IdleWatch
   /** Items waiting in each queue (for metrics and tests). */
   readonly depths: () => { readonly receiver: number; readonly handler: number; readonly sender: number }
 }
@@ -125,12 +128,16 @@ export const make = <I, O>(
       Effect.sync(() => stats.queueDepths(depths()))
     )))
 
+    const idle = new IdleWatch(options.idleTimeoutMs, (conn) => Queue.offerUnsafe(senderInbox, Command.ping(conn)))
+    yield* Effect.addFinalizer(() => Effect.sync(() => idle.stop()))
+
     return {
       receiverInbox,
       senderInbox,
       handshake: config.handler.handshake,
       options,
       stats,
+      idle,
       depths
     }
   })

@@ -1,7 +1,9 @@
 /**
  * Running a server as a program: `--host`/`--port` flags (or `HOST`/`PORT`), one ready line on
- * stdout, and a graceful shutdown on SIGINT/SIGTERM (clients get 1001, then exit 0).
+ * stdout, a graceful shutdown on SIGINT/SIGTERM (clients get 1001, then exit 0), and V8 told to
+ * compact its old space on every full GC (see {@link RunMainOptions.compactHeap}).
  */
+import * as V8 from "node:v8"
 import { Effect, Fiber } from "effect"
 import type { Handler } from "./handler.js"
 import type { PipelineConfig } from "./pipeline.js"
@@ -35,6 +37,21 @@ export const parseListenArgs = (
   return { host, port }
 }
 
+/** Options of {@link runMain} beyond those of `listen`. */
+export interface RunMainOptions extends Omit<ListenOptions, "host" | "port"> {
+  /**
+   * Compact V8's old space on every full GC (`--compact-on-every-full-gc`). Default true.
+   *
+   * Why: connection churn leaves the old space fragmented. Per-connection objects live for seconds,
+   * are promoted, then die among younger ones, and V8's default heuristics compact only a little
+   * per GC. In `pnpm soak` (10,000 connections, ~150 connects/s) the committed old space grew by
+   * ~10 MiB a minute around a flat ~86 MB of live data (RSS +11–21 % in 10 minutes). With this
+   * flag it stays within a few MiB of the live data and RSS is flat (docs/reliability.md). A full
+   * GC runs every few tens of seconds there, so the extra compaction work is small.
+   */
+  readonly compactHeap?: boolean
+}
+
 /**
  * Starts a server from the command line and keeps it running until SIGINT/SIGTERM.
  *
@@ -47,15 +64,18 @@ export const parseListenArgs = (
 export const runMain = <I, O>(
   handler: Handler<I, O> | PipelineConfig<I, O>,
   defaults: { readonly host?: string; readonly port: number },
-  options: Omit<ListenOptions, "host" | "port"> = {}
+  options: RunMainOptions = {}
 ): void => {
+  const { compactHeap = true, ...listenOptions } = options
+  // A process-wide V8 setting, which is why it lives here (the program) and not in `listen`.
+  if (compactHeap) V8.setFlagsFromString("--compact-on-every-full-gc")
   const args = parseListenArgs(process.argv.slice(2), process.env, { host: defaults.host ?? "127.0.0.1", port: defaults.port })
   if ("error" in args) {
     process.stderr.write(`${args.error}\n`)
     process.exit(2)
   }
   const program = Effect.gen(function*() {
-    const server = yield* listen(handler, { ...options, host: args.host, port: args.port })
+    const server = yield* listen(handler, { ...listenOptions, host: args.host, port: args.port })
     process.stdout.write(`listening on ${server.url}\n`)
     return yield* Effect.never
   }).pipe(Effect.scoped)

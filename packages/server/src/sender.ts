@@ -55,8 +55,8 @@ interface Waiting {
 interface Entry {
   readonly conn: Connection
   readonly link: Control.SocketLink
-  /** Frames routed to this connection in the current batch. */
-  pending: Array<Outbound>
+  /** Frames routed to this connection in the current batch; none between batches (no array kept). */
+  pending: Array<Outbound> | undefined
   /** In `touched` this batch. */
   touched: boolean
   /** We sent Close and wait for the peer's (§7.1.2). */
@@ -102,7 +102,8 @@ export const sender = (
       entry.touched = true
       touched.push(entry)
     }
-    entry.pending.push(item)
+    if (entry.pending === undefined) entry.pending = [item]
+    else entry.pending.push(item)
     if (item !== End) {
       frames++
       bytes += byteLength(item)
@@ -201,7 +202,7 @@ export const sender = (
         registry.set(command.conn.id, {
           conn: command.conn,
           link: command.link,
-          pending: [],
+          pending: undefined,
           touched: false,
           closeSent: false,
           ended: false,
@@ -282,8 +283,8 @@ export const sender = (
     for (let i = 0; i < list.length; i++) {
       const entry = list[i]!
       entry.touched = false
-      let pending = entry.pending
-      entry.pending = []
+      let pending = entry.pending ?? []
+      entry.pending = undefined
       // The byte limit counts what is already waiting for this client; a single message larger
       // than the limit still goes out to a client that keeps up.
       if (entry.link.buffered() >= options.outboundBufferLimit) {
@@ -320,6 +321,8 @@ export const sender = (
     return []
   }
 
+  /** Polls in a row that found nothing new while endings waited. */
+  let idlePolls = 0
   return Effect.gen(function*() {
     while (true) {
       // With endings waiting, poll instead of sleeping on the queue, so they are settled soon
@@ -329,7 +332,12 @@ export const sender = (
       for (let i = 0; i < batch.length; i++) route(batch[i]!)
       settleEndings()
       flush()
-      if (batch.length === 0 && endings.length > 0) yield* Effect.sleep(Duration.millis(1))
+      if (batch.length === 0 && endings.length > 0) {
+        // The handler usually catches up within a scheduler turn: yield a few times before
+        // sleeping (under connection churn a 1 ms timer per poll fired thousands of times a second).
+        if (idlePolls++ < 3) yield* Effect.yieldNow
+        else yield* Effect.sleep(Duration.millis(1))
+      } else idlePolls = 0
     }
   })
 }

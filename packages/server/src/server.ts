@@ -8,12 +8,13 @@ import type * as Http from "node:http"
 import type * as Https from "node:https"
 import * as Net from "node:net"
 import { requestHeadFromNode } from "@wspipe/codec"
-import { Data, Duration, Effect, FiberSet, Queue, type Scope } from "effect"
+import { Data, Duration, Effect, FiberSet, Queue, Scheduler, type Scope } from "effect"
 import * as Command from "./command.js"
 import type { Connection } from "./connection.js"
 import * as Control from "./control.js"
 import type { Handler } from "./handler.js"
 import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
+import * as PipelineScheduler from "./scheduler.js"
 import * as Pipeline from "./pipeline.js"
 import { Stats } from "./stats.js"
 import { type Acceptor, serveSocket, upgrade } from "./upgrade.js"
@@ -72,9 +73,10 @@ export const listen = <I, O>(
       return yield* new ConfigError({ option: "port", message: `port must be an integer 0–65535, got ${port}` })
     }
     const acceptor = yield* start(toConfig(handler), rest)
-    const runFork = yield* FiberSet.makeRuntime<never>()
+    // Upgrades that wait for an Effect handshake hook run as fibers of this scope.
+    const forkUpgrade = yield* FiberSet.makeRuntime<never>()
     const netServer = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
-      serveSocket(acceptor, socket, runFork)
+      serveSocket(acceptor, socket, forkUpgrade)
     })
     yield* Effect.callback<void, ListenError>((resume) => {
       const onError = (cause: Error) => resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))
@@ -90,7 +92,7 @@ export const listen = <I, O>(
       shutdown(acceptor, Effect.sync(() => netServer.close()))
     )
     return handle(acceptor, `ws://${host.includes(":") ? `[${host}]` : host}:${bound}/`, bound)
-  })
+  }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
 
 /**
  * Handles WebSocket upgrades of an existing `http`/`https` server (Express, Fastify, Hono…). With
@@ -111,7 +113,7 @@ export const attach = <I, O>(
 ): Effect.Effect<WsServer, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const acceptor = yield* start(toConfig(handler), options)
-    const runFork = yield* FiberSet.makeRuntime<never>()
+    const forkUpgrade = yield* FiberSet.makeRuntime<never>()
     const onUpgrade = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => {
       const path = (request.url ?? "/").split("?", 1)[0]
       if (options.path !== undefined && path !== options.path) {
@@ -124,13 +126,13 @@ export const attach = <I, O>(
       }
       claimed.add(socket)
       socket.setNoDelay(true)
-      runFork(upgrade(acceptor, socket, requestHeadFromNode(request), head))
+      upgrade(acceptor, socket, requestHeadFromNode(request), head, forkUpgrade)
     }
     attached.add(onUpgrade)
     server.on("upgrade", onUpgrade)
     yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => server.off("upgrade", onUpgrade))))
     return handle(acceptor, undefined, undefined)
-  })
+  }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
 
 type UpgradeListener = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => void
 /** Upgrade listeners installed by `attach` (to know when no one else can answer a socket). */

@@ -94,7 +94,7 @@ export class SocketReceiver implements SocketInput.Credit {
   /** The receiver's queue is full: become a fiber that waits to offer `input`, then drains on. */
   private wait(input: SocketInput.SocketInput): void {
     this.running = true
-    this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain))
+    this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain()))
   }
 
   private blocked(): boolean {
@@ -127,16 +127,20 @@ export class SocketReceiver implements SocketInput.Credit {
    * The fiber's body once it has waited: offer everything the socket has, then the end if it
    * came; stop when empty or out of credit. The last thing offered is always one `Eof` or
    * `SocketError`, so the receiver learns of every connection's end exactly once, after all its
-   * bytes.
+   * bytes. A method, not a field holding one Effect: it is built only when a wait happens, so an
+   * idle connection holds no Effect objects.
    */
-  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+  private drain(): Effect.Effect<void> {
+    return Effect.suspend(() => this.drainStep())
+  }
+  private drainStep(): Effect.Effect<void> {
     const bytes = this.blocked() || this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
-    if (bytes !== null) return Effect.flatMap(Queue.offer(this.receiver, this.take(bytes)), () => this.drain)
+    if (bytes !== null) return Effect.flatMap(Queue.offer(this.receiver, this.take(bytes)), () => this.drain())
     if (this.endIsDue()) {
       this.told = true
       return Queue.offer(this.receiver, this.finished!)
     }
     this.running = false
     return Effect.void
-  })
+  }
 }

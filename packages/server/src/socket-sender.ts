@@ -76,7 +76,7 @@ export class SocketSender implements SocketLink {
     if (this.running || this.ended) return
     if (this.writeQueued()) {
       this.running = true
-      this.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain))
+      this.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain()))
     }
   }
 
@@ -101,11 +101,15 @@ export class SocketSender implements SocketLink {
   }
 
   /** The fiber's body once the socket has drained: write on until empty or full again. */
-  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    if (this.writeQueued()) return Effect.flatMap(waitForDrain(this.socket), () => this.drain)
-    this.running = false
-    return Effect.void
-  })
+  // A method, not a field holding one Effect: built only when a wait happens (idle connections
+  // hold no Effect objects).
+  private drain(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.writeQueued()) return Effect.flatMap(waitForDrain(this.socket), () => this.drain())
+      this.running = false
+      return Effect.void
+    })
+  }
 
   /** RFC 6455 §7.1.1: the server closes TCP first; if the peer never closes its side, drop it. */
   private endTcp(): void {

@@ -11,9 +11,10 @@ import {
   type RequestHead,
   RequestHeadParser,
   selectProtocol,
+  type UpgradeRequest,
   validateUpgrade
 } from "@wspipe/codec"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 import { makeConnection } from "./connection.js"
 import * as Handshake from "./handshake.js"
 import { join, type Live } from "./join.js"
@@ -35,15 +36,11 @@ export interface Acceptor {
 
 /**
  * Serves one socket of our own listener: reads the request head with the codec's incremental
- * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then starts the upgrade. Reading
- * the head needs no fiber: plain socket callbacks feed the parser, and `runUpgrade` is called
- * once, with the complete head.
+ * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades. Reading the head
+ * needs no fiber: plain socket callbacks feed the parser, and `upgrade` is called once, with the
+ * complete head.
  */
-export const serveSocket = (
-  acceptor: Acceptor,
-  socket: Net.Socket,
-  runUpgrade: (upgrading: Effect.Effect<void>) => void
-): void => {
+export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade: RunFork): void => {
   const { options } = acceptor.pipeline
   socket.setNoDelay(true)
   const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
@@ -66,7 +63,7 @@ export const serveSocket = (
       if (parsed === undefined) continue
       stop()
       if (parsed instanceof HandshakeError) return reject(acceptor, socket, parsed)
-      return runUpgrade(upgrade(acceptor, socket, parsed.head, parsed.rest))
+      return upgrade(acceptor, socket, parsed.head, parsed.rest, forkUpgrade)
     }
   }
   socket.on("readable", onReadable)
@@ -76,27 +73,37 @@ export const serveSocket = (
 
 /**
  * Upgrades a socket whose request head is known (from our parser, or from Node's `http` for
- * `attach`). Answers 101 and joins the pipeline, or answers an error status and closes.
+ * `attach`): answers 101 and joins the pipeline, or answers an error status and closes.
+ *
+ * It runs in the tick of the socket event, without a fiber: a fiber (started with `forkUpgrade`,
+ * so shutdown interrupts it) is needed only when the handshake hook answers with an Effect.
+ * Measured: a fiber, its generator and effects per upgrade were ~10 % of the bytes a handshake
+ * allocated (docs/design-decisions.md).
  */
 export const upgrade = (
   acceptor: Acceptor,
   socket: Net.Socket,
   head: RequestHead,
-  rest: Uint8Array
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const { options, handshake } = acceptor.pipeline
-    const request = validateUpgrade(head)
-    if (request instanceof HandshakeError) return reject(acceptor, socket, request)
-    if (options.path !== undefined && request.path !== options.path) {
-      return reject(acceptor, socket, new HandshakeError(404, `no WebSocket endpoint at ${request.path}`))
-    }
-    if (acceptor.closing) return reject(acceptor, socket, new HandshakeError(503, "server is shutting down"))
-    if (acceptor.live.sockets.size >= options.maxConnections) {
-      return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
-    }
-    const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
-    const hookRequest: Handshake.HandshakeRequest = {
+  rest: Uint8Array,
+  forkUpgrade: RunFork
+): void => {
+  const { options, handshake } = acceptor.pipeline
+  const request = validateUpgrade(head)
+  if (request instanceof HandshakeError) return reject(acceptor, socket, request)
+  if (options.path !== undefined && request.path !== options.path) {
+    return reject(acceptor, socket, new HandshakeError(404, `no WebSocket endpoint at ${request.path}`))
+  }
+  if (acceptor.closing) return reject(acceptor, socket, new HandshakeError(503, "server is shutting down"))
+  if (acceptor.live.sockets.size >= options.maxConnections) {
+    return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
+  }
+  const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
+  const upgrading: Upgrading = {
+    acceptor,
+    socket,
+    request,
+    rest,
+    hookRequest: {
       path: request.path,
       query: request.query,
       headers: head.headers,
@@ -104,38 +111,58 @@ export const upgrade = (
       extensions: request.extensions,
       remoteAddress
     }
-    let decision: Handshake.Decision = Handshake.accept()
-    if (handshake !== undefined) {
-      const outcome = yield* Effect.exit(Effect.suspend(() => {
-        const answer = handshake(hookRequest)
-        return Effect.isEffect(answer) ? answer : Effect.succeed(answer)
-      }))
-      if (outcome._tag === "Failure") {
-        yield* Effect.logError("handshake hook failed", outcome.cause)
-        return reject(acceptor, socket, new HandshakeError(500, "handshake handler failed"))
-      }
-      decision = outcome.value
-    }
-    if (decision._tag === "Reject") {
-      return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
-    }
-    const protocol = decision.protocol ?? selectProtocol(request.protocols, options.protocols)
-    // §4.2.2: the server may only answer with a subprotocol the client offered.
-    if (protocol !== undefined && !request.protocols.includes(protocol)) {
-      yield* Effect.logError(`handshake hook chose subprotocol "${protocol}" that the client did not offer`)
-      return reject(acceptor, socket, new HandshakeError(500, "server chose a subprotocol the client did not offer"))
-    }
-    if (socket.destroyed) return
-    socket.write(acceptResponse({ key: request.key, protocol, headers: decision.headers }))
-    const conn = makeConnection({
-      path: request.path,
-      query: request.query,
-      protocol,
-      extensions: NO_EXTENSIONS,
-      remoteAddress
-    })
-    yield* join(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
+  }
+  if (handshake === undefined) return decide(upgrading, ACCEPT)
+  let answer: Handshake.Decision | Effect.Effect<Handshake.Decision, unknown>
+  try {
+    answer = handshake(upgrading.hookRequest)
+  } catch (defect) {
+    return forkUpgrade(hookFailed(upgrading, Cause.die(defect)))
+  }
+  if (!Effect.isEffect(answer)) return decide(upgrading, answer)
+  forkUpgrade(Effect.flatMap(Effect.exit(answer), (exit) =>
+    exit._tag === "Failure" ? hookFailed(upgrading, exit.cause) : Effect.sync(() => decide(upgrading, exit.value))))
+}
+
+/** An upgrade request that passed validation, waiting for the handshake hook's decision. */
+interface Upgrading {
+  readonly acceptor: Acceptor
+  readonly socket: Net.Socket
+  readonly request: UpgradeRequest
+  readonly rest: Uint8Array
+  readonly hookRequest: Handshake.HandshakeRequest
+}
+
+const ACCEPT: Handshake.Decision = Handshake.accept()
+
+const hookFailed = ({ acceptor, socket }: Upgrading, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Effect.andThen(
+    Effect.logError("handshake hook failed", cause),
+    Effect.sync(() => reject(acceptor, socket, new HandshakeError(500, "handshake handler failed")))
+  )
+
+/** Carries out the hook's decision: an error status, or 101 and the pipeline. */
+const decide = ({ acceptor, socket, request, rest, hookRequest }: Upgrading, decision: Handshake.Decision): void => {
+  if (decision._tag === "Reject") {
+    return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
+  }
+  const protocol = decision.protocol ?? selectProtocol(request.protocols, acceptor.pipeline.options.protocols)
+  // §4.2.2: the server may only answer with a subprotocol the client offered.
+  if (protocol !== undefined && !request.protocols.includes(protocol)) {
+    acceptor.runFork(Effect.logError(`handshake hook chose subprotocol "${protocol}" that the client did not offer`))
+    return reject(acceptor, socket, new HandshakeError(500, "server chose a subprotocol the client did not offer"))
+  }
+  if (socket.destroyed) return
+  socket.write(acceptResponse({ key: request.key, protocol, headers: decision.headers }))
+  const conn = makeConnection({
+    path: request.path,
+    query: request.query,
+    protocol,
+    extensions: NO_EXTENSIONS,
+    remoteAddress: hookRequest.remoteAddress
   })
+  join(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
+}
 
 /** Answers an error status with the reason in an `Error` header, then closes (RFC 6455 §4.2.1). */
 const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeError): void => {

@@ -67,6 +67,22 @@ describe("handshake", () => {
       expect(yield* client.nextText()).toBe("still here")
     }))
 
+  it.live("a hook whose Effect fails gives 500 too (the fiber path), and the server keeps accepting", () =>
+    Effect.gen(function*() {
+      let first = true
+      const { url } = yield* start(withHook(() =>
+        Effect.suspend(() => {
+          if (!first) return Effect.succeed(Handshake.accept())
+          first = false
+          return Effect.fail("no database")
+        })
+      ))
+      expect((yield* rejected(url)).status).toBe(500)
+      const client = yield* connect(url)
+      yield* client.send("after the failure")
+      expect(yield* client.nextText()).toBe("after the failure")
+    }))
+
   it.live("the protocols option selects a subprotocol the client offered", () =>
     Effect.gen(function*() {
       const { url } = yield* start(echo, { protocols: ["chat.v2", "chat.v1"] })

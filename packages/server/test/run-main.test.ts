@@ -1,4 +1,11 @@
-/** `parseListenArgs`: `--host`/`--port` flags (also `--flag=value`), `HOST`/`PORT`, defaults, errors. */
+/**
+ * `parseListenArgs`: `--host`/`--port` flags (also `--flag=value`), `HOST`/`PORT`, defaults, errors.
+ * `runMain`'s `compactHeap`: V8 compacts a fragmented old space on every full GC.
+ */
+import { execFile } from "node:child_process"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { parseListenArgs } from "../src/index.js"
 
@@ -58,4 +65,27 @@ describe("parseListenArgs", () => {
     expect(parseListenArgs(["--port=1=2"], {}, defaults)).toEqual({ error: "invalid port: 1=2" })
     expect(parseListenArgs(["--host=a=b"], {}, defaults)).toEqual({ host: "a=b", port: 9000 })
   })
+})
+
+describe("runMain compactHeap", () => {
+  const fragment = async (compact: "on" | "off") => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", "test/support/heap-fragmentation.ts", "--port", "0"],
+      { cwd: join(dirname(fileURLToPath(import.meta.url)), ".."), timeout: 30_000, env: { ...process.env, COMPACT_HEAP: compact } }
+    )
+    const line = stdout.split("\n").find((l) => l.startsWith("{"))!
+    return JSON.parse(line) as { committed: number; used: number; kept: number }
+  }
+
+  it("on (the default): after churn, the old space commits little more than it uses", async () => {
+    const on = await fragment("on")
+    expect(on.kept).toBe(40_000)
+    expect(on.committed / on.used).toBeLessThan(1.15)
+  }, 40_000)
+
+  it("off: the same churn leaves the old space fragmented (the control: the test can tell)", async () => {
+    const off = await fragment("off")
+    expect(off.committed / off.used).toBeGreaterThan(1.3)
+  }, 40_000)
 })

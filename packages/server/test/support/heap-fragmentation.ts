@@ -1,0 +1,31 @@
+/**
+ * Child process of run-main.test.ts (run with `node --expose-gc --import tsx`): starts a server
+ * with `runMain` (`compactHeap` from the env var `COMPACT_HEAP`: "on" | "off"), then fragments
+ * V8's old space the way connection churn does: many small objects promoted to the old space,
+ * nine in ten of them freed. Prints the old space's committed and used MiB after a full GC as one JSON line.
+ */
+import * as V8 from "node:v8"
+import { Effect, Queue } from "effect"
+import { Handler, runMain } from "../../src/index.js"
+
+declare const gc: () => void
+
+const idle = Handler.fiber((inbox) => Effect.forever(Queue.takeAll(inbox)))
+runMain(idle, { port: 0 }, { compactHeap: process.env["COMPACT_HEAP"] === "on" })
+
+const oldSpace = () => {
+  const space = V8.getHeapSpaceStatistics().find((s) => s.space_name === "old_space")!
+  return { committed: space.space_size / 1048576, used: space.space_used_size / 1048576 }
+}
+
+setTimeout(() => {
+  let objects: Array<{ id: number; name: string; list: Array<number> }> = []
+  for (let i = 0; i < 400_000; i++) objects.push({ id: i, name: `connection ${i}`, list: [i] })
+  gc()
+  gc() // survivors of two collections live in the old space
+  objects = objects.filter((_, i) => i % 10 === 0)
+  gc()
+  gc()
+  process.stdout.write(`${JSON.stringify({ ...oldSpace(), kept: objects.length })}\n`)
+  process.exit(0)
+}, 200)
