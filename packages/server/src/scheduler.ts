@@ -21,17 +21,24 @@ import { Scheduler } from "effect"
 const MAX_ROUNDS = 8
 
 class Dispatcher implements Scheduler.SchedulerDispatcher {
-  /** [priority, tasks] sorted by priority. */
-  private buckets: Array<[number, Array<() => void>]> = []
+  // Nearly every task has priority 0: they go to a plain array, swapped with a spare each round,
+  // so scheduling allocates nothing. Other priorities keep sorted buckets.
+  private zero: Array<() => void> = []
+  private spare: Array<() => void> | undefined = []
+  /** [priority, tasks] for priorities other than 0, sorted by priority. */
+  private others: Array<[number, Array<() => void>]> = []
   private scheduled = false
 
   scheduleTask(task: () => void, priority: number): void {
-    const buckets = this.buckets
-    let i = 0
-    while (i < buckets.length && buckets[i]![0] < priority) i++
-    const bucket = buckets[i]
-    if (bucket !== undefined && bucket[0] === priority) bucket[1].push(task)
-    else buckets.splice(i, 0, [priority, [task]])
+    if (priority === 0) this.zero.push(task)
+    else {
+      const others = this.others
+      let i = 0
+      while (i < others.length && others[i]![0] < priority) i++
+      const bucket = others[i]
+      if (bucket !== undefined && bucket[0] === priority) bucket[1].push(task)
+      else others.splice(i, 0, [priority, [task]])
+    }
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(this.turn)
@@ -39,32 +46,45 @@ class Dispatcher implements Scheduler.SchedulerDispatcher {
   }
 
   flush(): void {
-    while (this.buckets.length > 0) this.round()
+    while (this.pending()) this.round()
+  }
+
+  private pending(): boolean {
+    return this.zero.length > 0 || this.others.length > 0
   }
 
   private readonly turn = (): void => {
-    for (let n = 0; n < MAX_ROUNDS && this.buckets.length > 0; n++) this.round()
-    if (this.buckets.length > 0) setImmediate(this.turn)
+    for (let n = 0; n < MAX_ROUNDS && this.pending(); n++) this.round()
+    if (this.pending()) setImmediate(this.turn)
     else this.scheduled = false
   }
 
-  /** Runs what is queued now; what these tasks schedule waits for the next round. */
+  /** Runs what is queued now, lower priorities first; what these tasks schedule waits a round. */
   private round(): void {
-    const buckets = this.buckets
-    this.buckets = []
-    for (let i = 0; i < buckets.length; i++) {
-      const tasks = buckets[i]![1]
-      for (let j = 0; j < tasks.length; j++) {
-        try {
-          tasks[j]!()
-        } catch (defect) {
-          // Fibers catch their own defects; should a task throw anyway, the others still run and
-          // the error surfaces as an uncaught exception, as it would from `setImmediate`.
-          queueMicrotask(() => {
-            throw defect
-          })
-        }
-      }
+    const zero = this.zero
+    this.zero = this.spare ?? []
+    this.spare = undefined // a re-entrant round (a task calling flush) gets a fresh array
+    const others = this.others
+    if (others.length > 0) this.others = []
+    let i = 0
+    for (; i < others.length && others[i]![0] < 0; i++) runAll(others[i]![1])
+    runAll(zero)
+    for (; i < others.length; i++) runAll(others[i]![1])
+    zero.length = 0
+    this.spare = zero
+  }
+}
+
+const runAll = (tasks: ReadonlyArray<() => void>): void => {
+  for (let j = 0; j < tasks.length; j++) {
+    try {
+      tasks[j]!()
+    } catch (defect) {
+      // Fibers catch their own defects; should a task throw anyway, the others still run and
+      // the error surfaces as an uncaught exception, as it would from `setImmediate`.
+      queueMicrotask(() => {
+        throw defect
+      })
     }
   }
 }
