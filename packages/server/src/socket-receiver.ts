@@ -3,12 +3,14 @@
  * socket has buffered and offers it to the receiver as one `Chunk`. While the receiver's queue is
  * full the offer waits, nothing is read, and TCP pushes back on the client (DESIGN §5, §6).
  *
- * It works in the tick of the socket's `readable` event: it reads what the socket has and offers
- * it without waiting while the receiver's queue has room. Only when it must wait (a full queue) does
- * it become a fiber, suspended in `Queue.offer` until there is room — and while it waits nothing is
- * read. An idle connection holds no fiber at all, which is how a connection costs less memory than
- * in `ws`, and a message costs no fiber start (docs/benchmarks.md). At most one fiber runs per
- * socket at any time.
+ * It works in the tick of the socket's `data` event: each chunk Node read is offered as it is,
+ * without waiting while the receiver's queue has room. (Flowing mode, as `ws` reads: paused-mode
+ * `read()` joins every buffered chunk into a new buffer, one more copy of large messages, and
+ * stops the kernel reads after each 16 KiB high-water mark.) Only when it must wait (a full queue)
+ * does it pause the socket and become a fiber, suspended in `Queue.offer` until there is room —
+ * and while it waits nothing is read. An idle connection holds no fiber at all, which is how a
+ * connection costs less memory than in `ws`, and a message costs no fiber start
+ * (docs/benchmarks.md). At most one fiber runs per socket at any time.
  *
  * Two things stop it reading besides a full queue: its credit (at most `maxInflightBytes` of its
  * bytes wait in the receiver's queue, so one flooding client leaves room for the others) and
@@ -37,6 +39,8 @@ export class SocketReceiver implements SocketInput.Credit {
   /** `end`, `close` or `error` was seen: after the last bytes, say so once. */
   private finished: SocketInput.Eof | SocketInput.SocketError | undefined = undefined
   private told = false
+  /** Chunks that came while the fiber waited, in order (rare: see `onData`). */
+  private held: Array<SocketInput.Chunk> | undefined = undefined
   /** Bytes read so far (the idle timer's proof of life). */
   bytesRead = 0
 
@@ -48,20 +52,21 @@ export class SocketReceiver implements SocketInput.Credit {
     private readonly maxInflightBytes: number
   ) {}
 
-  /** Installs the listeners and drains what is already buffered. */
+  /** Installs the listeners; the socket flows from the next tick (what it already holds first). */
   start(): void {
-    // 'readable' keeps the stream paused: nothing is read from the kernel beyond the stream's
-    // high-water mark until we call read(), so a waiting fiber means TCP back-pressure.
-    this.socket.on("readable", this.wake)
+    this.socket.on("data", this.onData)
     this.socket.on("end", this.onEnd)
     this.socket.on("close", this.onEnd)
     this.socket.on("error", this.onError)
+    // Explicitly: a socket that came from `readable` mode (our head parser) or from Node's HTTP
+    // server may be left paused.
     this.wake()
   }
 
   /** Stops reading (the bytes stay in the kernel; TCP pushes back on the client). */
   pause(): void {
     this.paused = true
+    this.socket.pause()
   }
   /** Reads again. */
   resume(): void {
@@ -76,24 +81,30 @@ export class SocketReceiver implements SocketInput.Credit {
     if (wasBlocked && this.inflight < this.maxInflightBytes) this.wake()
   }
 
-  /** Reads and offers without waiting; starts the fiber only if it has to wait. */
-  private readonly wake = (): void => {
+  /** One chunk as Node read it: offered at once; the fiber starts only if it has to wait. */
+  private readonly onData = (bytes: Buffer): void => {
+    const chunk = this.take(bytes)
+    // Nothing may overtake what a waiting fiber holds (a paused socket emits no data, but the
+    // raw socket is the handler's too: someone may resume it).
+    if (this.running) return void (this.held ??= []).push(chunk)
+    if (!Queue.offerUnsafe(this.receiver, chunk)) return this.wait(chunk)
+    if (this.blocked()) this.socket.pause()
+  }
+
+  /** Reading may go on (credit back, resumed) or the socket ended: flow again, or say the end. */
+  private wake(): void {
     if (this.running || this.told) return
-    while (!this.blocked() && !this.socket.destroyed) {
-      const bytes = this.socket.read() as Buffer | null
-      if (bytes === null) break
-      const chunk = this.take(bytes)
-      if (!Queue.offerUnsafe(this.receiver, chunk)) return this.wait(chunk)
-    }
+    if (!this.blocked() && !this.socket.destroyed) this.socket.resume()
     if (this.endIsDue()) {
       this.told = true
       if (!Queue.offerUnsafe(this.receiver, this.finished!)) this.wait(this.finished!)
     }
   }
 
-  /** The receiver's queue is full: become a fiber that waits to offer `input`, then drains on. */
+  /** The receiver's queue is full: pause the socket and become a fiber that waits to offer `input`. */
   private wait(input: SocketInput.SocketInput): void {
     this.running = true
+    this.socket.pause()
     this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain()))
   }
 
@@ -124,23 +135,24 @@ export class SocketReceiver implements SocketInput.Credit {
   }
 
   /**
-   * The fiber's body once it has waited: offer everything the socket has, then the end if it
-   * came; stop when empty or out of credit. The last thing offered is always one `Eof` or
-   * `SocketError`, so the receiver learns of every connection's end exactly once, after all its
-   * bytes. A method, not a field holding one Effect: it is built only when a wait happens, so an
-   * idle connection holds no Effect objects.
+   * The fiber's body once it has waited: offer what arrived meanwhile, then the end if it came and
+   * is due, else flow again. The last thing offered is always one `Eof` or `SocketError`, so the
+   * receiver learns of every connection's end exactly once, after all its bytes. A method, not a
+   * field holding one Effect: it is built only when a wait happens, so an idle connection holds no
+   * Effect objects.
    */
   private drain(): Effect.Effect<void> {
     return Effect.suspend(() => this.drainStep())
   }
   private drainStep(): Effect.Effect<void> {
-    const bytes = this.blocked() || this.socket.destroyed ? null : (this.socket.read() as Buffer | null)
-    if (bytes !== null) return Effect.flatMap(Queue.offer(this.receiver, this.take(bytes)), () => this.drain())
+    const held = this.held?.shift()
+    if (held !== undefined) return Effect.flatMap(Queue.offer(this.receiver, held), () => this.drain())
     if (this.endIsDue()) {
       this.told = true
       return Queue.offer(this.receiver, this.finished!)
     }
     this.running = false
+    this.wake()
     return Effect.void
   }
 }
