@@ -61,10 +61,11 @@ export const join = (
     // A socket that closed while joining waited is not watched (its close listener already ran).
     if (!socket.destroyed) watched = pipeline.idle.watch(conn, socketReceiver, socketSender)
   }
-  const attachThenRead = Effect.andThen(Queue.offer(pipeline.receiverInbox, attach), Effect.sync(startReading))
+  // Built only when a queue is full: the usual join allocates no Effect.
+  const attachThenRead = () => Effect.andThen(Queue.offer(pipeline.receiverInbox, attach), Effect.sync(startReading))
   if (!Queue.offerUnsafe(pipeline.senderInbox, register)) {
-    return runFork(Effect.andThen(Queue.offer(pipeline.senderInbox, register), attachThenRead))
+    return runFork(Effect.andThen(Queue.offer(pipeline.senderInbox, register), attachThenRead()))
   }
-  if (!Queue.offerUnsafe(pipeline.receiverInbox, attach)) return runFork(attachThenRead)
+  if (!Queue.offerUnsafe(pipeline.receiverInbox, attach)) return runFork(attachThenRead())
   startReading()
 }
