@@ -1,7 +1,7 @@
 /**
- * The socket receiver (one per client): owns the read side of one socket. It pulls whatever the
- * socket has buffered and offers it to the receiver as one `Chunk`. While the receiver's queue is
- * full the offer waits, nothing is read, and TCP pushes back on the client (DESIGN §5, §6).
+ * The socket receiver (one per client): owns the read side of one socket. It offers each chunk
+ * the socket reads to the receiver as a `Chunk`. While the receiver's queue is full the offer
+ * waits, nothing is read, and TCP pushes back on the client (DESIGN §5, §6).
  *
  * It works in the tick of the socket's `data` event: each chunk Node read is offered as it is,
  * without waiting while the receiver's queue has room. (Flowing mode, as `ws` reads: paused-mode
