@@ -31,7 +31,7 @@ const { values: opts } = parseArgs({
 })
 
 if (opts.help) {
-  process.stdout.write(`usage: tsx src/main.ts [--runs 5] [--seconds 5] [--warmup 1] [--quick] [--scenario a,b]
+  process.stdout.write(`usage: tsx src/main.ts [--runs 5] [--seconds 5] [--warmup 5] [--quick] [--scenario a,b]
        [--servers ws,ws-addons,wspipe,c-echo] [--profile] [--docs|--no-docs] [--idle-connections 10000]
   --quick      one short run per server and scenario (smoke test; does not write docs)
   --scenario   only scenarios whose name contains one of these (does not write docs)
@@ -49,7 +49,10 @@ const num = (v: string | undefined, fallback: number, name: string): number => {
 }
 const runs = Math.round(num(opts.runs, opts.quick ? 1 : 5, "runs"))
 const seconds = num(opts.seconds, opts.quick ? 1 : 5, "seconds")
-const warmup = opts.warmup === "0" ? 0 : num(opts.warmup, opts.quick ? 0.3 : 1, "warmup")
+// 5 s: V8's optimizing compiler is still busy with wspipe's code (its own and Effect's) for 3–5 s
+// of load (`--trace-opt`: 79, 27, 8 functions in the first three seconds of 32 B echo; ws's 43 are
+// done within the first), and it runs on the server's one CPU. A shorter warm-up measures start-up.
+const warmup = opts.warmup === "0" ? 0 : num(opts.warmup, opts.quick ? 0.3 : 5, "warmup")
 const writeDocs = opts.docs ?? (!opts["no-docs"] && !opts.from && !opts.quick && !opts.scenario && !opts.servers)
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
