@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Connection } from "../src/connection.js"
 import type { SocketLink } from "../src/control.js"
-import { IdleWatch } from "../src/idle.js"
+import { IdleWatch, type Watched } from "../src/idle.js"
 
 const IDLE = 40
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -23,10 +23,13 @@ const link = () => {
 describe("IdleWatch", () => {
   it("pings a silent peer after idleTimeoutMs, never before, and closes it 1001 after a second silent period", async () => {
     const pings: Array<{ id: number; at: number }> = []
-    const watch = new IdleWatch(IDLE, (c) => void pings.push({ id: c.id, at: Date.now() }))
+    // The ping's time is the sweep's clock reading, which the close is measured from: a
+    // `Date.now()` taken in this callback can already be a millisecond later (seen in CI: 39 < 40).
+    let watched: Watched | undefined
+    const watch = new IdleWatch(IDLE, (c) => void pings.push({ id: c.id, at: watched!.pingedAt }))
     const silent = link()
     const started = Date.now()
-    watch.watch(conn(1), { bytesRead: 0 }, silent.value)
+    watched = watch.watch(conn(1), { bytesRead: 0 }, silent.value)
     await sleep(IDLE * 4)
     watch.stop()
     expect(pings.map((p) => p.id)).toEqual([1])
