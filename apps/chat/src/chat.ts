@@ -4,9 +4,9 @@
  *   /join <topic>         subscribe
  *   /leave <topic>        unsubscribe
  *   /to <topic> <text>    send <text> to the topic's members other than the sender
- * Any other message, text or binary, is broadcast unchanged (frames once, DESIGN §5).
+ * Any other message, text or binary, is broadcast unchanged (frames once).
  */
-import { Command, Event, Handler } from "@wspipe/server"
+import { Command, Event, Handler, Inbox } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
 const SLASH = 0x2f
@@ -25,7 +25,7 @@ export const parseChatLine = (line: string):
 
 export const chat: Handler.Handler = Handler.fiber((inbox, sender) =>
   Effect.forever(Effect.gen(function*() {
-    const events = yield* Queue.takeAll(inbox)
+    const events = yield* Inbox.takeAll(inbox)
     const out: Array<Command.Command> = []
     for (const event of events) {
       if (event._tag !== "Message") continue

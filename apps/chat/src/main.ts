@@ -1,5 +1,8 @@
-/** `pnpm chat [--host H] [--port P]`: broadcast-except-source chat with topics (default 127.0.0.1:9001). */
-import { runMain } from "@wspipe/server"
+/** `pnpm chat [flags]` (`--help` lists them): broadcast-except-source chat with topics, by default on 127.0.0.1:9001. */
+import { Server } from "@wspipe/server"
+import { Cli } from "@wspipe/server/cli"
 import { chat } from "./chat.js"
 
-runMain(chat, { port: 9001 })
+const defaults = { host: "127.0.0.1", port: 9001 }
+Cli.main("chat", "the wspipe chat server", Cli.serverFlags(defaults), (options) =>
+  Server.runMain(Server.serve(chat, { ...defaults, ...options })))

@@ -1,5 +1,8 @@
-/** `pnpm echo [--host H] [--port P]`: the bundled echo server (default 127.0.0.1:9000). */
-import { runMain } from "@wspipe/server"
+/** `pnpm echo [flags]` (`--help` lists them): the bundled echo server, by default on 127.0.0.1:9000. */
+import { Server } from "@wspipe/server"
+import { Cli } from "@wspipe/server/cli"
 import { echo } from "./echo.js"
 
-runMain(echo, { port: 9000 })
+const defaults = { host: "127.0.0.1", port: 9000 }
+Cli.main("echo", "the wspipe echo server", Cli.serverFlags(defaults), (options) =>
+  Server.runMain(Server.serve(echo, { ...defaults, ...options })))

@@ -1,40 +1,34 @@
 /**
  * `node --import tsx apps/reliability/src/repro-ending-race.ts [--delay-ms 20] [--rounds 20]`
  *
- * Reproducer for the socket fuzzer's "0 echoes, expected N" failures (found under CPU load): an
- * echo handler that is `--delay-ms` behind (a slow handler, or a starved CPU) receives a message
- * and, in the same TCP write, the client's Close. The sender waits at most MAX_ENDING_WAIT_MS
- * (100 ms, packages/server/src/sender.ts) for the handler to catch up, then sends the Close echo
- * and ends the connection; the handler's reply comes later and is dropped (the entry has ended).
- * Expected (RFC 6455 §5.5.1 lets an endpoint send data until it sends its Close; the message was
- * received before the Close): the echo arrives, then Close 1000. Prints how many rounds lost it.
- * `--busy` declares the in-progress connections with `Handler.busy` (commit 60fea21), the
- * documented way to hold a Close back while a handler works: then nothing is lost.
+ * Reproducer, kept as a check, for the socket fuzzer's old "0 echoes, expected N" failures (found
+ * under CPU load): an echo handler that is `--delay-ms` behind (a slow handler, or a starved CPU)
+ * receives a message and, in the same TCP write, the client's Close. RFC 6455 §5.5.1 lets an
+ * endpoint send data until it sends its Close, and the message came before the Close: the echo
+ * must arrive, then Close 1000. It once did not (the sender gave up waiting for the handler after
+ * a bounded time); now the Close reply travels behind the handler's replies (see `Inbox` in
+ * packages/server), so nothing can be lost however slow the handler. Prints how many rounds lost
+ * the echo; exits 1 if any did.
  */
-import { Command, Handler, Server } from "@wspipe/server"
+import { Command, Handler, Inbox, Server } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 import { num, parseFlags } from "./lib/args.js"
 import { RawConn, stopWatchdog } from "./lib/conn.js"
 import { closePayload, encodeClientFrame } from "./lib/wire.js"
 
-const flags = parseFlags(process.argv.slice(2), ["delay-ms", "rounds", "busy"])
-/** With --busy: the handler declares the connections it is working on (Handler.busy, 60fea21). */
-const declareBusy = flags["busy"] !== undefined
-const working = new Set<number>()
+const flags = parseFlags(process.argv.slice(2), ["delay-ms", "rounds"])
 const delay = num(flags, "delay-ms", 20)
 const rounds = Math.max(1, Math.floor(num(flags, "rounds", 20)))
 
 /** The bundled echo handler, plus a delay before each batch (a slow or starved handler). */
 const slowEcho: Handler.Handler = Handler.fiber((inbox, sender) =>
   Effect.forever(Effect.gen(function*() {
-    const events = yield* Queue.takeAll(inbox)
-    if (declareBusy) for (const e of events) if ("conn" in e) working.add(e.conn.id)
+    const events = yield* Inbox.takeAll(inbox)
     if (delay > 0) yield* Effect.sleep(`${delay} millis`)
     const replies: Array<Command.Command> = []
     for (const event of events) if (event._tag === "Message") replies.push(Command.unicast(event.conn, event))
     if (replies.length > 0) yield* Queue.offerAll(sender, replies)
-    working.clear()
-  })), { name: "slow-echo", busy: declareBusy ? (conn) => working.has(conn.id) : undefined })
+  })), { name: "slow-echo" })
 
 const round = async (port: number, i: number): Promise<string> => {
   const conn = await RawConn.open(port, 5_000)

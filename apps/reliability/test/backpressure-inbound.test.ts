@@ -1,5 +1,5 @@
 /**
- * Inbound back-pressure (DESIGN §5, §6; docs/limits.md "Back-pressure"; docs/callbacks.md): one
+ * Inbound back-pressure (docs/limits.md "Back-pressure"; docs/callbacks.md): one
  * client floods as fast as TCP allows while the callback handling its messages is deliberately
  * slow. The server (a child process, so its VmRSS is its own) must push back through TCP instead
  * of buffering: its RSS stays under 200 MB, other clients' echo p99 stays under 10 ms during the

@@ -1,17 +1,17 @@
 /**
- * Outbound back-pressure (DESIGN §5, §6; docs/limits.md "the slow-consumer policy"): during a
+ * Outbound back-pressure (docs/limits.md "the slow-consumer policy"): during a
  * broadcast stream one client stops reading. The sender never waits on it: every other client
  * receives every message in order while it is still stalled. With `slowConsumer: "close"` (the
  * default) the stalled client is closed with 1008 once its `outboundBufferLimit` is passed; with
  * `"drop"` it stays connected, the messages for it that did not fit are dropped and counted in
- * `metrics.droppedMessages`, and what it does get is in order. The server runs in a child
+ * `Metrics.metrics.droppedMessages`, and what it does get is in order. The server runs in a child
  * process; its RSS stays below 200 MB.
  *
  * The stream is paced (8 messages of 4 KiB per millisecond tick, ~30 MB/s per client) so that
  * the fast clients, which share this test process, keep up even when the machine is loaded: the
  * policy must hit the client that stopped reading, and only it.
  */
-import { defaults } from "@wspipe/server"
+import { defaults } from "@wspipe/server/internal"
 import { afterEach, describe, expect, it } from "vitest"
 import { killAll, sampleRss, startChildServer } from "./support/child.js"
 import { Client, gapFreePrefix, increasing, seqOf } from "./support/client.js"

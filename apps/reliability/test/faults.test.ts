@@ -1,10 +1,10 @@
 /**
- * Faults over real sockets (DESIGN §6): a failing callback costs only its connection (1011); a
+ * Faults over real sockets: a failing callback costs only its connection (1011); a
  * handler fiber that dies is restarted with its connections kept (logged and counted); peers that
  * vanish — reset mid-frame, FIN without a Close — cost only their own connection, and the handler
  * gets `Closed` with 1006 (RFC 6455 §7.1.5). Half-open peers: see timeouts.test.ts.
  */
-import { Callbacks, Command, Handler, metrics } from "@wspipe/server"
+import { Callbacks, Command, Handler, Inbox, Metrics } from "@wspipe/server"
 import { Effect, Metric, Queue } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { Client, gapFreePrefix, seqOf } from "./support/client.js"
@@ -15,7 +15,7 @@ import { clientFrame, Op, rawUpgrade } from "./support/wire.js"
 
 afterEach(stopAll)
 
-const count = (metric: typeof metrics.handlerRestarts) => Number(Effect.runSync(Metric.value(metric)).count)
+const count = (metric: typeof Metrics.metrics.handlerRestarts) => Number(Effect.runSync(Metric.value(metric)).count)
 
 /** `n` numbered messages from each client at once; resolves when all echoes are back. */
 const traffic = async (clients: ReadonlyArray<Client>, n: number) => {
@@ -41,7 +41,7 @@ describe("a failing callback", () => {
       },
       closed: (reason) => void closed.push(reason.code)
     })
-    const before = count(metrics.callbackFailures)
+    const before = count(Metrics.metrics.callbackFailures)
     const { url } = await startServer(handler)
     const good = await Promise.all([0, 1, 2, 3].map(() => Client.open(url)))
     const bad = await Promise.all(["throw", "fail", "die"].map(() => Client.open(url)))
@@ -57,7 +57,7 @@ describe("a failing callback", () => {
       expect(b.messages.map(String)).toEqual(["0"]) // nothing after the failure
     }
     await traffic(good, 50) // and still afterwards
-    expect(count(metrics.callbackFailures) - before).toBe(3)
+    expect(count(Metrics.metrics.callbackFailures) - before).toBe(3)
     await waitFor(() => closed.filter((c) => c === 1011).length === 3, 2_000, "closed() for the failed connections")
   })
 })
@@ -66,7 +66,7 @@ describe("a handler fiber that dies", () => {
   it("is restarted by the supervisor; open connections keep working; the restart is logged and counted", async () => {
     const handler = Handler.fiber((inbox, sender) =>
       Effect.forever(Effect.gen(function*() {
-        const events = yield* Queue.takeAll(inbox)
+        const events = yield* Inbox.takeAll(inbox)
         const out: Array<Command.Command> = []
         for (const e of events) {
           if (e._tag !== "Message") continue
@@ -75,12 +75,12 @@ describe("a handler fiber that dies", () => {
         }
         yield* Queue.offerAll(sender, out)
       })), { name: "fragile" })
-    const before = count(metrics.handlerRestarts)
+    const before = count(Metrics.metrics.handlerRestarts)
     const { url, server, logs } = await startServer(handler)
     const clients = await Promise.all([0, 1, 2, 3].map(() => Client.open(url)))
     await traffic(clients, 100)
     clients[0]!.send("crash")
-    await waitFor(() => count(metrics.handlerRestarts) === before + 1, 5_000, "the restart to be counted")
+    await waitFor(() => count(Metrics.metrics.handlerRestarts) === before + 1, 5_000, "the restart to be counted")
     // The batch that held "crash" is lost (docs/handler-fiber.md); everything after it is served.
     await traffic(clients, 200)
     expect(server.connections()).toBe(4)

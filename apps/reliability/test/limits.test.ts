@@ -1,8 +1,11 @@
 /**
- * Size limits, connection limit and queue capacities over real sockets (DESIGN §6,
- * docs/limits.md): each with its documented default, configured small here.
+ * Size limits, connection limit and queue capacities over real sockets
+ * (docs/limits.md): each with its documented default, configured small here.
  */
-import { ConfigError, defaults, resolveOptions } from "@wspipe/server"
+import { Server } from "@wspipe/server"
+import { defaults, resolveOptions } from "@wspipe/server/internal"
+
+const { ConfigError } = Server
 import { afterEach, describe, expect, it } from "vitest"
 import { Client, gapFreePrefix, seqOf } from "./support/client.js"
 import { recordingEcho } from "./support/handlers.js"

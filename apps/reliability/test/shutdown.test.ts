@@ -1,6 +1,6 @@
 /**
- * Graceful shutdown of the real echo app (`apps/echo/src/main.ts`) on SIGTERM (DESIGN §6,
- * docs/limits.md "Shutdown"): it stops accepting; every message queued for a client before the
+ * Graceful shutdown of the real echo app (`apps/echo/src/main.ts`) on SIGTERM
+ * (docs/limits.md "Shutdown"): it stops accepting; every message queued for a client before the
  * signal is written before that client's Close 1001; it waits for close handshakes (bounded by
  * `shutdownTimeoutMs`); and the process exits 0.
  *

@@ -1,5 +1,5 @@
 /**
- * Timeouts over real sockets (DESIGN §6, docs/limits.md): the handshake timeout, and the idle
+ * Timeouts over real sockets (docs/limits.md): the handshake timeout, and the idle
  * timeout with server pings — a peer that answers stays, a peer that stops answering (a half-open
  * connection: it neither reads nor writes) is closed after about twice `idleTimeoutMs`.
  */
@@ -35,7 +35,7 @@ describe("handshake timeout", () => {
   })
 
   it("the default is 10 s (see limits.test.ts for every default)", async () => {
-    const { defaults } = await import("@wspipe/server")
+    const { defaults } = await import("@wspipe/server/internal")
     expect(defaults.handshakeTimeoutMs).toBe(10_000)
   })
 })

@@ -2,8 +2,8 @@
 /**
  * Handles used outside the callbacks. Each connection keeps its handle (`Callbacks.current`) in a
  * shared set. "all <text>" frames one message once and posts the same bytes to every handle;
- * "later <text>" answers from a plain `setTimeout` through `handle.post`. The three-argument
- * `message` tells text from binary; binary is answered with its size.
+ * "later <text>" answers from a plain `setTimeout` through `handle.post`. Text arrives as a
+ * string, binary as bytes; binary is answered with its size.
  */
 import { Frame } from "@wspipe/codec"
 import { Callbacks } from "@wspipe/server"
@@ -28,10 +28,9 @@ export const makeLobby = () => {
         return { handle }
       }),
 
-    // Three parameters: (kind, data, state).
-    message: (kind, data, state) => {
-      if (kind === "binary") return Effect.as(Callbacks.write(`${(data as Uint8Array).byteLength} bytes`), state)
-      const text = data as string
+    message: (data, state) => {
+      if (typeof data !== "string") return Effect.as(Callbacks.write(`${data.byteLength} bytes`), state)
+      const text = data
       if (text.startsWith("all ")) {
         const frame = Frame.text(text.slice(4)) // framed once, sent as-is to everyone
         for (const handle of everyone) handle.post(frame)

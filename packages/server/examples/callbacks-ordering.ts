@@ -4,8 +4,8 @@
  * - "slow": the callback sleeps 200 ms before answering. Later messages of the same connection
  *   wait for it; other connections are answered at once.
  * - "boom": the callback throws. Only this connection is closed, with 1011.
- * - "close <code>": closes with that code; a code outside 3000–4999 is a typed `CloseArgsError`,
- *   which the callback catches and reports.
+ * - "close <code>": closes with that code; a code RFC 6455 does not allow on the wire (999,
+ *   1005…) is a typed `CloseArgsError`, which the callback catches and reports.
  * Everything else is echoed.
  */
 import { Callbacks } from "@wspipe/server"

@@ -5,7 +5,7 @@
  * Clients send {"type":"join","room":"r"} and {"type":"say","room":"r","text":"…"}; members of
  * the room get {"type":"said","room":"r","from":7,"text":"…"}. The handler sees only typed values.
  */
-import { Command, Handler, type Pipeline, Stage } from "@wspipe/server"
+import { Command, Handler, type Pipeline, Stage, Inbox } from "@wspipe/server"
 import { Effect, Queue, Schema } from "effect"
 import { decodeJson, encodeJson, type JsonCommand, type JsonEvent } from "./json.js"
 import { rateLimit } from "./rate-limit.js"
@@ -22,7 +22,7 @@ export type ServerMessage =
 
 const handler = Handler.fiber<JsonEvent<ClientMessage>, JsonCommand<ServerMessage>>((inbox, sender) =>
   Effect.forever(Effect.gen(function*() {
-    const events = yield* Queue.takeAll(inbox)
+    const events = yield* Inbox.takeAll(inbox)
     const out: Array<JsonCommand<ServerMessage>> = []
     for (const e of events) {
       if (e._tag === "Refused") out.push(Command.close(e.conn, e.code, e.reason))

@@ -4,9 +4,9 @@
  * a third client gets 503, only `/ws` is served (404 elsewhere), silent clients are pinged after
  * 300 ms, and a client that stops reading is closed with 1008 once 64 frames wait for it.
  */
-import type { ServerOptions } from "@wspipe/server"
+import type { Server } from "@wspipe/server"
 
-export const tight: ServerOptions = {
+export const tight: Server.ServerOptions = {
   path: "/ws",
   maxFrameSize: 1024,
   maxMessageSize: 1024,

@@ -5,7 +5,7 @@
  * with `onFlood: "close"` the handler is also asked, once, to close it with 1008 (policy
  * violation, RFC 6455 §7.4.1). Open and Closed always pass.
  */
-import { type Event, Stage } from "@wspipe/server"
+import { type Event, Inbox, Stage } from "@wspipe/server"
 import { Clock, Effect, Queue } from "effect"
 import { Refused } from "./refused.js"
 
@@ -32,7 +32,7 @@ export const rateLimit = (options: RateLimitOptions): RateLimit => {
     Effect.gen(function*() {
       const buckets = new Map<number, Bucket>()
       while (true) {
-        const batch = yield* Queue.takeAll(input)
+        const batch = yield* Inbox.takeAll(input)
         const now = yield* Clock.currentTimeMillis // once per batch, not per message
         const out: Array<Event.Event | Refused> = []
         for (const e of batch) {

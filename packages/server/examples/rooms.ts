@@ -4,7 +4,7 @@
  * anything else → "lobby"). Its text messages go to the other members of the room; joins and
  * leaves are announced to everyone in it, with the close code of the leaver.
  */
-import { Command, Event, Handler } from "@wspipe/server"
+import { Command, Event, Handler, Inbox } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
 export const roomOf = (path: string): string =>
@@ -15,7 +15,7 @@ export const rooms = Handler.fiber((inbox, sender) =>
     // Members per room. Lives as long as this run of the body (see "Supervision").
     const members = new Map<string, number>()
     while (true) {
-      const events = yield* Queue.takeAll(inbox)
+      const events = yield* Inbox.takeAll(inbox)
       const out: Array<Command.Command> = []
       for (const e of events) {
         const room = roomOf(e.conn.path)

@@ -4,7 +4,7 @@
  * outside the fiber body (survives restarts) and one kept inside it (starts again at 0).
  * The message "crash" kills the handler; the supervisor restarts it on the same queues.
  */
-import { Command, Event, Handler } from "@wspipe/server"
+import { Command, Event, Handler, Inbox } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
 export const makeCounter = () => {
@@ -15,7 +15,7 @@ export const makeCounter = () => {
       // Created each time the body starts: a restart resets it.
       let sinceStart = 0
       while (true) {
-        const events = yield* Queue.takeAll(inbox)
+        const events = yield* Inbox.takeAll(inbox)
         const out: Array<Command.Command> = []
         for (const e of events) {
           if (e._tag !== "Message" || e.kind !== "text") continue

@@ -6,7 +6,7 @@
  * once for all of them.
  */
 import { Frame } from "@wspipe/codec"
-import { Command, type Connection, Event, Handler, Server } from "@wspipe/server"
+import { Command, type Connection, Event, Handler, Server, Inbox } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
 interface Job {
@@ -21,7 +21,7 @@ export const main = (options: Server.ListenOptions & { readonly tickMs: number }
 
     const dispatcher = Handler.fiber((inbox) =>
       Effect.forever(Effect.gen(function*() {
-        const events = yield* Queue.takeAll(inbox)
+        const events = yield* Inbox.takeAll(inbox)
         const batch: Array<Job> = []
         for (const e of events) {
           if (e._tag === "Message" && e.kind === "text") batch.push({ conn: e.conn, text: Event.text(e) })

@@ -1,27 +1,28 @@
 /**
  * @wspipe/server — the actor runtime: socket receiver → receiver → handler → sender → socket
- * sender, each an Effect fiber, joined by bounded queues (DESIGN §1).
+ * sender, each an Effect fiber, joined by bounded queues. One namespace per concept:
+ *
+ * - `Server`: listen, attach, layer, serve, runMain, options
+ * - `Handler`: the handler actor (`fiber`, `batch`, `byPath`); `Callbacks`: the callback API
+ * - `Inbox`: what a handler or stage takes from; `Stage`: actors put between two others
+ * - `Event` (what the handler gets), `Command` (what it gives), `Handshake` (its say in the upgrade)
+ * - `Reading`: pausing one connection's reads; `Metrics`: the server's metrics
+ * - `Pipeline`: the configuration of a custom pipeline
+ *
+ * The actors themselves and the runtime's messages, for people composing or testing their own
+ * pipelines, are in `@wspipe/server/internal`.
  *
  * @module
  */
-export * as Callbacks from "./callbacks.js"
-export * as Command from "./command.js"
-export type { Connection } from "./connection.js"
-export * as Event from "./event.js"
-export * as Handler from "./handler.js"
-export * as Handshake from "./handshake.js"
-export { ConfigError, defaults, resolveOptions, type ServerOptions } from "./options.js"
-export * as Pipeline from "./pipeline.js"
-export * as Server from "./server.js"
-export * as Stage from "./stage.js"
-export { metrics } from "./stats.js"
-export { supervise } from "./supervisor.js"
-export { receiver } from "./receiver.js"
-export { sender, type SenderOptions, type SlowConsumerPolicy } from "./sender.js"
-export { SocketReceiver } from "./socket-receiver.js"
-export { SocketSender } from "./socket-sender.js"
-export type * as SocketInput from "./socket-input.js"
-export type * as Control from "./control.js"
-export type { Outbound } from "./outbound.js"
-export { parseListenArgs, runMain, type RunMainOptions } from "./run-main.js"
-export * as Flow from "./flow.js"
+export * as Callbacks from "./handlers/callbacks.js"
+export * as Command from "./messages/command.js"
+export type { Connection } from "./connection/connection.js"
+export * as Event from "./messages/event.js"
+export * as Handler from "./actors/handler.js"
+export * as Handshake from "./connection/handshake.js"
+export * as Inbox from "./runtime/inbox.js"
+export * as Metrics from "./runtime/metrics.js"
+export type * as Pipeline from "./runtime/pipeline.js"
+export * as Reading from "./connection/reading.js"
+export * as Server from "./runtime/server.js"
+export * as Stage from "./runtime/stage.js"

@@ -1,11 +1,11 @@
 /**
- * Callback API ordering and isolation (DESIGN §3, §6): one connection's messages are handled in
+ * Callback API ordering and isolation: one connection's messages are handled in
  * order even when callbacks are async; a slow callback holds back only its own connection; a
  * callback that throws or fails closes only its connection, with 1011.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
-import { Callbacks, metrics } from "../src/index.js"
+import { Callbacks, Metrics } from "../src/index.js"
 import { connect, waitUntil } from "./support/client.js"
 import { start } from "./support/server.js"
 
@@ -162,7 +162,7 @@ describe("Callbacks: ordering and isolation", () => {
 
   it.live("after a failure, closed still runs (with the 1011 echo) and the failure is counted", () =>
     Effect.gen(function*() {
-      const failures = Metric.value(metrics.callbackFailures).pipe(Effect.map((s) => Number(s.count)))
+      const failures = Metric.value(Metrics.metrics.callbackFailures).pipe(Effect.map((s) => Number(s.count)))
       const before = yield* failures
       const closed: Array<number> = []
       const { url } = yield* start(Callbacks.make({

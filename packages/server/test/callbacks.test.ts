@@ -47,10 +47,10 @@ describe("Callbacks.make", () => {
       expect(seen).toEqual([10, 11, 12])
     }))
 
-  it.live("the three-argument message gets the kind: text as a string, binary as bytes", () =>
+  it.live("message gets the kind: text as a string, binary as bytes", () =>
     Effect.gen(function*() {
       const { url } = yield* start(Callbacks.make({
-        message: (kind, data, state) =>
+        message: (data, state, kind) =>
           Effect.gen(function*() {
             const shape = typeof data === "string" ? `string:${data}` : `bytes:${[...data].join(",")}`
             yield* Callbacks.write(`${kind} ${shape}`)
@@ -107,11 +107,11 @@ describe("Callbacks.make", () => {
       a.ws.close(4100, "leaving")
       yield* a.waitClosed()
       yield* waitUntil(() => closed.length === 1, 5_000, "the closed callback")
-      expect(closed).toEqual([{ code: 4100, reason: "leaving", state: "last words" }])
+      expect(closed).toEqual([{ code: 4100, reason: "leaving", origin: "peer", state: "last words" }])
       const b = yield* connect(url)
       b.ws.terminate()
       yield* waitUntil(() => closed.length === 2, 5_000, "the closed callback after a drop")
-      expect(closed[1]).toEqual({ code: 1006, reason: "", state: "fresh" })
+      expect(closed[1]).toEqual({ code: 1006, reason: "", origin: "transport", state: "fresh" })
     }))
 
   it.live("write, ping, close() and close(4000, \"x\") inside callbacks", () =>
@@ -153,34 +153,50 @@ describe("Callbacks.make", () => {
       expect(closed).toEqual([4000])
     }))
 
-  it.live("close(999, …) and a 123-byte reason fail with the typed CloseArgsError", () =>
+  it.live("close follows the codec's rule: 999, 1005, 1006 and a 124-byte reason fail with the typed CloseArgsError", () =>
     Effect.gen(function*() {
+      const attempts: Record<string, readonly [number, string]> = {
+        "code-999": [999, "nope"],
+        "code-1005": [1005, ""],
+        "code-1006": [1006, ""],
+        "reason-124": [4000, "r".repeat(124)]
+      }
       const { url } = yield* start(Callbacks.make({
         message: (data: string | Uint8Array, state: undefined) =>
           Effect.gen(function*() {
-            const attempt = data === "bad-code" ? Callbacks.close(999, "nope") : Callbacks.close(4000, "r".repeat(123))
-            const error = yield* Effect.flip(attempt)
+            const [code, reason] = attempts[String(data)]!
+            const error = yield* Effect.flip(Callbacks.close(code, reason))
             yield* Callbacks.write(`${error._tag} ${error.code} ${error.message}`)
             return state
           })
       }))
       const a = yield* connect(url)
-      yield* a.send("bad-code")
-      expect(yield* a.nextText()).toMatch(/^CloseArgsError 999 close code must be 3000–4999/)
-      yield* a.send("long-reason")
-      expect(yield* a.nextText()).toMatch(/^CloseArgsError 4000 close reason must be under 123 bytes/)
+      yield* a.send("code-999")
+      expect(yield* a.nextText()).toBe("CloseArgsError 999 close code 999 may not be sent")
+      yield* a.send("code-1005")
+      expect(yield* a.nextText()).toBe("CloseArgsError 1005 close code 1005 may not be sent")
+      yield* a.send("code-1006")
+      expect(yield* a.nextText()).toBe("CloseArgsError 1006 close code 1006 may not be sent")
+      yield* a.send("reason-124")
+      expect(yield* a.nextText()).toBe("CloseArgsError 4000 close reason is 124 bytes (max 123)")
       // The connection is still open: nothing was closed.
       expect(a.closeInfo).toBeUndefined()
     }))
 
-  it.live("a 122-byte reason is accepted", () =>
+  it.live.each([
+    [1000, "bye"],
+    [1001, "going away"],
+    [1008, "policy"],
+    [1011, "oops"],
+    [4999, "r".repeat(123)]
+  ] as const)("close(%i, …) is sent as given (RFC 6455 §7.4; a reason of up to 123 bytes)", ([code, reason]) =>
     Effect.gen(function*() {
       const { url } = yield* start(Callbacks.make({
-        message: (_data: string | Uint8Array, state: undefined) => Effect.as(Callbacks.close(4999, "r".repeat(122)), state)
+        message: (_data: string | Uint8Array, state: undefined) => Effect.as(Callbacks.close(code, reason), state)
       }))
       const a = yield* connect(url)
       yield* a.send("go")
-      expect(yield* a.waitClosed()).toEqual({ code: 4999, reason: "r".repeat(122) })
+      expect(yield* a.waitClosed()).toEqual({ code, reason })
     }))
 
   it.live("pre-framed messages pass through unchanged", () =>

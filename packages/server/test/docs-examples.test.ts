@@ -7,7 +7,8 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { ConfigError, type Handler, type Pipeline, resolveOptions, Server, type ServerOptions } from "@wspipe/server"
+import { type Handler, Inbox, type Pipeline, Server } from "@wspipe/server"
+import { resolveOptions } from "@wspipe/server/internal"
 import { Effect, Exit, Scope } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import WebSocket from "ws"
@@ -145,7 +146,7 @@ describe("callbacks.md", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190)
 
     a.send("close 99")
-    expect(await a.next()).toBe("refused: close code must be 3000–4999, got 99")
+    expect(await a.next()).toBe("refused: close code 99 may not be sent")
 
     const c = await connect(url)
     c.send("boom")
@@ -255,7 +256,7 @@ describe("limits.md", () => {
     // On "flood": 400 messages of 64 KiB for a client that has stopped reading.
     const flooder = Handler.fiber((inbox, sender) =>
       Effect.forever(Effect.gen(function*() {
-        const events = yield* Queue.takeAll(inbox)
+        const events = yield* Inbox.takeAll(inbox)
         for (const e of events) {
           if (e._tag === "Message") yield* Queue.offerAll(sender, Array.from({ length: 400 }, () => Command.unicast(e.conn, big)))
         }
@@ -279,10 +280,10 @@ describe("limits.md", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150)
   })
 
-  it("invalid options fail at start with a ConfigError naming the option", () => {
+  it("invalid options fail at start with a Server.ConfigError naming the option", () => {
     const error = resolveOptions({ maxMessageSize: -1 })
-    expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).option).toBe("maxMessageSize")
+    expect(error).toBeInstanceOf(Server.ConfigError)
+    expect((error as Server.ConfigError).option).toBe("maxMessageSize")
   })
 })
 

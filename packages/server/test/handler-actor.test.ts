@@ -1,22 +1,22 @@
 /**
- * Handler fibers alone with two in-memory queues (DESIGN §4): the echo app's handler turns
+ * Handler fibers alone with two in-memory queues: the echo app's handler turns
  * `Message` events into `Unicast` commands, in order and batched, and ignores the rest.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
 import { chat } from "../../../apps/chat/src/chat.js"
-import { type Command, Event } from "../src/index.js"
+import { type Command, Event, Inbox } from "../src/index.js"
 import { fakeConn, fakeRequest, takeN } from "./support/actors.js"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 
 const run = (handler: typeof echo) =>
   Effect.gen(function*() {
-    const inbox = yield* Queue.bounded<Event.Event>(64)
     const out = yield* Queue.bounded<Command.Command>(64)
-    yield* Effect.forkChild(handler.run(inbox, out))
-    return { inbox, out }
+    const handlerInbox = yield* Inbox.make<Event.Event>(64, out)
+    yield* Effect.forkChild(handler.run(handlerInbox, out))
+    return { inbox: Inbox.offerTo(handlerInbox), out }
   })
 
 describe("handler fibers with in-memory queues", () => {
@@ -28,7 +28,7 @@ describe("handler fibers with in-memory queues", () => {
       const m1 = Event.Message(a, "text", bytes("one"))
       const m2 = Event.Message(b, "binary", Uint8Array.of(1, 2))
       const m3 = Event.Message(a, "text", bytes("three"))
-      yield* Queue.offerAll(inbox, [Event.Open(a, undefined, fakeRequest()), Event.Open(b, undefined, fakeRequest()), m1, m2, Event.Closed(b, 1000, ""), m3])
+      yield* Queue.offerAll(inbox, [Event.Open(a, undefined, fakeRequest()), Event.Open(b, undefined, fakeRequest()), m1, m2, Event.Closed(b, 1000, "", "peer"), m3])
       const got = yield* takeN(out, 3)
       expect(got).toEqual([
         { _tag: "Unicast", to: a, message: m1 },

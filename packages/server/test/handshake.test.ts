@@ -6,7 +6,7 @@ import type * as Http from "node:http"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
-import { Command, Handler, Handshake } from "../src/index.js"
+import { Command, Handler, Handshake, Inbox } from "../src/index.js"
 import { Client, connect, rejected, waitUntil, within } from "./support/client.js"
 import { httpGet } from "./support/http.js"
 import { start } from "./support/server.js"
@@ -97,7 +97,7 @@ describe("handshake", () => {
       const protocols: Array<string | undefined> = []
       const handler = Handler.fiber((inbox, sender) =>
         Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Queue.takeAll(inbox)) {
+          for (const e of yield* Inbox.takeAll(inbox)) {
             if (e._tag === "Open") protocols.push(e.conn.protocol)
             if (e._tag === "Message") yield* Queue.offer(sender, Command.unicast(e.conn, e))
           }
@@ -155,7 +155,7 @@ describe("handshake", () => {
       const opens: Array<Handshake.HandshakeRequest> = []
       const handler = Handler.fiber((inbox) =>
         Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Queue.takeAll(inbox)) if (e._tag === "Open") opens.push(e.request)
+          for (const e of yield* Inbox.takeAll(inbox)) if (e._tag === "Open") opens.push(e.request)
         })))
       const { url } = yield* start(handler, { protocols: ["p2"] })
       const client = yield* connect(`${url}room?x=1`, ["p1", "p2"], { headers: { "x-test": "yes" } })

@@ -1,5 +1,5 @@
 /**
- * Limits and faults over real sockets (DESIGN §6): message and frame size limits (1009), invalid
+ * Limits and faults over real sockets: message and frame size limits (1009), invalid
  * UTF-8 (1007), a peer that vanishes mid-frame costs only its own connection, and the "drop"
  * slow-consumer policy keeps a client that stops reading connected while others get everything.
  */
@@ -7,7 +7,7 @@ import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
-import { Command, Handler, type Connection } from "../src/index.js"
+import { Command, Handler, type Connection, Inbox } from "../src/index.js"
 import { connect, waitUntil } from "./support/client.js"
 import { frame, Op } from "./support/frames.js"
 import { start } from "./support/server.js"
@@ -66,7 +66,7 @@ describe("limits and faults", () => {
       const closed: Array<number> = []
       const handler = Handler.fiber((inbox, sender) =>
         Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Queue.takeAll(inbox)) {
+          for (const e of yield* Inbox.takeAll(inbox)) {
             if (e._tag === "Closed") closed.push(e.code)
             if (e._tag === "Message") yield* Queue.offer(sender, Command.unicast(e.conn, e))
           }
@@ -90,7 +90,7 @@ describe("limits and faults", () => {
       const conns: Array<Connection> = []
       const handler = Handler.fiber((inbox) =>
         Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Queue.takeAll(inbox)) if (e._tag === "Open") conns.push(e.conn)
+          for (const e of yield* Inbox.takeAll(inbox)) if (e._tag === "Open") conns.push(e.conn)
         })))
       const { url, server } = yield* start(handler, { slowConsumer: "drop", outboundQueueCapacity: 4 })
       const reader = yield* connect(url)

@@ -7,7 +7,12 @@ import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
-import { ConfigError, defaults, resolveOptions, Server, type ServerOptions } from "../src/index.js"
+import { Server } from "../src/index.js"
+import { defaults, resolveOptions } from "../src/internal.js"
+
+const { ConfigError } = Server
+type ConfigError = Server.ConfigError
+type ServerOptions = Server.ServerOptions
 
 const rejects = (options: ServerOptions, option: string) => {
   const result = resolveOptions(options)

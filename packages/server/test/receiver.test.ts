@@ -1,15 +1,16 @@
 /**
- * The receiver actor alone (DESIGN §4): fed `Attach` and `Chunk`s of masked frames built here and
- * split at odd boundaries, it gives the handler `Open`/`Message`/`Closed` and the sender its
- * control replies (`Pong`, `PeerClose`, `Fail`, `Gone`). No socket.
+ * The receiver actor alone: fed `Attach` and `Chunk`s of masked frames built here and split at
+ * odd boundaries, it gives the handler `Open`/`Message`/`Closed` with each connection's ending in
+ * band right behind its `Closed` (`PeerClose`, `Fail`, `Gone`), and the sender its Pongs. No socket.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import type * as Control from "../src/control.js"
 import type { Connection } from "../src/index.js"
-import type * as Event from "../src/event.js"
-import { receiver } from "../src/index.js"
-import * as SocketInput from "../src/socket-input.js"
+import type * as Event from "../src/messages/event.js"
+import * as RuntimeMessage from "../src/messages/runtime-message.js"
+import { receiver } from "../src/internal.js"
+import * as SocketInput from "../src/messages/socket-input.js"
+import { makeConnection } from "../src/connection/connection.js"
 import { fakeConn, fakeRequest, takeN } from "./support/actors.js"
 import { closePayload, concat, frame, Op, split } from "./support/frames.js"
 
@@ -23,15 +24,17 @@ const attach = (conn: Connection, rest: Uint8Array = new Uint8Array(0), data?: u
 /** A running receiver with its three queues. */
 const setup = Effect.gen(function*() {
   const inbox = yield* Queue.bounded<SocketInput.SocketInput>(64)
-  const events = yield* Queue.bounded<Event.Event>(256)
-  const controls = yield* Queue.bounded<Control.Control>(256)
+  const events = yield* Queue.bounded<Event.Event | RuntimeMessage.Ending>(256)
+  const controls = yield* Queue.bounded<RuntimeMessage.RuntimeMessage>(256)
   yield* Effect.forkChild(receiver(inbox, events, controls))
   const feed = (...inputs: Array<SocketInput.SocketInput>) => Queue.offerAll(inbox, inputs)
   return { inbox, events, controls, feed }
 })
 
-const text = (e: Event.Event | undefined) =>
+const text = (e: Event.Event | RuntimeMessage.Ending | undefined) =>
   e?._tag === "Message" ? `${e.kind}:${new TextDecoder().decode(e.data)}` : e?._tag
+
+const ending = (tag: RuntimeMessage.Ending["_tag"], to: Connection, code: number, reason = "") => new RuntimeMessage.Ending(tag, to, code, reason)
 
 describe("receiver actor", () => {
   it.live("Attach → Open (with the handshake data); frames split at odd boundaries → Messages in order", () =>
@@ -89,11 +92,11 @@ describe("receiver actor", () => {
       )
       const [pong] = yield* takeN(controls, 1)
       expect(pong!._tag).toBe("Pong")
-      expect([...(pong as Control.Pong).data]).toEqual([..."p1"].map((c) => c.charCodeAt(0)))
+      expect([...(pong as RuntimeMessage.Pong).data]).toEqual([..."p1"].map((c) => c.charCodeAt(0)))
       expect((yield* takeN(events, 2)).map(text)).toEqual(["Open", "text:t"])
     }))
 
-  it.live("a Close frame → PeerClose control and Closed event; later bytes and EOF add only Gone", () =>
+  it.live("a Close frame → Closed event, then the PeerClose ending behind it; later bytes and EOF add only Gone", () =>
     Effect.gen(function*() {
       const { events, controls, feed } = yield* setup
       const conn = fakeConn()
@@ -102,13 +105,13 @@ describe("receiver actor", () => {
         SocketInput.Chunk(conn, concat(frame(Op.Close, closePayload(4000, "bye")), frame(Op.Text, "ignored"))),
         SocketInput.Eof(conn)
       )
-      const got = yield* takeN(events, 2)
-      expect(got[1]).toEqual({ _tag: "Closed", conn, code: 4000, reason: "bye" })
-      // Each ending's mark counts the events given to the handler up to it (Open, Closed = 2).
-      expect(yield* takeN(controls, 2)).toEqual([
-        { _tag: "PeerClose", to: conn, code: 4000, reason: "bye", mark: 2 },
-        { _tag: "Gone", to: conn, mark: 2 }
+      const got = yield* takeN(events, 4)
+      expect(got.slice(1)).toEqual([
+        { _tag: "Closed", conn, code: 4000, reason: "bye", origin: "peer" },
+        ending("PeerClose", conn, 4000),
+        ending("Gone", conn, 1006)
       ])
+      expect(Queue.sizeUnsafe(controls)).toBe(0)
       // Nothing else: a marker connection's Open is the next event.
       const marker = fakeConn()
       yield* feed(attach(marker))
@@ -123,21 +126,22 @@ describe("receiver actor", () => {
         attach(conn),
         SocketInput.Chunk(conn, frame(Op.Close, new Uint8Array(0)))
       )
-      expect((yield* takeN(events, 2))[1]).toMatchObject({ _tag: "Closed", code: 1005 })
-      expect((yield* takeN(controls, 1))[0]).toMatchObject({ _tag: "PeerClose", code: 1005 })
+      const got = yield* takeN(events, 3)
+      expect(got[1]).toMatchObject({ _tag: "Closed", code: 1005, origin: "peer" })
+      expect(got[2]).toEqual(ending("PeerClose", conn, 1005))
     }))
 
-  it.live("an unmasked frame → Fail 1002 to the sender and Closed 1002 to the handler", () =>
+  it.live("an unmasked frame → Closed 1002 (origin protocol) to the handler, the Fail ending behind it", () =>
     Effect.gen(function*() {
-      const { events, controls, feed } = yield* setup
+      const { events, feed } = yield* setup
       const conn = fakeConn()
       yield* feed(
         attach(conn),
         SocketInput.Chunk(conn, frame(Op.Text, "no mask", { mask: undefined }))
       )
-      const got = yield* takeN(events, 2)
-      expect(got[1]).toMatchObject({ _tag: "Closed", conn, code: 1002 })
-      expect((yield* takeN(controls, 1))[0]).toMatchObject({ _tag: "Fail", to: conn, code: 1002 })
+      const got = yield* takeN(events, 3)
+      expect(got[1]).toMatchObject({ _tag: "Closed", conn, code: 1002, origin: "protocol" })
+      expect(got[2]).toMatchObject({ _tag: "Fail", to: conn, code: 1002 })
     }))
 
   it.live.each([
@@ -148,25 +152,26 @@ describe("receiver actor", () => {
     )],
     ["a reserved opcode", 1002, frame(3, "x")],
     ["a continuation without a message", 1002, frame(Op.Cont, "x")]
-  ] as const)("%s → Fail and Closed with %i", ([, code, bytes]) =>
+  ] as const)("%s → Closed and the Fail ending with %i", ([, code, bytes]) =>
     Effect.gen(function*() {
-      const { events, controls, feed } = yield* setup
+      const { events, feed } = yield* setup
       const conn = fakeConn()
       yield* feed(attach(conn))
       for (const c of split(bytes, [7])) yield* feed(SocketInput.Chunk(conn, c))
-      expect((yield* takeN(events, 2))[1]).toMatchObject({ _tag: "Closed", code })
-      expect((yield* takeN(controls, 1))[0]).toMatchObject({ _tag: "Fail", code })
+      const got = yield* takeN(events, 3)
+      expect(got[1]).toMatchObject({ _tag: "Closed", code, origin: "protocol" })
+      expect(got[2]).toMatchObject({ _tag: "Fail", code })
       // After a failure the connection's further bytes are ignored; its end is still reported.
       yield* feed(SocketInput.Chunk(conn, frame(Op.Text, "late")), SocketInput.Eof(conn))
-      expect((yield* takeN(controls, 1))[0]).toEqual({ _tag: "Gone", to: conn, mark: 2 })
+      expect((yield* takeN(events, 1))[0]).toEqual(ending("Gone", conn, 1006))
       const marker = fakeConn()
       yield* feed(attach(marker))
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn: marker })
     }))
 
-  it.live("EOF without a Close → Closed 1006 and Gone; a socket error likewise", () =>
+  it.live("EOF without a Close → Closed 1006 (origin transport) and Gone; a socket error likewise", () =>
     Effect.gen(function*() {
-      const { events, controls, feed } = yield* setup
+      const { events, feed } = yield* setup
       const a = fakeConn()
       const b = fakeConn()
       yield* feed(
@@ -176,14 +181,32 @@ describe("receiver actor", () => {
         attach(b),
         SocketInput.SocketError(b, new Error("ECONNRESET"))
       )
-      const got = yield* takeN(events, 4)
+      const got = yield* takeN(events, 6)
       expect(got).toEqual([
         { _tag: "Open", conn: a, data: undefined, request },
-        { _tag: "Closed", conn: a, code: 1006, reason: "" },
+        { _tag: "Closed", conn: a, code: 1006, reason: "", origin: "transport" },
+        ending("Gone", a, 1006),
         { _tag: "Open", conn: b, data: undefined, request },
-        { _tag: "Closed", conn: b, code: 1006, reason: "" }
+        { _tag: "Closed", conn: b, code: 1006, reason: "", origin: "transport" },
+        ending("Gone", b, 1006)
       ])
-      expect(yield* takeN(controls, 2)).toEqual([{ _tag: "Gone", to: a, mark: 2 }, { _tag: "Gone", to: b, mark: 4 }])
+    }))
+
+  it.live("a close the server started gives the handler its origin and code", () =>
+    Effect.gen(function*() {
+      const { events, feed } = yield* setup
+      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test" })
+      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test" })
+      yield* feed(attach(idle), attach(closed))
+      // What the sender notes when it starts the close (sender/closing.ts).
+      idle.closing = { origin: "idle", code: 1001, reason: "idle timeout" }
+      closed.closing = { origin: "server", code: 4000, reason: "bye" }
+      yield* feed(SocketInput.Eof(idle), SocketInput.Chunk(closed, frame(Op.Close, closePayload(4000, "bye"))))
+      const got = (yield* takeN(events, 6)).filter((e) => e._tag === "Closed")
+      expect(got).toEqual([
+        { _tag: "Closed", conn: idle, code: 1001, reason: "idle timeout", origin: "idle" },
+        { _tag: "Closed", conn: closed, code: 4000, reason: "bye", origin: "server" }
+      ])
     }))
 
   it.live("chunks for an unknown connection are ignored", () =>

@@ -1,78 +1,138 @@
 /**
- * `parseListenArgs`: `--host`/`--port` flags (also `--flag=value`), `HOST`/`PORT`, defaults, errors.
- * `runMain`'s `compactHeap`: V8 compacts a fragmented old space on every full GC.
+ * Running a server as a program: `Cli.parse` (flags, environment, `--help`, errors), and
+ * `Server.runMain` seen from outside — the ready line, exit 1 with one line when the start fails,
+ * exit 2 on a bad flag, exit 0 with 1001 to every client on SIGTERM — and its `compactHeap`.
  */
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
+import * as Net from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
-import { parseListenArgs } from "../src/index.js"
+import WebSocket from "ws"
+import { Cli } from "../src/cli/index.js"
 
-const defaults = { host: "127.0.0.1", port: 9000 }
+const flags = Cli.serverFlags({ host: "127.0.0.1", port: 9000 })
+const parse = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => Cli.parse("test", "a test server", flags, argv, env)
+const cwd = join(dirname(fileURLToPath(import.meta.url)), "..")
 
-describe("parseListenArgs", () => {
-  it("no flags and no env gives the defaults", () => {
-    expect(parseListenArgs([], {}, defaults)).toEqual({ host: "127.0.0.1", port: 9000 })
+describe("Cli.parse", () => {
+  it("no flags and no env leaves every option to its default", () => {
+    expect(parse([])).toEqual({ _tag: "Run", options: {} })
   })
 
-  it("--port 9100 --host 0.0.0.0", () => {
-    expect(parseListenArgs(["--port", "9100", "--host", "0.0.0.0"], {}, defaults)).toEqual({ host: "0.0.0.0", port: 9100 })
+  it("--port 9100 --host 0.0.0.0, --port=1, sizes with suffixes", () => {
+    expect(parse(["--port", "9100", "--host", "0.0.0.0"])).toEqual({ _tag: "Run", options: { host: "0.0.0.0", port: 9100 } })
+    expect(parse(["--port=1", "--host=::1"])).toEqual({ _tag: "Run", options: { host: "::1", port: 1 } })
+    expect(parse(["--max-message-size", "64k", "--max-frame-size", "1m", "--idle-timeout", "0", "--max-connections", "5"])).toEqual({
+      _tag: "Run",
+      options: { maxMessageSize: 65536, maxFrameSize: 1048576, idleTimeoutMs: 0, maxConnections: 5 }
+    })
   })
 
-  it("--port=1 and --host=::1", () => {
-    expect(parseListenArgs(["--port=1", "--host=::1"], {}, defaults)).toEqual({ host: "::1", port: 1 })
-  })
-
-  it("HOST and PORT from the environment", () => {
-    expect(parseListenArgs([], { HOST: "10.0.0.1", PORT: "8080" }, defaults)).toEqual({ host: "10.0.0.1", port: 8080 })
-  })
-
-  it("flags win over the environment", () => {
-    expect(parseListenArgs(["--port", "7000"], { HOST: "10.0.0.1", PORT: "8080" }, defaults)).toEqual({ host: "10.0.0.1", port: 7000 })
-  })
-
-  it("a leading -- (from pnpm run) is ignored", () => {
-    expect(parseListenArgs(["--", "--port", "9001"], {}, defaults)).toEqual({ host: "127.0.0.1", port: 9001 })
-  })
-
-  it("port 0 (any free port) and 65535 are valid", () => {
-    expect(parseListenArgs(["--port", "0"], {}, defaults)).toEqual({ host: "127.0.0.1", port: 0 })
-    expect(parseListenArgs(["--port", "65535"], {}, defaults)).toEqual({ host: "127.0.0.1", port: 65535 })
+  it("HOST and PORT from the environment; flags win; a leading -- (from pnpm run) is ignored", () => {
+    expect(parse([], { HOST: "10.0.0.1", PORT: "8080" })).toEqual({ _tag: "Run", options: { host: "10.0.0.1", port: 8080 } })
+    expect(parse(["--port", "7000"], { PORT: "8080" })).toEqual({ _tag: "Run", options: { port: 7000 } })
+    expect(parse(["--", "--port", "9001"])).toEqual({ _tag: "Run", options: { port: 9001 } })
   })
 
   it.each([
-    [["--port"], /--port needs a value/],
-    [["--host"], /--host needs a value/],
-    [["--port", "abc"], /invalid port: abc/],
-    [["--port", "65536"], /invalid port: 65536/],
-    [["--port", "-1"], /invalid port: -1/],
-    [["--port", "1.5"], /invalid port: 1.5/],
-    [["--port="], /invalid port/],
-    [["--verbose"], /unknown argument: --verbose/],
-    [["9000"], /unknown argument: 9000/]
-  ] as const)("%j is an error", (argv, message) => {
-    const result = parseListenArgs(argv, {}, defaults)
-    expect(result).toHaveProperty("error")
-    expect((result as { error: string }).error).toMatch(message)
+    [["--port"], /--port/],
+    [["--port", "abc"], /--port: expected an integer 0–65535, got "abc"/],
+    [["--port", "65536"], /got "65536"/],
+    [["--port", "-1"], /--port/],
+    [["--port", "1.5"], /got "1.5"/],
+    [["--max-message-size", "lots"], /--max-message-size: expected a size/],
+    [["--verbose"], /--verbose/],
+    [["9000"], /9000/]
+  ] as const)("%j is invalid, with one line naming it", (argv, message) => {
+    const result = parse(argv)
+    expect(result._tag).toBe("Invalid")
+    const text = (result as { message: string }).message
+    expect(text).toMatch(message)
+    expect(text).not.toContain("\n")
   })
 
-  it("a bad PORT in the environment is an error", () => {
-    expect(parseListenArgs([], { PORT: "http" }, defaults)).toEqual({ error: "invalid port: http" })
+  it("a bad PORT in the environment is invalid", () => {
+    expect(parse([], { PORT: "http" })).toMatchObject({ _tag: "Invalid", message: expect.stringMatching(/--port.*"http"/) })
   })
 
-  it("a value containing = is kept whole, not cut at the second =", () => {
-    expect(parseListenArgs(["--port=1=2"], {}, defaults)).toEqual({ error: "invalid port: 1=2" })
-    expect(parseListenArgs(["--host=a=b"], {}, defaults)).toEqual({ host: "a=b", port: 9000 })
+  it("--help lists every flag with its default", () => {
+    const result = parse(["--help"])
+    expect(result._tag).toBe("Help")
+    const text = (result as { text: string }).text
+    for (const flag of flags) {
+      const line = text.split("\n").find((l) => l.trimStart().startsWith(`--${flag.name}`))
+      expect(line, flag.name).toBeDefined()
+      expect(line).toContain(`default ${flag.defaultText}`)
+    }
   })
+})
+
+/** Runs the test program as a child process. */
+const program = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawn(process.execPath, ["--import", "tsx", "test/support/main-program.ts", ...args], { cwd, env: { ...process.env, ...env } })
+
+const output = (child: ReturnType<typeof program>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (d) => stdout += String(d))
+    child.stderr!.on("data", (d) => stderr += String(d))
+    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+  })
+
+describe("a server program (Cli.main + Server.runMain)", () => {
+  it("--help exits 0 and prints the flags; an unknown flag exits 2 with one line", async () => {
+    const help = await output(program(["--help"]))
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("--port PORT")
+    const bad = await output(program(["--frobnicate"]))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1)
+    expect(bad.stderr).toContain("--frobnicate")
+  }, 30_000)
+
+  it("a port in use: exit 1 with one line saying so", async () => {
+    const blocker = Net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))
+    const port = (blocker.address() as Net.AddressInfo).port
+    try {
+      const result = await output(program(["--port", String(port)]))
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port}`)
+      expect(result.stderr.trim().split("\n")).toHaveLength(1)
+    } finally {
+      blocker.close()
+    }
+  }, 30_000)
+
+  it("prints its ready line, and on SIGTERM closes every client with 1001 and exits 0", async () => {
+    const child = program([])
+    const done = output(child)
+    const url = await new Promise<string>((resolve) => {
+      let seen = ""
+      child.stdout!.on("data", (d) => {
+        seen += String(d)
+        const match = /listening on (ws:\/\/\S+)/.exec(seen)
+        if (match !== null) resolve(match[1]!)
+      })
+    })
+    const ws = new WebSocket(url)
+    await new Promise((resolve) => ws.once("open", resolve))
+    const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)))
+    child.kill("SIGTERM")
+    expect(await closed).toBe(1001)
+    expect((await done).code).toBe(0)
+  }, 30_000)
 })
 
 describe("runMain compactHeap", () => {
   const fragment = async (compact: "on" | "off") => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--expose-gc", "--import", "tsx", "test/support/heap-fragmentation.ts", "--port", "0"],
-      { cwd: join(dirname(fileURLToPath(import.meta.url)), ".."), timeout: 30_000, env: { ...process.env, COMPACT_HEAP: compact } }
+      ["--expose-gc", "--import", "tsx", "test/support/heap-fragmentation.ts"],
+      { cwd, timeout: 30_000, env: { ...process.env, COMPACT_HEAP: compact } }
     )
     const line = stdout.split("\n").find((l) => l.startsWith("{"))!
     return JSON.parse(line) as { committed: number; used: number; kept: number }

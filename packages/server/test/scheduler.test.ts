@@ -1,7 +1,7 @@
 /** The server's scheduler: hops chained in one event-loop turn, priorities, and no starvation. */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue, Scheduler } from "effect"
-import * as PipelineScheduler from "../src/scheduler.js"
+import * as PipelineScheduler from "../src/runtime/scheduler.js"
 
 const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve))
 

@@ -1,14 +1,15 @@
 /**
- * The sender actor alone (DESIGN §4): `Register`ed in-memory out queues, commands in, framed bytes
+ * The sender actor alone: `Register`ed in-memory out queues, commands in, framed bytes
  * out. Routing, framing once, the close handshake, and the slow-consumer policy (it never waits
  * on a full out queue).
  */
 import { Frame } from "@wspipe/codec"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import { Command, sender, type SenderOptions } from "../src/index.js"
-import * as Control from "../src/control.js"
-import { End, type Outbound } from "../src/outbound.js"
+import { Command } from "../src/index.js"
+import { sender, type SenderOptions } from "../src/internal.js"
+import * as RuntimeMessage from "../src/messages/runtime-message.js"
+import { End, type Outbound } from "../src/messages/outbound.js"
 import { fakeConn, fakeLink, takeN } from "./support/actors.js"
 import { decodeFrames, Op, parseClose } from "./support/frames.js"
 
@@ -23,7 +24,7 @@ const defaultOptions: SenderOptions = {
 /** A running sender with `count` registered in-memory links (capacity per link, or one for all). */
 const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: number | ReadonlyArray<number> = 64) =>
   Effect.gen(function*() {
-    const inbox = yield* Queue.bounded<Command.Command | Control.Control>(1024)
+    const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(1024)
     const capacities = Array.from({ length: count }, (_, i) => (typeof capacity === "number" ? capacity : capacity[i]!))
     // The sender's idea of the queue capacity matches the links' (as in join.ts).
     yield* Effect.forkChild(sender(inbox, { ...defaultOptions, outboundQueueCapacity: Math.min(...capacities), ...options }))
@@ -33,8 +34,8 @@ const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: nu
       const link = yield* fakeLink(capacities[i]!)
       peers.push({ conn, link })
     }
-    yield* Queue.offerAll(inbox, peers.map((p) => Control.Register(p.conn, p.link)))
-    const give = (...commands: Array<Command.Command | Control.Control>) => Queue.offerAll(inbox, commands)
+    yield* Queue.offerAll(inbox, peers.map((p) => RuntimeMessage.Register(p.conn, p.link)))
+    const give = (...commands: Array<Command.Command | RuntimeMessage.RuntimeMessage>) => Queue.offerAll(inbox, commands)
     return { inbox, peers, give }
   })
 
@@ -136,17 +137,17 @@ describe("sender actor", () => {
   it.live("Ping and Pong controls are framed with their payload", () =>
     Effect.gen(function*() {
       const { peers: [a], give } = yield* setup(1)
-      yield* give(Command.ping(a!.conn, Uint8Array.of(1, 2)), Control.Pong(a!.conn, Uint8Array.of(3)))
+      yield* give(Command.ping(a!.conn, Uint8Array.of(1, 2)), RuntimeMessage.Pong(a!.conn, Uint8Array.of(3)))
       const [ping, pong] = yield* takeN(a!.link.out, 2)
       expect(decodeFrames(ping as Uint8Array)).toEqual([{ fin: true, opcode: Op.Ping, payload: Uint8Array.of(1, 2) }])
       expect(decodeFrames(pong as Uint8Array)).toEqual([{ fin: true, opcode: Op.Pong, payload: Uint8Array.of(3) }])
     }))
 
-  it.live("a peer's Close: commands in the same batch go out first, then the echo with its code, then End; nothing after", () =>
+  it.live("a peer's Close: what came before its ending goes out first, then the echo with its code, then End; nothing after", () =>
     Effect.gen(function*() {
       const { peers: [a, b, c], give } = yield* setup(3)
-      // "reply" may answer a message that came before the Close: it goes out before the echo.
-      yield* give(Control.PeerClose(a!.conn, 4000, "bye"), Command.unicast(a!.conn, "reply"), Control.PeerClose(b!.conn, 1005, ""))
+      // The ending reaches the sender behind the handler's replies (Inbox): "reply" comes first.
+      yield* give(Command.unicast(a!.conn, "reply"), RuntimeMessage.PeerClose(a!.conn, 4000), RuntimeMessage.PeerClose(b!.conn, 1005))
       const [reply, close, end] = yield* takeN(a!.link.out, 3)
       expect(textOf(reply)).toBe("reply")
       const [f] = decodeFrames(close as Uint8Array)
@@ -164,29 +165,22 @@ describe("sender actor", () => {
       expect(Queue.sizeUnsafe(b!.link.out)).toBe(0)
     }))
 
-  it.live("an ending waits until the handler has taken the events before it and its replies are routed; at most closeTimeoutMs", () =>
+  it.live("an ending is carried out at its place in the inbox, in the same batch as what surrounds it: no waiting, no polling", () =>
     Effect.gen(function*() {
-      let handlerTook = 0
-      const progress = { offered: 5, taken: () => handlerTook }
-      const { peers: [a, b], give } = yield* setup(2, { handlerProgress: progress, closeTimeoutMs: 300 })
-      // The receiver had given the handler 5 events when a's Close came; the handler took none.
-      yield* give(Control.PeerClose(a!.conn, 1000, "", 5))
-      yield* Effect.sleep("30 millis")
-      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
-      yield* give(Command.unicast(a!.conn, "late reply"))
-      expect(textOf(yield* next(a!.link))).toBe("late reply")
-      handlerTook = 5
-      const [close, end] = yield* takeN(a!.link.out, 2)
-      expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload).code).toBe(1000)
+      const { peers: [a, b], give } = yield* setup(2)
+      yield* give(
+        Command.unicast(a!.conn, "before"),
+        RuntimeMessage.Gone(a!.conn),
+        Command.unicast(a!.conn, "after"),
+        Command.unicast(b!.conn, "marker")
+      )
+      const [before, end] = yield* takeN(a!.link.out, 2)
+      expect(textOf(before)).toBe("before")
       expect(end).toBe(End)
-
-      // A handler that never gets there delays an ending only up to closeTimeoutMs.
-      const started = Date.now()
-      yield* give(Control.Gone(b!.conn, 99))
-      expect(yield* next(b!.link)).toBe(End)
-      const waited = Date.now() - started
-      expect(waited).toBeGreaterThanOrEqual(290)
-      expect(waited).toBeLessThan(2_000)
+      expect(textOf(yield* next(b!.link))).toBe("marker")
+      // One wake-up each: the ending did not make the sender come back for a second pass.
+      expect(a!.link.wakes).toBe(1)
+      expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
     }))
 
   it.live("Close: sends our Close, stops data after it, and drops TCP when the peer does not answer in time", () =>
@@ -212,7 +206,7 @@ describe("sender actor", () => {
       const { peers: [a], give } = yield* setup(1, { closeTimeoutMs: 300 })
       yield* give(Command.close(a!.conn, 4001, "bye"))
       yield* next(a!.link)
-      yield* give(Control.PeerClose(a!.conn, 4001, "bye"))
+      yield* give(RuntimeMessage.PeerClose(a!.conn, 4001))
       expect(yield* next(a!.link)).toBe(End) // our Close was sent: no second Close
       yield* Effect.sleep("400 millis")
       expect(a!.link.destroyed).toBe(0)
@@ -221,7 +215,7 @@ describe("sender actor", () => {
   it.live("Fail sends Close with the code after what was already routed, then End, and forgets the connection", () =>
     Effect.gen(function*() {
       const { peers: [a, b], give } = yield* setup(2)
-      yield* give(Command.subscribe(a!.conn, "t"), Control.Fail(a!.conn, 1002, "bad frame"), Command.publish("t", "x"), Command.broadcastAll("y"))
+      yield* give(Command.subscribe(a!.conn, "t"), Command.publish("t", "x"), Command.broadcastAll("y"), RuntimeMessage.Fail(a!.conn, 1002, "bad frame"))
       const [x, y, close, end] = yield* takeN(a!.link.out, 4)
       expect([textOf(x), textOf(y)]).toEqual(["x", "y"])
       expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 1002, reason: "bad frame" })
@@ -236,9 +230,9 @@ describe("sender actor", () => {
   it.live("Gone queues End; CloseAll closes everyone left with the code", () =>
     Effect.gen(function*() {
       const { peers: [a, b, c], give } = yield* setup(3)
-      yield* give(Control.Gone(a!.conn))
+      yield* give(RuntimeMessage.Gone(a!.conn))
       expect(yield* next(a!.link)).toBe(End)
-      yield* give(Control.CloseAll(1001, "shutdown"))
+      yield* give(RuntimeMessage.CloseAll(1001, "shutdown"))
       for (const p of [b!, c!]) {
         expect(parseClose(decodeFrames((yield* next(p.link)) as Uint8Array)[0]!.payload)).toEqual({ code: 1001, reason: "shutdown" })
       }

@@ -1,11 +1,11 @@
 /**
- * Graceful shutdown (DESIGN §6): closing the server's scope stops accepting, closes every client
+ * Graceful shutdown: closing the server's scope stops accepting, closes every client
  * with 1001 after what was already queued for it, waits for the close handshakes, then ends.
  */
 import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import { Command, Handler, type Connection } from "../src/index.js"
+import { Command, Handler, type Connection, Inbox } from "../src/index.js"
 import { type Client, connect, waitUntil } from "./support/client.js"
 import { start } from "./support/server.js"
 
@@ -14,7 +14,7 @@ const registry = () => {
   const conns: Array<Connection> = []
   const handler = Handler.fiber((inbox, sender) =>
     Effect.forever(Effect.gen(function*() {
-      for (const e of yield* Queue.takeAll(inbox)) {
+      for (const e of yield* Inbox.takeAll(inbox)) {
         if (e._tag === "Open") {
           conns.push(e.conn)
           yield* Queue.offer(sender, Command.unicast(e.conn, "hi"))

@@ -2,9 +2,9 @@
 import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import type { Connection } from "../src/connection.js"
-import type { SocketInput } from "../src/socket-input.js"
-import { SocketReceiver } from "../src/socket-receiver.js"
+import type { Connection } from "../src/connection/connection.js"
+import type { SocketInput } from "../src/messages/socket-input.js"
+import { SocketReceiver } from "../src/actors/socket-receiver.js"
 
 const conn: Connection = { id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test" }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -1,51 +1,51 @@
 /**
  * Stages alone with queues (`Stage.filterMap`, `Stage.andThen`), and a whole `Pipeline.make`
  * without sockets: receiver → stage → handler → sender, fed raw frame bytes, read from an
- * in-memory out queue (DESIGN §4).
+ * in-memory out queue.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
-import { Command, type Connection, defaults, Event, Handler, Pipeline, resolveOptions, Stage } from "../src/index.js"
-import * as Control from "../src/control.js"
-import * as SocketInput from "../src/socket-input.js"
-import { Stats } from "../src/stats.js"
+import { Command, type Connection, Event, Handler, Inbox, Stage } from "../src/index.js"
+import { defaults, makePipeline, Recorder, resolveOptions } from "../src/internal.js"
+import * as RuntimeMessage from "../src/messages/runtime-message.js"
+import * as SocketInput from "../src/messages/socket-input.js"
 import { fakeConn, fakeLink, fakeRequest, takeN } from "./support/actors.js"
 import { decodeFrames, frame, Op } from "./support/frames.js"
 
 describe("Stage", () => {
   it.live("filterMap maps batch in, batch out, and drops undefined", () =>
     Effect.gen(function*() {
-      const input = yield* Queue.bounded<number>(16)
       const output = yield* Queue.bounded<string>(16)
+      const input = yield* Inbox.make<number>(16, output)
       const stage = Stage.filterMap<number, string>("odd-as-text", (n) => (n % 2 === 1 ? `n=${n}` : undefined))
       expect(stage.name).toBe("odd-as-text")
       yield* Effect.forkChild(stage.run(input, output))
-      yield* Queue.offerAll(input, [1, 2, 3, 4, 5])
-      yield* Queue.offer(input, 7)
+      yield* Queue.offerAll(Inbox.offerTo(input), [1, 2, 3, 4, 5])
+      yield* Queue.offer(Inbox.offerTo(input), 7)
       expect(yield* takeN(output, 4)).toEqual(["n=1", "n=3", "n=5", "n=7"])
     }))
 
   it.live("andThen runs two stages joined by a queue, in order", () =>
     Effect.gen(function*() {
-      const input = yield* Queue.bounded<number>(16)
       const output = yield* Queue.bounded<string>(16)
+      const input = yield* Inbox.make<number>(16, output)
       const double = Stage.filterMap<number, number>("double", (n) => n * 2)
       const big = Stage.filterMap<number, string>("big", (n) => (n > 4 ? `big ${n}` : undefined))
       const both = Stage.andThen(double, big)
       expect(both.name).toBe("double > big")
       yield* Effect.forkChild(both.run(input, output))
-      for (let i = 1; i <= 5; i++) yield* Queue.offer(input, i)
+      for (let i = 1; i <= 5; i++) yield* Queue.offer(Inbox.offerTo(input), i)
       expect(yield* takeN(output, 3)).toEqual(["big 6", "big 8", "big 10"])
     }))
 
   it.live("andThen fails when either stage fails (so a supervisor restarts the pair)", () =>
     Effect.gen(function*() {
-      const input = yield* Queue.bounded<number>(16)
       const output = yield* Queue.bounded<number>(16)
+      const input = yield* Inbox.make<number>(16, output)
       const fine = Stage.filterMap<number, number>("fine", (n) => n)
-      const failing = Stage.make<number, number>("failing", (i) => Effect.flatMap(Queue.take(i), () => Effect.fail("broken")))
-      yield* Queue.offer(input, 1)
+      const failing = Stage.make<number, number>("failing", (i) => Effect.flatMap(Inbox.take(i), () => Effect.fail("broken")))
+      yield* Queue.offer(Inbox.offerTo(input), 1)
       const exit = yield* Effect.exit(Stage.andThen(fine, failing).run(input, output).pipe(Effect.timeout("5 seconds")))
       expect(exit._tag).toBe("Failure")
     }))
@@ -56,16 +56,16 @@ describe("Pipeline.make without sockets", () => {
     Effect.gen(function*() {
       const options = resolveOptions({})
       if (!("maxFrameSize" in options)) throw options
-      const stats = new Stats(yield* Effect.context<never>())
+      const recorder = new Recorder(yield* Effect.context<never>())
       // The stage drops binary messages before the (echo) handler sees them.
       const onlyText = Stage.filterMap<Event.Event, Event.Event>("only-text", (e) =>
         e._tag === "Message" && e.kind === "binary" ? undefined : e)
-      const pipeline = yield* Pipeline.make({ handler: echo, beforeHandler: onlyText }, options, stats)
+      const pipeline = yield* makePipeline({ handler: echo, beforeHandler: onlyText }, options, recorder)
       expect(pipeline.options).toBe(options)
 
       const conn = fakeConn()
       const link = yield* fakeLink()
-      yield* Queue.offer(pipeline.senderInbox, Control.Register(conn, link))
+      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link))
       const decoder = { maxFrameSize: defaults.maxFrameSize, maxMessageSize: defaults.maxMessageSize, allowedRsv: 0 }
       yield* Queue.offerAll(pipeline.receiverInbox, [
         SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),
@@ -89,20 +89,20 @@ describe("Pipeline.make without sockets", () => {
     Effect.gen(function*() {
       const options = resolveOptions({})
       if (!("maxFrameSize" in options)) throw options
-      const stats = new Stats(yield* Effect.context<never>())
+      const recorder = new Recorder(yield* Effect.context<never>())
       // The handler speaks in { to, shout } records; the stage makes commands of them.
       const shouter = Handler.fiber<Event.Event, { to: Connection; shout: string }>((inbox, out) =>
         Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Queue.takeAll(inbox)) {
+          for (const e of yield* Inbox.takeAll(inbox)) {
             if (e._tag === "Message") yield* Queue.offer(out, { to: e.conn, shout: Event.text(e) })
           }
         })))
       const toCommands = Stage.filterMap<{ to: Connection; shout: string }, Command.Command>("to-commands", (r) =>
         Command.unicast(r.to, r.shout.toUpperCase()))
-      const pipeline = yield* Pipeline.make({ handler: shouter, afterHandler: toCommands }, options, stats)
+      const pipeline = yield* makePipeline({ handler: shouter, afterHandler: toCommands }, options, recorder)
       const conn = fakeConn()
       const link = yield* fakeLink()
-      yield* Queue.offer(pipeline.senderInbox, Control.Register(conn, link))
+      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link))
       const decoder = { maxFrameSize: 1024, maxMessageSize: 1024, allowedRsv: 0 }
       yield* Queue.offerAll(pipeline.receiverInbox, [
         SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),

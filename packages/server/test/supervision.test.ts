@@ -1,16 +1,16 @@
 /**
- * Handler fiber supervision (DESIGN §6): a handler that dies is restarted on the same queues, its
- * connections stay open, and the restart is counted in `metrics.handlerRestarts`.
+ * Handler fiber supervision: a handler that dies is restarted on the same queues, its
+ * connections stay open, and the restart is counted in `Metrics.metrics.handlerRestarts`.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, Queue, Schedule } from "effect"
-import { metrics, supervise } from "../src/index.js"
-import { Stats } from "../src/stats.js"
+import { Metrics } from "../src/index.js"
+import { supervise } from "../src/internal.js"
 import { connect } from "./support/client.js"
 import { router } from "./support/router.js"
 import { start } from "./support/server.js"
 
-const restarts = Metric.value(metrics.handlerRestarts).pipe(Effect.map((s) => Number(s.count)))
+const restarts = Metric.value(Metrics.metrics.handlerRestarts).pipe(Effect.map((s) => Number(s.count)))
 
 /** Polls the restart counter (bounded). */
 const waitForRestarts = (n: number) =>
@@ -65,8 +65,7 @@ describe("handler supervision", () => {
         if (n < 3) return yield* Effect.fail(`failure ${n}`)
         return yield* Effect.never
       })
-      const stats = new Stats(yield* Effect.context<never>())
-      const fiber = yield* Effect.forkChild(supervise("test", body, stats))
+      const fiber = yield* Effect.forkChild(supervise("handler", "test", body))
       expect(yield* Queue.take(runs)).toBe(1)
       expect(yield* Queue.take(runs)).toBe(2)
       expect(yield* Queue.take(runs)).toBe(3)

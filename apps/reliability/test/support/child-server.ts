@@ -12,7 +12,8 @@
  *   `"<seq> <Date.now()> xxx…"` (size bytes) to every connection, `burst` per millisecond tick,
  *   then answers `streamed` to the requester. Anything else is echoed.
  */
-import { Callbacks, Command, Handler, Server, metrics, type ServerOptions } from "@wspipe/server"
+import { Callbacks, Command, Handler, Inbox, Metrics, Server } from "@wspipe/server"
+type ServerOptions = Server.ServerOptions
 import { Effect, Metric, Queue } from "effect"
 import * as Readline from "node:readline"
 
@@ -24,7 +25,7 @@ const closes: Array<{ path: string; code: number }> = []
 
 const floodHandler = Callbacks.make<{ readonly flooder: boolean }>({
   handshake: (path) => Callbacks.accept({ flooder: path === "/flood" }),
-  message: (_kind, data, state) => {
+  message: (data, state) => {
     if (!state.flooder) return Effect.as(Callbacks.write(data), state)
     return Effect.sleep(delayMs).pipe(Effect.map(() => {
       const bytes = data as Uint8Array
@@ -44,7 +45,7 @@ const floodHandler = Callbacks.make<{ readonly flooder: boolean }>({
 const broadcastHandler = Handler.fiber((inbox, sender) =>
   Effect.gen(function*() {
     while (true) {
-      for (const e of yield* Queue.takeAll(inbox)) {
+      for (const e of yield* Inbox.takeAll(inbox)) {
         if (e._tag === "Closed") closes.push({ path: e.conn.path, code: e.code })
         if (e._tag !== "Message") continue
         const text = Buffer.from(e.data).toString()
@@ -82,9 +83,9 @@ const program = Effect.gen(function*() {
       closes,
       connections: server.connections(),
       depths: server.depths(),
-      droppedMessages: yield* count(metrics.droppedMessages as never),
-      slowConsumerCloses: yield* count(metrics.slowConsumerCloses as never),
-      callbackFailures: yield* count(metrics.callbackFailures as never)
+      droppedMessages: yield* count(Metrics.metrics.droppedMessages as never),
+      slowConsumerCloses: yield* count(Metrics.metrics.slowConsumerCloses as never),
+      callbackFailures: yield* count(Metrics.metrics.callbackFailures as never)
     }
   })
   const runFork = Effect.runForkWith(yield* Effect.context<never>())

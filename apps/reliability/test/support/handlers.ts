@@ -1,5 +1,5 @@
 /** Handlers for the in-process tests. */
-import { Command, Handler } from "@wspipe/server"
+import { Command, Handler, Inbox } from "@wspipe/server"
 import { Effect, Queue } from "effect"
 
 export interface Ended {
@@ -22,7 +22,7 @@ export const recordingEcho = (): {
   const seen = new Map<number, Array<string>>()
   const handler = Handler.fiber((inbox, sender) =>
     Effect.forever(Effect.gen(function*() {
-      const events = yield* Queue.takeAll(inbox)
+      const events = yield* Inbox.takeAll(inbox)
       const out: Array<Command.Command> = []
       for (const e of events) {
         if (e._tag === "Open") opened.push(e.conn.id)

@@ -2,13 +2,14 @@
  * An in-process server for a test: `Server.listen` on 127.0.0.1 and a free port, in its own
  * scope, with its log lines captured. `stopAll` (in `afterEach`) closes every scope.
  */
-import { Server, type Handler, type ServerOptions } from "@wspipe/server"
+import { Server, type Handler } from "@wspipe/server"
+type ServerOptions = Server.ServerOptions
 import { Effect, Exit, Logger, Scope } from "effect"
 
 export interface Running {
   readonly url: string
   readonly port: number
-  readonly server: Server.WsServer
+  readonly server: Server.Running
   /** Every log line the server wrote ("LEVEL message"). */
   readonly logs: Array<string>
   readonly stop: () => Promise<void>

@@ -1,8 +1,8 @@
-/** Helpers for running actors alone with in-memory queues (DESIGN §4). */
+/** Helpers for running actors alone with in-memory queues. */
 import { Effect, Queue } from "effect"
 import type { Connection, Handshake } from "../../src/index.js"
-import type * as Control from "../../src/control.js"
-import { byteLength, type Outbound } from "../../src/outbound.js"
+import type { SocketLink } from "../../src/messages/outbound.js"
+import { byteLength, type Outbound } from "../../src/messages/outbound.js"
 
 let nextId = 1_000_000
 
@@ -27,7 +27,7 @@ export const fakeRequest = (path = "/"): Handshake.HandshakeRequest => ({
 })
 
 /** An in-memory socket link for the sender: its out queue plus a record of abort/destroy calls. */
-export interface FakeLink extends Control.SocketLink {
+export interface FakeLink extends SocketLink {
   readonly out: Queue.Queue<Outbound>
   readonly aborts: Array<{ code: number; reason: string }>
   destroyed: number
@@ -59,7 +59,7 @@ export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
       queued: () => Queue.sizeUnsafe(out),
       // Taking from `out` does not lower it: tests stay far below the byte limit unless they
       // set `socketBytes`.
-      buffered: () => link.socketBytes + link.enqueuedBytes,
+      backlog: () => link.socketBytes + link.enqueuedBytes,
       abort: (code, reason) => void link.aborts.push({ code, reason }),
       destroy: () => void link.destroyed++
     }

@@ -1,6 +1,6 @@
 /** What the guides' example tests share: servers in scopes closed after each test, and a `ws` client. */
 import * as Http from "node:http"
-import { Server, type Handler, type Pipeline, type ServerOptions } from "@wspipe/server"
+import { Server, type Handler, type Pipeline } from "@wspipe/server"
 import { Effect, Exit, Scope } from "effect"
 import { afterEach } from "vitest"
 import WebSocket from "ws"
@@ -18,7 +18,7 @@ export const start = async <A, E>(program: Effect.Effect<A, E, Scope.Scope>): Pr
   scopes.push(scope)
   return Effect.runPromise(Scope.provide(scope)(program))
 }
-export const listen = async <I, O>(handler: Handler.Handler<I, O> | Pipeline.PipelineConfig<I, O>, options: ServerOptions = {}) => {
+export const listen = async <I, O>(handler: Handler.Handler<I, O> | Pipeline.PipelineConfig<I, O>, options: Server.ServerOptions = {}) => {
   const server = await start(Server.listen(handler, { ...options, port: 0 }))
   return `ws://127.0.0.1:${server.port}`
 }

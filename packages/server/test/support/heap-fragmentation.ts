@@ -5,13 +5,13 @@
  * nine in ten of them freed. Prints the old space's committed and used MiB after a full GC as one JSON line.
  */
 import * as V8 from "node:v8"
-import { Effect, Queue } from "effect"
-import { Handler, runMain } from "../../src/index.js"
+import { Effect } from "effect"
+import { Handler, Inbox, Server } from "../../src/index.js"
 
 declare const gc: () => void
 
-const idle = Handler.fiber((inbox) => Effect.forever(Queue.takeAll(inbox)))
-runMain(idle, { port: 0 }, { compactHeap: process.env["COMPACT_HEAP"] === "on" })
+const idle = Handler.fiber((inbox) => Effect.forever(Inbox.takeAll(inbox)))
+Server.runMain(Server.serve(idle, { port: 0 }), { compactHeap: process.env["COMPACT_HEAP"] === "on" })
 
 const oldSpace = () => {
   const space = V8.getHeapSpaceStatistics().find((s) => s.space_name === "old_space")!

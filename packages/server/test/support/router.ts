@@ -14,14 +14,14 @@
  *   anything else             echoed back to the source (binary too)
  */
 import { Effect, Queue } from "effect"
-import { Command, Event, Handler, type Connection } from "../../src/index.js"
+import { Command, Event, Handler, type Connection, Inbox } from "../../src/index.js"
 
 export const router = (options: { readonly handshake?: Handler.Handler["handshake"] } = {}) => {
   // Outside the fiber body: survives a supervisor restart, like the connections do.
   const conns = new Map<number, Connection>()
   const handler = Handler.fiber((inbox, sender) =>
     Effect.forever(Effect.gen(function*() {
-      const events = yield* Queue.takeAll(inbox)
+      const events = yield* Inbox.takeAll(inbox)
       const out: Array<Command.Command> = []
       for (const e of events) {
         if (e._tag === "Open") {

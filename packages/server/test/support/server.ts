@@ -5,10 +5,10 @@
  */
 import { Effect, Exit, Scope } from "effect"
 import { Server, type Handler, type Pipeline } from "../../src/index.js"
-import type { ListenOptions, WsServer } from "../../src/server.js"
+import type { ListenOptions, Running as ServerHandle } from "../../src/runtime/server.js"
 
 export interface Running {
-  readonly server: WsServer
+  readonly server: ServerHandle
   readonly url: string
   readonly port: number
   /** Graceful shutdown (closes the server's scope). */

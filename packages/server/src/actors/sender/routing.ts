@@ -1,0 +1,78 @@
+/**
+ * Routing: the Erlang original's three routings — unicast, broadcast to all but the source,
+ * broadcast to all — plus topics (rooms) and Pings. Each message is framed once, and the same
+ * bytes go to every recipient.
+ */
+import { encodeFrame, MAX_CONTROL_PAYLOAD, Opcode } from "@wspipe/codec"
+import type { Connection } from "../../connection/connection.js"
+import type * as Command from "../../messages/command.js"
+import type { Framed } from "../../messages/outbound.js"
+import { frameOutgoing } from "./framing.js"
+import type { SenderState } from "./state.js"
+
+const toAll = (state: SenderState, bytes: Framed, except: Connection | undefined): void => {
+  for (const entry of state.registry.values()) {
+    if (entry.conn.id !== except?.id && !entry.closeSent) state.push(entry, bytes)
+  }
+}
+
+/** Routes a data command, a Ping or a topic change. */
+export const route = (state: SenderState, command: Command.Command): void => {
+  const { fragmentSize } = state.options
+  switch (command._tag) {
+    case "Unicast": {
+      const entry = state.registry.get(command.to.id)
+      if (entry !== undefined && !entry.closeSent) state.push(entry, frameOutgoing(command.message, fragmentSize))
+      return
+    }
+    case "Broadcast":
+      return toAll(state, frameOutgoing(command.message, fragmentSize), command.except)
+    case "BroadcastAll":
+      return toAll(state, frameOutgoing(command.message, fragmentSize), undefined)
+    case "Publish": {
+      const members = state.topics.get(command.topic)
+      if (members === undefined) return
+      const framed = frameOutgoing(command.message, fragmentSize)
+      const except = command.except?.id
+      for (const entry of members) {
+        if (entry.conn.id !== except && !entry.closeSent) state.push(entry, framed)
+      }
+      return
+    }
+    case "Subscribe": {
+      const entry = state.registry.get(command.conn.id)
+      if (entry === undefined || entry.ended) return
+      let members = state.topics.get(command.topic)
+      if (members === undefined) state.topics.set(command.topic, members = new Set())
+      members.add(entry)
+      ;(entry.topics ??= new Set()).add(command.topic)
+      return
+    }
+    case "Unsubscribe": {
+      const entry = state.registry.get(command.conn.id)
+      const members = state.topics.get(command.topic)
+      if (entry === undefined || members === undefined) return
+      members.delete(entry)
+      entry.topics?.delete(command.topic)
+      if (members.size === 0) state.topics.delete(command.topic)
+      return
+    }
+    case "Ping": {
+      const entry = state.registry.get(command.to.id)
+      // A control frame carries at most 125 bytes (RFC 6455 §5.5); `Command.ping` checks it too.
+      if (entry !== undefined && !entry.closeSent && command.data.length <= MAX_CONTROL_PAYLOAD) {
+        state.push(entry, encodeFrame(Opcode.Ping, command.data))
+      }
+      return
+    }
+    case "Close":
+      // Handled by the close handshake (closing.ts).
+      return
+  }
+}
+
+/** Answers a Ping with its payload (§5.5.3); none after our Close (§5.5.1). */
+export const pong = (state: SenderState, to: Connection, data: Uint8Array): void => {
+  const entry = state.registry.get(to.id)
+  if (entry !== undefined && !entry.closeSent) state.push(entry, encodeFrame(Opcode.Pong, data))
+}

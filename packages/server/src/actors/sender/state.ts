@@ -1,0 +1,94 @@
+/**
+ * The sender's state: the connection registry, the topics, and the frames routed in the current
+ * batch. It lives outside the sender's fiber body, so a supervisor restart keeps every
+ * registration and subscription.
+ */
+import type { Connection } from "../../connection/connection.js"
+import { byteLength, End, type Outbound, type SocketLink } from "../../messages/outbound.js"
+import type { Recorder } from "../../runtime/recorder.js"
+
+/** How the sender treats a client whose socket sender's queue is full. */
+export type SlowConsumerPolicy = "close" | "drop"
+
+/** Sender settings (see `ServerOptions`). */
+export interface SenderOptions {
+  readonly fragmentSize: number | undefined
+  /** How long to wait for the peer's Close after ours before dropping TCP (RFC 6455 §7.1.1). */
+  readonly closeTimeoutMs: number
+  readonly slowConsumer: SlowConsumerPolicy
+  /** A client with this many bytes waiting (queued + in the socket) is a slow consumer. */
+  readonly outboundBufferLimit: number
+  /** The socket senders' queue capacity (frames). */
+  readonly outboundQueueCapacity: number
+}
+
+/** One registered connection. */
+export interface Entry {
+  readonly conn: Connection
+  readonly link: SocketLink
+  /** Frames routed to this connection in the current batch; none between batches (no array kept). */
+  pending: Array<Outbound> | undefined
+  /** In `touched` this batch. */
+  touched: boolean
+  /** We sent Close and wait for the peer's (§7.1.2): no more data frames. */
+  closeSent: boolean
+  /** `End` was queued or the socket was aborted: nothing more is sent. */
+  ended: boolean
+  closeTimer: ReturnType<typeof setTimeout> | undefined
+  /** Created on the first subscribe (most connections never join a topic). */
+  topics: Set<string> | undefined
+}
+
+export class SenderState {
+  readonly registry = new Map<number, Entry>()
+  readonly topics = new Map<string, Set<Entry>>()
+  /** Entries with frames pending in this batch. */
+  touched: Array<Entry> = []
+  frames = 0
+  bytes = 0
+
+  constructor(readonly options: SenderOptions, readonly recorder: Recorder | undefined) {}
+
+  register(conn: Connection, link: SocketLink): void {
+    this.registry.set(conn.id, {
+      conn,
+      link,
+      pending: undefined,
+      touched: false,
+      closeSent: false,
+      ended: false,
+      closeTimer: undefined,
+      topics: undefined
+    })
+  }
+
+  /** Adds `item` to what `entry` gets at the end of this batch. */
+  push(entry: Entry, item: Outbound): void {
+    if (entry.ended) return
+    if (!entry.touched) {
+      entry.touched = true
+      this.touched.push(entry)
+    }
+    if (entry.pending === undefined) entry.pending = [item]
+    else entry.pending.push(item)
+    if (item !== End) {
+      this.frames++
+      this.bytes += byteLength(item)
+    }
+  }
+
+  /** Removes `entry` from the registry and from its topics. */
+  forget(entry: Entry): void {
+    this.registry.delete(entry.conn.id)
+    if (entry.closeTimer !== undefined) clearTimeout(entry.closeTimer)
+    entry.closeTimer = undefined
+    if (entry.topics === undefined) return
+    for (const topic of entry.topics) {
+      const members = this.topics.get(topic)
+      if (members === undefined) continue
+      members.delete(entry)
+      if (members.size === 0) this.topics.delete(topic)
+    }
+    entry.topics = undefined
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The socket receiver (one per client): owns the read side of one socket. It offers each chunk
+ * the socket reads to the receiver as a `Chunk`. While the receiver's queue is full the offer
+ * waits, nothing is read, and TCP pushes back on the client.
+ *
+ * It works in the tick of the socket's `data` event: each chunk Node read is offered as it is,
+ * without waiting while the receiver's queue has room. (Flowing mode, as `ws` reads: paused-mode
+ * `read()` joins every buffered chunk into a new buffer, one more copy of large messages, and
+ * stops the kernel reads after each 16 KiB high-water mark.) Only when it must wait (a full queue)
+ * does it pause the socket and become a fiber, suspended in `Queue.offer` until there is room —
+ * and while it waits nothing is read. An idle connection holds no fiber at all, which is how a
+ * connection costs less memory than in `ws`, and a message costs no fiber start
+ * (docs/benchmarks.md). At most one fiber runs per socket at any time.
+ *
+ * Two things stop it reading besides a full queue: its credit (at most `maxInflightBytes` of its
+ * bytes wait in the receiver's queue, so one flooding client leaves room for the others) and
+ * `pause()` (the handler asks for it when this connection's messages pile up, see `Reading`).
+ */
+import type * as Net from "node:net"
+import { Effect, Queue } from "effect"
+import type { Connection, Reading } from "../connection/connection.js"
+import * as SocketInput from "../messages/socket-input.js"
+import type { RunFork } from "../runtime/run-fork.js"
+
+/**
+ * @example
+ * ```ts
+ * import * as Net from "node:net"
+ * import { Effect, type Queue } from "effect"
+ * import { SocketReceiver, type SocketInput } from "@wspipe/server/internal"
+ * import type { Connection } from "@wspipe/server"
+ *
+ * declare const conn: Connection, socket: Net.Socket, receiverInbox: Queue.Enqueue<SocketInput.SocketInput>
+ * const socketReceiver = new SocketReceiver(conn, socket, receiverInbox, (effect) => void Effect.runFork(effect), 256 * 1024)
+ * socketReceiver.start()
+ * ```
+ */
+export class SocketReceiver implements SocketInput.Credit, Reading {
+  private running = false
+  private paused = false
+  /** Bytes offered to the receiver and not yet decoded. */
+  private inflight = 0
+  /** `end`, `close` or `error` was seen: after the last bytes, say so once. */
+  private finished: SocketInput.Eof | SocketInput.SocketError | undefined = undefined
+  private told = false
+  /** Chunks that came while the fiber waited, in order (rare: see `onData`). */
+  private held: Array<SocketInput.Chunk> | undefined = undefined
+  /** Bytes read so far (the idle timer's proof of life). */
+  bytesRead = 0
+
+  constructor(
+    readonly conn: Connection,
+    readonly socket: Net.Socket,
+    readonly receiver: Queue.Enqueue<SocketInput.SocketInput>,
+    private readonly runFork: RunFork,
+    private readonly maxInflightBytes: number
+  ) {}
+
+  /** Installs the listeners; the socket flows from the next tick (what it already holds first). */
+  start(): void {
+    this.socket.on("data", this.onData)
+    this.socket.on("end", this.onEnd)
+    this.socket.on("close", this.onEnd)
+    this.socket.on("error", this.onError)
+    // Explicitly: a socket that came from `readable` mode (our head parser) or from Node's HTTP
+    // server may be left paused.
+    this.wake()
+  }
+
+  /** Stops reading (the bytes stay in the kernel; TCP pushes back on the client). */
+  pause(): void {
+    this.paused = true
+    this.socket.pause()
+  }
+  /** Reads again. */
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.wake()
+  }
+  /** The receiver decoded `bytes` of ours (see `SocketInput.Credit`). */
+  release(bytes: number): void {
+    const wasBlocked = this.inflight >= this.maxInflightBytes
+    this.inflight -= bytes
+    if (wasBlocked && this.inflight < this.maxInflightBytes) this.wake()
+  }
+
+  /** One chunk as Node read it: offered at once; the fiber starts only if it has to wait. */
+  private readonly onData = (bytes: Buffer): void => {
+    const chunk = this.take(bytes)
+    // Nothing may overtake what a waiting fiber holds (a paused socket emits no data, but the
+    // raw socket is the handler's too: someone may resume it).
+    if (this.running) return void (this.held ??= []).push(chunk)
+    if (!Queue.offerUnsafe(this.receiver, chunk)) return this.wait(chunk)
+    if (this.blocked()) this.socket.pause()
+  }
+
+  /** Reading may go on (credit back, resumed) or the socket ended: flow again, or say the end. */
+  private wake(): void {
+    if (this.running || this.told) return
+    if (!this.blocked() && !this.socket.destroyed) this.socket.resume()
+    if (this.endIsDue()) {
+      this.told = true
+      if (!Queue.offerUnsafe(this.receiver, this.finished!)) this.wait(this.finished!)
+    }
+  }
+
+  /** The receiver's queue is full: pause the socket and become a fiber that waits to offer `input`. */
+  private wait(input: SocketInput.SocketInput): void {
+    this.running = true
+    this.socket.pause()
+    this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain()))
+  }
+
+  private blocked(): boolean {
+    return this.paused || this.inflight >= this.maxInflightBytes
+  }
+
+  private take(bytes: Buffer): SocketInput.Chunk {
+    this.bytesRead += bytes.byteLength
+    this.inflight += bytes.byteLength
+    return SocketInput.Chunk(this.conn, bytes, this)
+  }
+
+  /**
+   * The end is reported after the last bytes. A paused or out-of-credit receiver still reports it
+   * once the socket is gone: its bytes are lost with the socket, and the handler must learn of it.
+   */
+  private endIsDue(): boolean {
+    return this.finished !== undefined && !this.told && (!this.blocked() || this.socket.destroyed)
+  }
+  private readonly onEnd = (): void => {
+    this.finished ??= SocketInput.Eof(this.conn)
+    this.wake()
+  }
+  private readonly onError = (cause: unknown): void => {
+    this.finished ??= SocketInput.SocketError(this.conn, cause)
+    this.wake()
+  }
+
+  /**
+   * The fiber's body once it has waited: offer what arrived meanwhile, then the end if it came and
+   * is due, else flow again. The last thing offered is always one `Eof` or `SocketError`, so the
+   * receiver learns of every connection's end exactly once, after all its bytes. A method, not a
+   * field holding one Effect: it is built only when a wait happens, so an idle connection holds no
+   * Effect objects.
+   */
+  private drain(): Effect.Effect<void> {
+    return Effect.suspend(() => this.drainStep())
+  }
+  private drainStep(): Effect.Effect<void> {
+    const held = this.held?.shift()
+    if (held !== undefined) return Effect.flatMap(Queue.offer(this.receiver, held), () => this.drain())
+    if (this.endIsDue()) {
+      this.told = true
+      return Queue.offer(this.receiver, this.finished!)
+    }
+    this.running = false
+    this.wake()
+    return Effect.void
+  }
+}

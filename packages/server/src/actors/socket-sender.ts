@@ -1,0 +1,201 @@
+/**
+ * The socket sender (one per client): owns the write side of one socket. It drains its queue and
+ * writes the whole batch at once (`ws` is slow mainly because it makes one `write()`
+ * per message; here a batch becomes one write).
+ *
+ * The sender wakes it after offering to its queue. When the socket can take more, it drains the
+ * queue and writes in the sender's own tick — no fiber start, no scheduler turn per message. Only
+ * when it must wait (the socket's buffer is full: the client reads slowly) does it become a fiber,
+ * suspended until `drain`, which goes on draining until the queue is empty (or `End`).
+ */
+import type * as Net from "node:net"
+import { Effect, Queue } from "effect"
+import { encodeClose } from "@wspipe/codec"
+import { byteLength, type Framed, type Outbound, type SocketLink } from "../messages/outbound.js"
+import type { RunFork } from "../runtime/run-fork.js"
+
+/**
+ * @example
+ * ```ts
+ * import * as Net from "node:net"
+ * import { Effect } from "effect"
+ * import { SocketSender } from "@wspipe/server/internal"
+ *
+ * declare const socket: Net.Socket
+ * const socketSender = new SocketSender(socket, 1024, (effect) => void Effect.runFork(effect), 5_000)
+ * const rest = socketSender.offer([Uint8Array.of(0x81, 0x00)]) // what did not fit: the slow-consumer policy's
+ * ```
+ */
+export class SocketSender implements SocketLink {
+  private running = false
+  private ended = false
+  private aborted = false
+  /** The bounded queue from the sender; made with the first frame (idle connections have none). */
+  private out: Queue.Queue<Outbound> | undefined = undefined
+  /** Bytes in `out` (added on offer, subtracted when taken). */
+  private queuedBytes = 0
+
+  constructor(
+    readonly socket: Net.Socket,
+    private readonly capacity: number,
+    private readonly runFork: RunFork,
+    private readonly closeTimeoutMs: number
+  ) {}
+
+  offer(items: ReadonlyArray<Outbound>): ReadonlyArray<Outbound> {
+    if (this.aborted) return items
+    this.out ??= Effect.runSync(Queue.bounded<Outbound>(this.capacity))
+    const rest = Queue.offerAllUnsafe(this.out, items)
+    if (rest.length < items.length) {
+      for (let i = 0; i < items.length - rest.length; i++) this.queuedBytes += byteLength(items[i]!)
+      this.wake()
+    }
+    return rest
+  }
+  queued(): number {
+    return this.out === undefined ? 0 : Queue.sizeUnsafe(this.out)
+  }
+  backlog(): number {
+    return this.queuedBytes + this.socket.writableLength
+  }
+  abort(code: number, reason: string): void {
+    if (this.aborted) return
+    this.aborted = true
+    // The queue is full (the client does not read): what waits in it is dropped, and the Close
+    // goes straight to the socket, after what the socket already buffered.
+    if (this.out !== undefined) Queue.shutdownUnsafe(this.out)
+    const socket = this.socket
+    if (!socket.destroyed && socket.writable) {
+      socket.write(encodeClose(code, reason))
+      socket.end()
+    }
+    setTimeout(() => socket.destroy(), this.closeTimeoutMs).unref()
+  }
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  /** There is something in the queue. */
+  private wake(): void {
+    if (this.running || this.ended) return
+    if (this.writeQueued()) {
+      this.running = true
+      this.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain()))
+    }
+  }
+
+  /**
+   * Takes everything queued and writes it in one go. Returns true when the socket's buffer is
+   * full, so the caller must wait for `drain` before writing more.
+   */
+  private writeQueued(): boolean {
+    while (!this.ended && !this.socket.destroyed) {
+      const batch = this.out === undefined ? [] : takeAllNow(this.out)
+      if (batch.length === 0) return false
+      const { ok, ended, written } = writeBatch(this.socket, batch)
+      this.queuedBytes -= written
+      if (ended) {
+        this.ended = true
+        this.endTcp()
+        return false
+      }
+      if (!ok) return true
+    }
+    return false
+  }
+
+  /** The fiber's body once the socket has drained: write on until empty or full again. */
+  // A method, not a field holding one Effect: built only when a wait happens (idle connections
+  // hold no Effect objects).
+  private drain(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.writeQueued()) return Effect.flatMap(waitForDrain(this.socket), () => this.drain())
+      this.running = false
+      return Effect.void
+    })
+  }
+
+  /** RFC 6455 §7.1.1: the server closes TCP first; if the peer never closes its side, drop it. */
+  private endTcp(): void {
+    const socket = this.socket
+    socket.end()
+    const timer = setTimeout(() => socket.destroy(), this.closeTimeoutMs)
+    timer.unref()
+    socket.once("close", () => clearTimeout(timer))
+  }
+}
+
+/**
+ * Writes a batch in one go; stops at `End`. Small frames are joined into one buffer (one copy is
+ * cheaper than a writev of many tiny buffers); otherwise the buffers go out corked, as one writev.
+ */
+const writeBatch = (socket: Net.Socket, batch: ReadonlyArray<Outbound>): { ok: boolean; ended: boolean; written: number } => {
+  const n = batch.length
+  let total = 0
+  let count = 0
+  let joinable = true
+  for (; count < n; count++) {
+    const item = batch[count]!
+    if (item instanceof Uint8Array) total += item.byteLength
+    else if (item._tag === "Parts") {
+      total += item.header.byteLength + item.payload.byteLength
+      joinable = false
+    } else break
+  }
+  const ended = count < n
+  if (count === 0) return { ok: true, ended, written: 0 }
+  const first = batch[0]!
+  if (count === 1 && first instanceof Uint8Array) return { ok: socket.write(first), ended, written: total }
+  let ok = true
+  if (joinable && total <= COALESCE_LIMIT) {
+    const joined = Buffer.allocUnsafe(total)
+    let at = 0
+    for (let i = 0; i < count; i++) {
+      const item = batch[i] as Uint8Array
+      joined.set(item, at)
+      at += item.byteLength
+    }
+    ok = socket.write(joined)
+  } else {
+    socket.cork()
+    for (let i = 0; i < count; i++) {
+      const item = batch[i] as Framed
+      if (item instanceof Uint8Array) ok = socket.write(item) && ok
+      else {
+        ok = socket.write(item.header) && ok
+        ok = socket.write(item.payload) && ok
+      }
+    }
+    socket.uncork()
+  }
+  return { ok, ended, written: total }
+}
+
+const COALESCE_LIMIT = 64 * 1024
+
+/** Everything in the queue now, without waiting (empty when there is nothing). */
+const takeAllNow = <A>(queue: Queue.Queue<A>): Array<A> => {
+  const items: Array<A> = []
+  while (true) {
+    const exit = Queue.takeUnsafe(queue)
+    if (exit === undefined || exit._tag !== "Success") return items
+    items.push(exit.value)
+  }
+}
+
+/** Waits until the socket's buffer drains (or the socket goes away). */
+const waitForDrain = (socket: Net.Socket): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (socket.destroyed || socket.writableLength === 0) return resume(Effect.void)
+    const done = () => {
+      socket.off("drain", done)
+      socket.off("close", done)
+      resume(Effect.void)
+    }
+    socket.on("drain", done)
+    socket.on("close", done)
+    return Effect.sync(() => {
+      socket.off("drain", done)
+      socket.off("close", done)
+    })
+  })

@@ -1,0 +1,159 @@
+/**
+ * The command line of a wspipe server program (the bundled apps use it): `node:util` `parseArgs`
+ * over a table of flags, each with its default, its environment variable and its help line.
+ * `--help` prints the table; an unknown flag or a bad value exits 2 with one clear line.
+ */
+import { parseArgs } from "node:util"
+import type { ListenOptions } from "../runtime/server.js"
+
+/** One flag: how it is spelled, what it sets, and how to read its value. */
+export interface Flag {
+  readonly name: string
+  readonly type: "string" | "boolean"
+  /** Environment variable read when the flag is absent. */
+  readonly env?: string
+  /** The value name shown in `--help` (`PORT`, `BYTES`, …). */
+  readonly valueName?: string
+  readonly description: string
+  /** Shown as the default in `--help`. */
+  readonly defaultText: string
+  /** Sets the flag's value on the result; returns an error message for a bad value. */
+  readonly apply: (value: string | boolean, into: Record<string, unknown>) => string | undefined
+}
+
+/** The flags every server program has. */
+export const serverFlags = (defaults: { readonly host: string; readonly port: number }): ReadonlyArray<Flag> => [
+  {
+    name: "host", type: "string", env: "HOST", valueName: "HOST", description: "address to listen on", defaultText: defaults.host,
+    apply: (v, into) => void (into["host"] = String(v))
+  },
+  {
+    name: "port", type: "string", env: "PORT", valueName: "PORT", description: "port to listen on (0: any free port)", defaultText: String(defaults.port),
+    apply: (v, into) => integer("port", v, 0, 65535, into, "port")
+  },
+  sizeFlag("max-message-size", "maxMessageSize", "largest message accepted; larger closes with 1009", "16 MiB"),
+  sizeFlag("max-frame-size", "maxFrameSize", "largest frame accepted; larger closes with 1009", "16 MiB"),
+  {
+    name: "max-connections", type: "string", valueName: "N", description: "connections beyond this are refused with 503", defaultText: "100000",
+    apply: (v, into) => integer("max-connections", v, 1, Number.MAX_SAFE_INTEGER, into, "maxConnections")
+  },
+  {
+    name: "idle-timeout", type: "string", valueName: "MS", description: "ping a silent client after this long, close it after twice (0: off)", defaultText: "60000",
+    apply: (v, into) => integer("idle-timeout", v, 0, Number.MAX_SAFE_INTEGER, into, "idleTimeoutMs")
+  }
+]
+
+const sizeFlag = (name: string, option: string, description: string, defaultText: string): Flag => ({
+  name,
+  type: "string",
+  valueName: "BYTES",
+  description: `${description} (suffixes k, m: 64k, 16m)`,
+  defaultText,
+  apply: (v, into) => {
+    const match = /^(\d+)([km]?)$/i.exec(String(v))
+    if (match === null) return `--${name}: expected a size in bytes such as 65536, 64k or 16m, got "${String(v)}"`
+    const unit = match[2]!.toLowerCase() === "k" ? 1024 : match[2]!.toLowerCase() === "m" ? 1024 * 1024 : 1
+    const bytes = Number(match[1]) * unit
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) return `--${name}: must be a positive size, got "${String(v)}"`
+    into[option] = bytes
+    return undefined
+  }
+})
+
+const integer = (name: string, v: string | boolean, min: number, max: number, into: Record<string, unknown>, option: string): string | undefined => {
+  const text = String(v)
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < min || n > max) return `--${name}: expected an integer ${min}–${max}, got "${text}"`
+  into[option] = n
+  return undefined
+}
+
+/** What {@link parse} found. */
+export type Parsed<A> =
+  | { readonly _tag: "Run"; readonly options: A }
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Invalid"; readonly message: string }
+
+/**
+ * Parses `argv` (without the node and script paths) against `flags`, falling back to each flag's
+ * environment variable.
+ *
+ * @example
+ * ```ts
+ * import { Cli } from "@wspipe/server/cli"
+ *
+ * const parsed = Cli.parse("echo", "the echo server", Cli.serverFlags({ host: "127.0.0.1", port: 9000 }), ["--port", "9100"], {})
+ * // { _tag: "Run", options: { port: 9100 } }
+ * ```
+ */
+export const parse = (
+  program: string,
+  summary: string,
+  flags: ReadonlyArray<Flag>,
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>
+): Parsed<ListenOptions & Record<string, unknown>> => {
+  const spec: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } }
+  for (const flag of flags) spec[flag.name] = { type: flag.type }
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({ args: [...argv].filter((a) => a !== "--"), options: spec, strict: true, allowPositionals: false }).values
+  } catch (error) {
+    return { _tag: "Invalid", message: `${program}: ${(error as Error).message.split("\n")[0]} (see --help)` }
+  }
+  if (values["help"] === true) return { _tag: "Help", text: help(program, summary, flags) }
+  const options: Record<string, unknown> = {}
+  for (const flag of flags) {
+    const value = values[flag.name] ?? (flag.env === undefined ? undefined : env[flag.env])
+    if (value === undefined) continue
+    const error = flag.apply(value, options)
+    if (error !== undefined) return { _tag: "Invalid", message: `${program}: ${error}` }
+  }
+  return { _tag: "Run", options: options as ListenOptions & Record<string, unknown> }
+}
+
+/** The `--help` text: every flag with its value, default and environment variable. */
+export const help = (program: string, summary: string, flags: ReadonlyArray<Flag>): string => {
+  const rows = flags.map((f) => [`--${f.name}${f.type === "string" ? ` ${f.valueName ?? "VALUE"}` : ""}`, f])
+  const width = Math.max(...rows.map(([left]) => (left as string).length), "--help".length)
+  const lines = rows.map(([left, f]) => {
+    const flag = f as Flag
+    const env = flag.env === undefined ? "" : `, env ${flag.env}`
+    return `  ${(left as string).padEnd(width)}  ${flag.description} (default ${flag.defaultText}${env})`
+  })
+  return [`${program}: ${summary}`, "", `usage: ${program} [flags]`, "", ...lines, `  ${"--help".padEnd(width)}  show this help`, ""].join("\n")
+}
+
+/**
+ * Parses the process's command line and either runs `start(options)`, prints the help (exit 0),
+ * or prints the error (exit 2).
+ *
+ * @example
+ * ```ts
+ * import { Command, Handler, Server } from "@wspipe/server"
+ * import { Cli } from "@wspipe/server/cli"
+ *
+ * const echo = Handler.batch((events) => events.flatMap((e) => e._tag === "Message" ? [Command.unicast(e.conn, e)] : []))
+ * Cli.main("echo", "the echo server", Cli.serverFlags({ host: "127.0.0.1", port: 9000 }), (options) =>
+ *   Server.runMain(Server.serve(echo, { host: "127.0.0.1", port: 9000, ...options })))
+ * ```
+ */
+export const main = (
+  program: string,
+  summary: string,
+  flags: ReadonlyArray<Flag>,
+  start: (options: ListenOptions & Record<string, unknown>) => void
+): void => {
+  const parsed = parse(program, summary, flags, process.argv.slice(2), process.env)
+  switch (parsed._tag) {
+    case "Help":
+      process.stdout.write(parsed.text)
+      return
+    case "Invalid":
+      process.stderr.write(`${parsed.message}\n`)
+      process.exitCode = 2
+      return
+    case "Run":
+      return start(parsed.options)
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * A client connection as the actors see it: an identity plus what the handshake established.
+ * The Erlang original passes a pid (`From`); we pass this record. It carries no socket: only the
+ * socket receiver and socket sender touch the socket. The request headers are not kept (they
+ * cost more memory than the rest of an idle connection): they come once, in the `Open` event.
+ */
+import type { ExtensionOffer } from "@wspipe/codec"
+import type { ClosedOrigin } from "../messages/event.js"
+
+/**
+ * One accepted WebSocket connection.
+ *
+ * @example
+ * ```ts
+ * import type { Connection } from "@wspipe/server"
+ *
+ * const describe = (conn: Connection) => `#${conn.id} ${conn.path} from ${conn.remoteAddress}`
+ * ```
+ */
+export interface Connection {
+  /** Unique for the life of the server process (a counter, never reused). */
+  readonly id: number
+  /** Request path without the query, e.g. `/chat`. */
+  readonly path: string
+  /** Query string without `?` (may be empty). */
+  readonly query: string
+  /** The subprotocol the handshake selected, if any (RFC 6455 §4.2.2 `Sec-WebSocket-Protocol`). */
+  readonly protocol: string | undefined
+  /** The extensions the handshake accepted. */
+  readonly extensions: ReadonlyArray<ExtensionOffer>
+  /** Peer address as seen by the socket (`127.0.0.1:51234`). */
+  readonly remoteAddress: string
+}
+
+/** Who started a close the server initiated, and with what (see `Event.Closed`). */
+export interface CloseStart {
+  readonly origin: ClosedOrigin
+  readonly code: number
+  readonly reason: string
+}
+
+/** What a connection's reading can be asked to do (the socket receiver implements it). */
+export interface Reading {
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
+/**
+ * The runtime's record of a connection: the public fields, plus two slots that actors other than
+ * their owner read. Both are named side paths (docs/design-decisions.md):
+ * - `closing`, written by the sender when the server starts a close (a handler's close, idle
+ *   timeout, shutdown, slow consumer) and read by the receiver when it reports `Closed`, so the
+ *   handler learns the ending's origin. Written before the Close frame leaves, read after the
+ *   peer's answer arrives: the order is the wire's.
+ * - `reading`, set when the socket receiver starts, used by `Reading.pause/resume` (a handler
+ *   asking to stop reading one client).
+ */
+export interface ConnectionRecord extends Connection {
+  closing: CloseStart | undefined
+  reading: Reading | undefined
+}
+
+let nextId = 1
+
+/** Creates a connection record with a fresh id. */
+export const makeConnection = (fields: Omit<Connection, "id">): ConnectionRecord => ({
+  id: nextId++,
+  ...fields,
+  closing: undefined,
+  reading: undefined
+})
+
+/** The runtime's view of a connection given to it (user code may pass a plain `Connection`). */
+export const record = (conn: Connection): Partial<ConnectionRecord> => conn as Partial<ConnectionRecord>

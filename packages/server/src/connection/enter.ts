@@ -1,0 +1,74 @@
+/**
+ * A connection enters the pipeline after its handshake: the sender registers it (with its socket
+ * sender's queue), the receiver announces it to the handler, and its socket receiver starts.
+ * From then on the connection lives in its socket's events; when the socket closes it is gone.
+ */
+import type * as Net from "node:net"
+import { Effect, Queue } from "effect"
+import { SocketReceiver } from "../actors/socket-receiver.js"
+import { SocketSender } from "../actors/socket-sender.js"
+import * as RuntimeMessage from "../messages/runtime-message.js"
+import * as SocketInput from "../messages/socket-input.js"
+import type { Pipeline } from "../runtime/pipeline.js"
+import type { RunFork } from "../runtime/run-fork.js"
+import type { ConnectionRecord } from "./connection.js"
+import type { HandshakeRequest } from "./handshake.js"
+import type { Watched } from "./idle-watch.js"
+
+/** Live connections of one server (for `maxConnections` and shutdown). */
+export interface Live {
+  readonly sockets: Set<Net.Socket>
+}
+
+/**
+ * Enters one upgraded socket into the pipeline. `rest` are the bytes that came after the HTTP
+ * head (the client may send its first frames at once; RFC 6455 §4.2.2 does not forbid it).
+ *
+ * Runs in the caller's tick while the sender's and receiver's queues have room; only when one is
+ * full does a fiber wait to offer (the socket is not read until then, so TCP pushes back).
+ */
+export const enter = (
+  pipeline: Pipeline,
+  live: Live,
+  runFork: RunFork,
+  conn: ConnectionRecord,
+  socket: Net.Socket,
+  rest: Uint8Array,
+  data: unknown,
+  request: HandshakeRequest
+): void => {
+  const { options, recorder } = pipeline
+  const socketSender = new SocketSender(socket, options.outboundQueueCapacity, runFork, options.closeTimeoutMs)
+  live.sockets.add(socket)
+  recorder.opened()
+  let watched: Watched | undefined
+  socket.once("close", () => {
+    if (live.sockets.delete(socket)) recorder.closedConnection()
+    pipeline.idle.unwatch(watched)
+    conn.reading = undefined
+  })
+  // Register before Attach: the handler hears of the connection only after the sender knows it,
+  // so its first command to the connection cannot arrive before the registration.
+  const register = RuntimeMessage.Register(conn, socketSender)
+  const attach = SocketInput.Attach(conn, rest, {
+    maxFrameSize: options.maxFrameSize,
+    maxMessageSize: options.maxMessageSize,
+    allowedRsv: 0
+  }, data, request)
+  const startReading = () => {
+    const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)
+    if (!socket.destroyed) conn.reading = socketReceiver
+    socketReceiver.start()
+    // A socket that closed while entering waited is not watched (its close listener already ran).
+    if (!socket.destroyed) watched = pipeline.idle.watch(conn, socketReceiver)
+  }
+  // Built eagerly on purpose (a few objects, garbage at once): a closure here naming `attach`
+  // would keep it — the request's headers and first bytes — in the context the close listener
+  // holds for the connection's life (measured 2026-11-22: 7.3 → 9.0 KiB RSS per idle connection).
+  const attachThenRead = Effect.andThen(Queue.offer(pipeline.receiverInbox, attach), Effect.sync(startReading))
+  if (!Queue.offerUnsafe(pipeline.senderInbox, register)) {
+    return runFork(Effect.andThen(Queue.offer(pipeline.senderInbox, register), attachThenRead))
+  }
+  if (!Queue.offerUnsafe(pipeline.receiverInbox, attach)) return runFork(attachThenRead)
+  startReading()
+}

@@ -1,0 +1,36 @@
+/**
+ * Metrics through Effect's `Metric`: open connections, messages and bytes in/out, handshake
+ * rejections by status, close codes, slow consumers, restarts, queue depths. Actors count in plain
+ * variables and report once per batch (`recorder.ts`), so metrics cost nothing per message.
+ */
+import { Metric } from "effect"
+
+/**
+ * The server's metrics. Read them with `Metric.value` or `Metric.snapshot`.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "@wspipe/server"
+ * import { Effect, Metric } from "effect"
+ *
+ * const open = Effect.map(Metric.value(Metrics.metrics.connectionsOpen), (state) => state.value)
+ * ```
+ */
+export const metrics = {
+  connectionsOpen: Metric.gauge("wspipe_connections_open", { description: "Connections in the pipeline" }),
+  connectionsTotal: Metric.counter("wspipe_connections_total", { description: "Connections accepted" }),
+  messagesIn: Metric.counter("wspipe_messages_in", { description: "Data messages received" }),
+  messagesOut: Metric.counter("wspipe_messages_out", { description: "Frames handed to socket senders" }),
+  bytesIn: Metric.counter("wspipe_bytes_in", { description: "Bytes read from sockets after the handshake" }),
+  bytesOut: Metric.counter("wspipe_bytes_out", { description: "Bytes handed to socket senders" }),
+  handshakeRejections: Metric.frequency("wspipe_handshake_rejections", { description: "Rejected handshakes by HTTP status" }),
+  closeCodes: Metric.frequency("wspipe_close_codes", { description: "Close codes of ended connections" }),
+  closeOrigins: Metric.frequency("wspipe_close_origins", { description: "Who ended connections (peer, protocol, server, idle, shutdown, transport)" }),
+  droppedMessages: Metric.counter("wspipe_dropped_messages", { description: "Messages dropped for slow consumers" }),
+  slowConsumerCloses: Metric.counter("wspipe_slow_consumer_closes", { description: "Connections closed (1008) for not reading" }),
+  idleCloses: Metric.counter("wspipe_idle_closes", { description: "Connections closed (1001) for not answering the idle ping" }),
+  handlerRestarts: Metric.counter("wspipe_handler_restarts", { description: "Handler fiber restarts by the supervisor" }),
+  actorRestarts: Metric.counter("wspipe_actor_restarts", { description: "Restarts by the supervisor, by role and actor" }),
+  callbackFailures: Metric.counter("wspipe_callback_failures", { description: "Handler callbacks that failed" }),
+  queueDepth: Metric.gauge("wspipe_queue_depth", { description: "Items waiting in a pipeline queue" })
+} as const

@@ -1,0 +1,64 @@
+/**
+ * The actors' side of the metrics: they count in plain variables and report once per batch
+ * through plain method calls, so metrics cost no Effect per message.
+ */
+import { type Context, Metric } from "effect"
+import type * as Event from "../messages/event.js"
+import { metrics } from "./metrics.js"
+
+const queueDepthOf = {
+  receiver: Metric.withAttributes(metrics.queueDepth, { queue: "receiver" }),
+  handler: Metric.withAttributes(metrics.queueDepth, { queue: "handler" }),
+  sender: Metric.withAttributes(metrics.queueDepth, { queue: "sender" })
+}
+
+/** Per-batch metric updates for the actors (plain method calls; no Effect per message). */
+export class Recorder {
+  constructor(private readonly context: Context.Context<never>) {}
+
+  received(bytes: number, events: ReadonlyArray<unknown>): void {
+    let messages = 0
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as Partial<Event.Event>
+      if (e._tag === "Message") messages++
+      else if (e._tag === "Closed") {
+        metrics.closeCodes.updateUnsafe(String(e.code), this.context)
+        metrics.closeOrigins.updateUnsafe(e.origin!, this.context)
+      }
+    }
+    if (bytes > 0) metrics.bytesIn.updateUnsafe(bytes, this.context)
+    if (messages > 0) metrics.messagesIn.updateUnsafe(messages, this.context)
+  }
+  sent(frames: number, bytes: number): void {
+    if (frames > 0) metrics.messagesOut.updateUnsafe(frames, this.context)
+    if (bytes > 0) metrics.bytesOut.updateUnsafe(bytes, this.context)
+  }
+  opened(): void {
+    metrics.connectionsOpen.modifyUnsafe(1, this.context)
+    metrics.connectionsTotal.updateUnsafe(1, this.context)
+  }
+  closedConnection(): void {
+    metrics.connectionsOpen.modifyUnsafe(-1, this.context)
+  }
+  rejected(status: number): void {
+    metrics.handshakeRejections.updateUnsafe(String(status), this.context)
+  }
+  dropped(count: number): void {
+    metrics.droppedMessages.updateUnsafe(count, this.context)
+  }
+  slowConsumerClosed(): void {
+    metrics.slowConsumerCloses.updateUnsafe(1, this.context)
+  }
+  idleClosed(): void {
+    metrics.idleCloses.updateUnsafe(1, this.context)
+  }
+  callbackFailed(): void {
+    metrics.callbackFailures.updateUnsafe(1, this.context)
+  }
+  /** Sets `wspipe_queue_depth{queue=…}` for the pipeline's three shared queues. */
+  queueDepths(depths: { readonly receiver: number; readonly handler: number; readonly sender: number }): void {
+    queueDepthOf.receiver.updateUnsafe(depths.receiver, this.context)
+    queueDepthOf.handler.updateUnsafe(depths.handler, this.context)
+    queueDepthOf.sender.updateUnsafe(depths.sender, this.context)
+  }
+}
