@@ -11,14 +11,15 @@
  * @wspipe/conformance; `import ... from "@wspipe/server"` works once it is.
  */
 import { Effect, Queue } from "effect"
-import { Command, Event, Handler, runMain } from "../../../packages/server/src/index.js"
+import { Cli } from "../../../packages/server/src/cli/index.js"
+import { Command, Event, Handler, Inbox, Server } from "../../../packages/server/src/index.js"
 import { CLOSE_TRIGGER, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON } from "./util.js"
 
 const closeOnRequest = Handler.fiber(
   (inbox, sender) =>
     Effect.forever(
       Effect.gen(function* () {
-        const events = yield* Queue.takeAll(inbox)
+        const events = yield* Inbox.takeAll(inbox)
         const out: Array<Command.Command> = []
         for (const e of events) {
           if (e._tag !== "Message") continue
@@ -34,4 +35,6 @@ const closeOnRequest = Handler.fiber(
   { name: "close-on-request" }
 )
 
-runMain(closeOnRequest, { port: 0 })
+const defaults = { host: "127.0.0.1", port: 0 }
+Cli.main("close-server", "echo, and a server-initiated close on request", Cli.serverFlags(defaults), (options) =>
+  Server.runMain(Server.serve(closeOnRequest, { ...defaults, ...options })))

@@ -5,9 +5,10 @@
  */
 import { Frame } from "@wspipe/codec"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue } from "effect"
-import { Command } from "../src/index.js"
-import { sender, type SenderOptions } from "../src/internal.js"
+import { Effect, Metric, Queue } from "effect"
+import { Command, Metrics } from "../src/index.js"
+import { Recorder, sender, type SenderOptions } from "../src/internal.js"
+import { record } from "../src/connection/connection.js"
 import * as RuntimeMessage from "../src/messages/runtime-message.js"
 import { End, type Outbound } from "../src/messages/outbound.js"
 import { fakeConn, fakeLink, takeN } from "./support/actors.js"
@@ -340,5 +341,25 @@ describe("sender actor", () => {
       const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
       expect(f!.payload.length).toBe(500)
       expect(a!.link.aborts).toEqual([])
+    }))
+})
+
+describe("sender actor: the idle watch's verdict", () => {
+  it.live("IdleTimeout aborts the connection once with 1001 and forgets it: later frames are neither queued nor counted as a slow consumer", () =>
+    Effect.gen(function*() {
+      const slowBefore = Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)
+      const idleBefore = Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)
+      const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
+      yield* Effect.forkChild(sender(inbox, defaultOptions, new Recorder(yield* Effect.context<never>())))
+      const [a, b] = [fakeConn(), fakeConn()]
+      const [linkA, linkB] = [yield* fakeLink(), yield* fakeLink()]
+      yield* Queue.offerAll(inbox, [RuntimeMessage.Register(a, linkA), RuntimeMessage.Register(b, linkB)])
+      yield* Queue.offerAll(inbox, [RuntimeMessage.IdleTimeout(a), Command.broadcastAll("after"), Command.unicast(a, "to a")])
+      expect(textOf(yield* next(linkB))).toBe("after")
+      expect(linkA.aborts).toEqual([{ code: 1001, reason: "idle timeout: no answer to ping" }])
+      expect(Queue.sizeUnsafe(linkA.out)).toBe(0)
+      expect(Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)).toBe(slowBefore)
+      expect(Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)).toBe(idleBefore + 1)
+      expect(record(a).closing).toEqual({ origin: "idle", code: 1001, reason: "idle timeout: no answer to ping" })
     }))
 })

@@ -5,6 +5,7 @@ import { Effect, Queue } from "effect"
 export interface Ended {
   readonly conn: number
   readonly code: number
+  readonly origin: string
 }
 
 /**
@@ -26,7 +27,7 @@ export const recordingEcho = (): {
       const out: Array<Command.Command> = []
       for (const e of events) {
         if (e._tag === "Open") opened.push(e.conn.id)
-        else if (e._tag === "Closed") ended.push({ conn: e.conn.id, code: e.code })
+        else if (e._tag === "Closed") ended.push({ conn: e.conn.id, code: e.code, origin: e.origin })
         else {
           const list = seen.get(e.conn.id) ?? []
           list.push(Buffer.from(e.data).toString("latin1", 0, 64))

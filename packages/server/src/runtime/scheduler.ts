@@ -12,7 +12,10 @@
  *
  * @example
  * ```ts
- * Effect.provideService(program, Scheduler.Scheduler, PipelineScheduler.make())
+ * import { Effect, Scheduler } from "effect"
+ * import { PipelineScheduler } from "@wspipe/server/internal"
+ *
+ * const program = Effect.provideService(Effect.log("on one dispatcher"), Scheduler.Scheduler, PipelineScheduler.make())
  * ```
  */
 import { Scheduler } from "effect"

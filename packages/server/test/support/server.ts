@@ -15,10 +15,10 @@ export interface Running {
   readonly close: Effect.Effect<void>
 }
 
-export const start = <I, O>(
-  handler: Handler.Handler<I, O> | Pipeline.PipelineConfig<I, O>,
+export const start = <I, O, R = never>(
+  handler: Handler.Handler<I, O, R> | Pipeline.PipelineConfig<I, O, R>,
   options: Omit<ListenOptions, "host" | "port"> = {}
-): Effect.Effect<Running, never, Scope.Scope> =>
+): Effect.Effect<Running, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
