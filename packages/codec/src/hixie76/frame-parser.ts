@@ -17,11 +17,11 @@
  * connections. On the wire the server then just closes (draft §6: no reason can be sent).
  *
  * Decisions (the draft leaves them to the server):
- * - invalid UTF-8 (§5.4: the behaviour is left to the server): fail with 1007 at the first byte
- *   that cannot be valid, without waiting for the 0xFF (fail fast, as in the RFC 6455 parser).
+ * - invalid UTF-8 (§5.4 leaves a server free in how it treats it): fail with 1007 at the first
+ *   byte that cannot be valid, without waiting for the 0xFF (fail fast, as in the RFC 6455 parser).
  * - `maxMessageSize`: a text frame whose 0xFF has not arrived within that many data bytes fails
- *   with 1009, as soon as the first byte past the limit arrives (§4.2 lets an endpoint fail on
- *   "content that is too large"). A length-prefixed frame is skipped whatever its length: it is
+ *   with 1009, as soon as the first byte past the limit arrives (§4.2 has a client fail the
+ *   connection on content too large to handle; the server does the same). A length-prefixed frame is skipped whatever its length: it is
  *   counted down, never buffered, so it costs no memory. Its length field is capped at 2^53 − 1
  *   (bytes we can count exactly); a longer one fails with 1009.
  * - 0xFF with a non-zero length is an ordinary length-prefixed frame (skipped), per §5.3; only a
