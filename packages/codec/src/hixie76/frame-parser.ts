@@ -46,7 +46,7 @@ import { Utf8Validator } from "../utf8.js"
  * ```
  */
 export interface FrameParserOptions {
-  /** Max data bytes of one text frame; more before its 0xFF → 1009. Default 64 MiB. */
+  /** Max data bytes of one text frame; more before its 0xFF → 1009. Default 64 MiB (also for NaN/negative). */
   readonly maxMessageSize?: number
 }
 
@@ -119,7 +119,10 @@ export class FrameParser {
 
   constructor(sink: FrameSink, options: FrameParserOptions = {}) {
     this.sink = sink
-    this.maxMessage = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    // NaN or a negative limit would never find the 0xFF: fall back to the default (Infinity is
+    // allowed and means no limit).
+    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    this.maxMessage = max >= 0 ? max : DEFAULT_MAX_MESSAGE_SIZE
   }
 
   /**

@@ -150,6 +150,13 @@ describe("maxMessageSize", () => {
     expect(r.events).toHaveLength(3)
   })
 
+  it("a NaN or negative limit falls back to the default; Infinity means none", () => {
+    for (const maxMessageSize of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      expect(feedChunks([bytes(0x00, "abc", 0xff)], { maxMessageSize }).events).toEqual([text("abc")])
+    }
+    expect(feedChunks([bytes(0x00, "a", 0xff)], { maxMessageSize: 0 }).error?.code).toBe(1009)
+  })
+
   it("the default (64 MiB) lets a 1 MiB frame through, joined from pieces", () => {
     const payload = new Uint8Array(1 << 20).fill(0x61)
     const stream = bytes(0x00, payload, 0xff)
