@@ -14,7 +14,7 @@ import { makeConnection } from "../src/connection/connection.js"
 import { fakeConn, fakeRequest, takeN } from "./support/actors.js"
 import { closePayload, concat, frame, Op, split } from "./support/frames.js"
 
-const decoderOptions = { maxFrameSize: 1024, maxMessageSize: 4096, allowedRsv: 0 }
+const decoderOptions = { variant: "rfc6455" as const, maxFrameSize: 1024, maxMessageSize: 4096, allowedRsv: 0 }
 const request = fakeRequest()
 
 /** A connection joins, with `rest` (bytes that came with the handshake) and handshake data. */
@@ -195,8 +195,8 @@ describe("receiver actor", () => {
   it.live("a close the server started gives the handler its origin and code", () =>
     Effect.gen(function*() {
       const { events, feed } = yield* setup
-      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test" })
-      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test" })
+      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" })
+      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" })
       yield* feed(attach(idle), attach(closed))
       // What the sender notes when it starts the close (sender/closing.ts).
       idle.closing = { origin: "idle", code: 1001, reason: "idle timeout" }

@@ -10,6 +10,7 @@ import { Command, Metrics } from "../src/index.js"
 import { Recorder, sender, type SenderOptions } from "../src/internal.js"
 import { record } from "../src/connection/connection.js"
 import * as RuntimeMessage from "../src/messages/runtime-message.js"
+import * as Framing from "../src/actors/sender/framing.js"
 import { End, type Outbound } from "../src/messages/outbound.js"
 import { fakeConn, fakeLink, takeN } from "./support/actors.js"
 import { decodeFrames, Op, parseClose } from "./support/frames.js"
@@ -35,7 +36,7 @@ const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: nu
       const link = yield* fakeLink(capacities[i]!)
       peers.push({ conn, link })
     }
-    yield* Queue.offerAll(inbox, peers.map((p) => RuntimeMessage.Register(p.conn, p.link)))
+    yield* Queue.offerAll(inbox, peers.map((p) => RuntimeMessage.Register(p.conn, p.link, Framing.rfc6455)))
     const give = (...commands: Array<Command.Command | RuntimeMessage.RuntimeMessage>) => Queue.offerAll(inbox, commands)
     return { inbox, peers, give }
   })
@@ -353,7 +354,7 @@ describe("sender actor: the idle watch's verdict", () => {
       yield* Effect.forkChild(sender(inbox, defaultOptions, new Recorder(yield* Effect.context<never>())))
       const [a, b] = [fakeConn(), fakeConn()]
       const [linkA, linkB] = [yield* fakeLink(), yield* fakeLink()]
-      yield* Queue.offerAll(inbox, [RuntimeMessage.Register(a, linkA), RuntimeMessage.Register(b, linkB)])
+      yield* Queue.offerAll(inbox, [RuntimeMessage.Register(a, linkA, Framing.rfc6455), RuntimeMessage.Register(b, linkB, Framing.rfc6455)])
       yield* Queue.offerAll(inbox, [RuntimeMessage.IdleTimeout(a), Command.broadcastAll("after"), Command.unicast(a, "to a")])
       expect(textOf(yield* next(linkB))).toBe("after")
       expect(linkA.aborts).toEqual([{ code: 1001, reason: "idle timeout: no answer to ping" }])
@@ -361,5 +362,30 @@ describe("sender actor: the idle watch's verdict", () => {
       expect(Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)).toBe(slowBefore)
       expect(Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)).toBe(idleBefore + 1)
       expect(record(a).closing).toEqual({ origin: "idle", code: 1001, reason: "idle timeout: no answer to ping" })
+    }))
+})
+
+describe("sender actor: one framing per protocol in use", () => {
+  it.live("a broadcast to 3 RFC 6455 and 3 draft-76 connections is framed twice: one shared buffer per protocol", () =>
+    Effect.gen(function*() {
+      const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
+      yield* Effect.forkChild(sender(inbox, defaultOptions))
+      const peers = []
+      for (let i = 0; i < 6; i++) {
+        const framing = i < 3 ? Framing.rfc6455 : Framing.hixie76
+        const peer = { conn: fakeConn(), link: yield* fakeLink(), framing }
+        peers.push(peer)
+        yield* Queue.offer(inbox, RuntimeMessage.Register(peer.conn, peer.link, framing))
+      }
+      yield* Queue.offer(inbox, Command.broadcastAll("news"))
+      const got = []
+      for (const p of peers) got.push(yield* next(p.link))
+      expect(new Set(got).size).toBe(2)
+      expect(got[1]).toBe(got[0])
+      expect(got[2]).toBe(got[0])
+      expect(got[4]).toBe(got[3])
+      expect(got[5]).toBe(got[3])
+      expect([...(got[0] as Uint8Array)]).toEqual([0x81, 4, ...new TextEncoder().encode("news")])
+      expect([...(got[3] as Uint8Array)]).toEqual([0x00, ...new TextEncoder().encode("news"), 0xff])
     }))
 })

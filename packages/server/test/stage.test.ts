@@ -9,6 +9,7 @@ import { echo } from "../../../apps/echo/src/echo.js"
 import { Command, type Connection, Event, Handler, Inbox, Stage } from "../src/index.js"
 import { defaults, makePipeline, Recorder, resolveOptions } from "../src/internal.js"
 import * as RuntimeMessage from "../src/messages/runtime-message.js"
+import * as Framing from "../src/actors/sender/framing.js"
 import * as SocketInput from "../src/messages/socket-input.js"
 import { fakeConn, fakeLink, fakeRequest, takeN } from "./support/actors.js"
 import { decodeFrames, frame, Op } from "./support/frames.js"
@@ -65,8 +66,8 @@ describe("Pipeline.make without sockets", () => {
 
       const conn = fakeConn()
       const link = yield* fakeLink()
-      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link))
-      const decoder = { maxFrameSize: defaults.maxFrameSize, maxMessageSize: defaults.maxMessageSize, allowedRsv: 0 }
+      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link, Framing.rfc6455))
+      const decoder = { variant: "rfc6455" as const, maxFrameSize: defaults.maxFrameSize, maxMessageSize: defaults.maxMessageSize, allowedRsv: 0 }
       yield* Queue.offerAll(pipeline.receiverInbox, [
         SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),
         SocketInput.Chunk(conn, frame(Op.Binary, Uint8Array.of(1))),
@@ -102,8 +103,8 @@ describe("Pipeline.make without sockets", () => {
       const pipeline = yield* makePipeline({ handler: shouter, afterHandler: toCommands }, options, recorder)
       const conn = fakeConn()
       const link = yield* fakeLink()
-      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link))
-      const decoder = { maxFrameSize: 1024, maxMessageSize: 1024, allowedRsv: 0 }
+      yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link, Framing.rfc6455))
+      const decoder = { variant: "rfc6455" as const, maxFrameSize: 1024, maxMessageSize: 1024, allowedRsv: 0 }
       yield* Queue.offerAll(pipeline.receiverInbox, [
         SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),
         SocketInput.Chunk(conn, frame(Op.Text, "quiet"))

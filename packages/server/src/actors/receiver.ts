@@ -5,7 +5,7 @@
  * the handler as its `Closed` event, followed in band by an `Ending` that reaches the sender
  * behind the handler's replies (see `Inbox`); the sender then sends the Close reply.
  */
-import { FrameParser, type FrameSink, type MessageKind } from "@wspipe/codec"
+import { FrameParser, type FrameSink, Hixie76, type MessageKind } from "@wspipe/codec"
 import { Effect, Queue } from "effect"
 import { type Connection, record } from "../connection/connection.js"
 import * as Event from "../messages/event.js"
@@ -19,8 +19,27 @@ interface Outputs {
   pongs: Array<RuntimeMessage.RuntimeMessage>
 }
 
-/** One connection's decoder: its frame parser, and the sink that turns frames into outputs. */
-class Decoder implements FrameSink {
+/** What the receiver asks of a connection's decoder, whatever its protocol. */
+interface Decoder {
+  /** Feeds bytes; a protocol error fails the connection (§7.1.7: Close with the code, end TCP). */
+  feed(bytes: Uint8Array): void
+  /** TCP ended. */
+  end(): void
+}
+
+/** The end of TCP: without a Close frame that is 1006 (§7.1.5), unless the server was closing it. */
+const reportEnd = (conn: Connection, out: Outputs, closed: boolean): void => {
+  if (!closed) {
+    const closing = record(conn).closing
+    out.events.push(closing === undefined
+      ? Event.Closed(conn, 1006, "", "transport")
+      : Event.Closed(conn, closing.code, closing.reason, closing.origin))
+  }
+  out.events.push(RuntimeMessage.Gone(conn))
+}
+
+/** An RFC 6455 connection's decoder: its frame parser, and the sink that turns frames into outputs. */
+class Rfc6455Decoder implements FrameSink, Decoder {
   readonly parser: FrameParser
   /** A Close was received or a protocol error found: further bytes are ignored (§5.5.1). */
   closed = false
@@ -50,7 +69,6 @@ class Decoder implements FrameSink {
     const origin = record(this.conn).closing?.origin ?? "peer"
     this.out.events.push(Event.Closed(this.conn, code, reason, origin), RuntimeMessage.PeerClose(this.conn, code))
   }
-  /** Feeds bytes; on a protocol error fails the connection (§7.1.7: Close with the code, end TCP). */
   feed(bytes: Uint8Array): void {
     if (this.closed || bytes.byteLength === 0) return
     const error = this.parser.push(bytes)
@@ -62,15 +80,49 @@ class Decoder implements FrameSink {
       )
     }
   }
-  /** TCP ended: without a Close frame that is 1006 (§7.1.5), unless the server was closing it. */
   end(): void {
-    if (!this.closed) {
-      const closing = record(this.conn).closing
-      this.out.events.push(closing === undefined
-        ? Event.Closed(this.conn, 1006, "", "transport")
-        : Event.Closed(this.conn, closing.code, closing.reason, closing.origin))
+    reportEnd(this.conn, this.out, this.closed)
+  }
+}
+
+/**
+ * A draft-hixie-76 connection's decoder. The draft's closing handshake carries no code: the
+ * handler sees 1005 ("no status", as for an RFC 6455 Close without one), or the server's own
+ * code when the peer answers a close the server started. Its errors carry the RFC
+ * 6455 code the handler sees (1002, 1007, 1009), so both protocols speak one vocabulary.
+ */
+class Hixie76Decoder implements Hixie76.FrameSink, Decoder {
+  private readonly parser: Hixie76.FrameParser
+  private closed = false
+
+  constructor(readonly conn: Connection, private readonly out: Outputs, options: SocketInput.DecoderOptions) {
+    this.parser = new Hixie76.FrameParser(this, { maxMessageSize: options.maxMessageSize })
+  }
+  onMessage(kind: "text", data: Uint8Array): void {
+    this.out.events.push(Event.Message(this.conn, kind, data))
+  }
+  onClose(): void {
+    this.closed = true
+    // The peer's close has no code; when it answers ours, the handler sees the code we closed with.
+    const closing = record(this.conn).closing
+    this.out.events.push(
+      closing === undefined ? Event.Closed(this.conn, 1005, "", "peer") : Event.Closed(this.conn, closing.code, closing.reason, closing.origin),
+      RuntimeMessage.PeerClose(this.conn, 1005)
+    )
+  }
+  feed(bytes: Uint8Array): void {
+    if (this.closed || bytes.byteLength === 0) return
+    const error = this.parser.push(bytes)
+    if (error !== undefined && !this.closed) {
+      this.closed = true
+      this.out.events.push(
+        Event.Closed(this.conn, error.code, error.reason, "protocol"),
+        RuntimeMessage.Fail(this.conn, error.code, error.reason)
+      )
     }
-    this.out.events.push(RuntimeMessage.Gone(this.conn))
+  }
+  end(): void {
+    reportEnd(this.conn, this.out, this.closed)
   }
 }
 
@@ -111,7 +163,9 @@ export const receiver = (
         const input = batch[i]!
         switch (input._tag) {
           case "Attach": {
-            const decoder = new Decoder(input.conn, out, input.options)
+            const decoder: Decoder = input.options.variant === "hixie76"
+              ? new Hixie76Decoder(input.conn, out, input.options)
+              : new Rfc6455Decoder(input.conn, out, input.options)
             decoders.set(input.conn.id, decoder)
             out.events.push(Event.Open(input.conn, input.data, input.request))
             decoder.feed(input.rest)

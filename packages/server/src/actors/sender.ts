@@ -51,7 +51,7 @@ export const sender = (
   const dispatch = (message: Command.Command | RuntimeMessage.RuntimeMessage): void => {
     switch (message._tag) {
       case "Register":
-        return state.register(message.conn, message.link)
+        return state.register(message.conn, message.link, message.framing)
       case "Pong":
         return Routing.pong(state, message.to, message.data)
       case "Close":
@@ -62,6 +62,8 @@ export const sender = (
         return Closing.end(state, message)
       case "CloseAll":
         return Closing.closeAll(state, message.code, message.reason)
+      case "IdlePing":
+        return Routing.idlePing(state, message.to)
       case "IdleTimeout": {
         const entry = state.registry.get(message.to.id)
         if (entry === undefined) return

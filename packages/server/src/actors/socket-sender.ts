@@ -10,7 +10,6 @@
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
-import { encodeClose } from "@wspipe/codec"
 import { byteLength, type Framed, type Outbound, type SocketLink } from "../messages/outbound.js"
 import type { RunFork } from "../runtime/run-fork.js"
 
@@ -58,7 +57,7 @@ export class SocketSender implements SocketLink {
   backlog(): number {
     return this.queuedBytes + this.socket.writableLength
   }
-  abort(code: number, reason: string): void {
+  abort(closeFrame: Uint8Array): void {
     if (this.aborted) return
     this.aborted = true
     // The queue is full (the client does not read): what waits in it is dropped, and the Close
@@ -66,7 +65,7 @@ export class SocketSender implements SocketLink {
     if (this.out !== undefined) Queue.shutdownUnsafe(this.out)
     const socket = this.socket
     if (!socket.destroyed && socket.writable) {
-      socket.write(encodeClose(code, reason))
+      socket.write(closeFrame)
       socket.end()
     }
     setTimeout(() => socket.destroy(), this.closeTimeoutMs).unref()

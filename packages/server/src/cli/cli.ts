@@ -40,6 +40,10 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
   {
     name: "idle-timeout", type: "string", valueName: "MS", description: "ping a silent client after this long, close it after twice (0: off)", defaultText: "60000",
     apply: (v, into) => integer("idle-timeout", v, 0, Number.MAX_SAFE_INTEGER, into, "idleTimeoutMs")
+  },
+  {
+    name: "hixie76", type: "boolean", description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)", defaultText: "off",
+    apply: (v, into) => void (into["legacyHixie76"] = v === true || v === "1" || v === "true")
   }
 ]
 

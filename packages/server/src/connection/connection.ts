@@ -30,7 +30,15 @@ export interface Connection {
   readonly extensions: ReadonlyArray<ExtensionOffer>
   /** Peer address as seen by the socket (`127.0.0.1:51234`). */
   readonly remoteAddress: string
+  /**
+   * The wire protocol: RFC 6455, or the pre-RFC draft-hixie-76 (only with the server option
+   * `legacyHixie76`: text messages only, no Ping, no close codes on the wire).
+   */
+  readonly variant: Variant
 }
+
+/** The wire protocols a connection can speak. */
+export type Variant = "rfc6455" | "hixie76"
 
 /** Who started a close the server initiated, and with what (see `Event.Closed`). */
 export interface CloseStart {

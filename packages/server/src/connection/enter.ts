@@ -6,6 +6,7 @@
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
 import { SocketReceiver } from "../actors/socket-receiver.js"
+import * as Framing from "../actors/sender/framing.js"
 import { SocketSender } from "../actors/socket-sender.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
 import * as SocketInput from "../messages/socket-input.js"
@@ -49,8 +50,9 @@ export const enter = (
   })
   // Register before Attach: the handler hears of the connection only after the sender knows it,
   // so its first command to the connection cannot arrive before the registration.
-  const register = RuntimeMessage.Register(conn, socketSender)
+  const register = RuntimeMessage.Register(conn, socketSender, conn.variant === "hixie76" ? Framing.hixie76 : Framing.rfc6455)
   const attach = SocketInput.Attach(conn, rest, {
+    variant: conn.variant,
     maxFrameSize: options.maxFrameSize,
     maxMessageSize: options.maxMessageSize,
     allowedRsv: 0

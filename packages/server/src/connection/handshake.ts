@@ -4,6 +4,7 @@
  */
 import type { ExtensionOffer } from "@wspipe/codec"
 import type { Effect } from "effect"
+import type { Variant } from "./connection.js"
 
 /** What the handler sees of an upgrade request that passed the codec's validation. */
 export interface HandshakeRequest {
@@ -15,6 +16,8 @@ export interface HandshakeRequest {
   readonly protocols: ReadonlyArray<string>
   readonly extensions: ReadonlyArray<ExtensionOffer>
   readonly remoteAddress: string
+  /** Which protocol the client asks for: RFC 6455, or draft-hixie-76 (only with `legacyHixie76`). A hook may refuse either. */
+  readonly variant: Variant
 }
 
 /** Accept: optionally pick one of the offered subprotocols, add response headers, attach data. */

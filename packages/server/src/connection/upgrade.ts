@@ -7,11 +7,11 @@ import type * as Net from "node:net"
 import {
   acceptResponse,
   HandshakeError,
+  Hixie76,
   rejectResponse,
   type RequestHead,
   RequestHeadParser,
   selectProtocol,
-  type UpgradeRequest,
   validateUpgrade
 } from "@wspipe/codec"
 import { Cause, Effect } from "effect"
@@ -20,6 +20,7 @@ import type { RunFork } from "../runtime/run-fork.js"
 import { makeConnection } from "./connection.js"
 import { enter, type Live } from "./enter.js"
 import * as Handshake from "./handshake.js"
+import { upgradeHixie76 } from "./hixie76-upgrade.js"
 
 /** Until permessage-deflate lands, no connection has extensions: one shared empty list. */
 const NO_EXTENSIONS: ReadonlyArray<never> = Object.freeze([])
@@ -79,7 +80,9 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade:
 
 /**
  * Upgrades a socket whose request head is known (from our parser, or from Node's `http` for
- * `attach`): answers 101 and joins the pipeline, or answers an error status and closes.
+ * `attach`): answers 101 and joins the pipeline, or answers an error status and closes. A
+ * draft-hixie-76 request goes to `hixie76-upgrade.ts` when the server accepts that protocol;
+ * otherwise it is refused like any request without `Sec-WebSocket-Key`/`Version`.
  *
  * It runs in the tick of the socket event, without a fiber: a fiber (started with `forkUpgrade`,
  * so shutdown interrupts it) is needed only when the handshake hook answers with an Effect.
@@ -93,31 +96,61 @@ export const upgrade = (
   rest: Uint8Array,
   forkUpgrade: ForkUpgrade
 ): void => {
-  const { options, handshake } = acceptor.pipeline
+  if (acceptor.pipeline.options.legacyHixie76 && Hixie76.isHixie76Request(head)) {
+    return upgradeHixie76(acceptor, socket, head, rest, forkUpgrade)
+  }
   const request = validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
-  if (options.path !== undefined && request.path !== options.path) {
-    return reject(acceptor, socket, new HandshakeError(404, `no WebSocket endpoint at ${request.path}`))
-  }
-  if (acceptor.closing) return reject(acceptor, socket, new HandshakeError(503, "server is shutting down"))
-  if (acceptor.live.sockets.size >= options.maxConnections) {
-    return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
-  }
-  const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
-  const upgrading: Upgrading = {
+  const refused = admit(acceptor, request.path)
+  if (refused !== undefined) return reject(acceptor, socket, refused)
+  ask({
     acceptor,
     socket,
-    request,
     rest,
+    offered: request.protocols,
+    respond: (protocol, headers) => acceptResponse({ key: request.key, protocol, headers }),
     hookRequest: {
       path: request.path,
       query: request.query,
       headers: head.headers,
       protocols: request.protocols,
       extensions: request.extensions,
-      remoteAddress
+      remoteAddress: remoteAddressOf(socket),
+      variant: "rfc6455"
     }
-  }
+  }, forkUpgrade)
+}
+
+/** The peer as the socket sees it (`127.0.0.1:51234`). */
+export const remoteAddressOf = (socket: Net.Socket): string => `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
+
+/** The server's own rules, before the handler is asked: the path, shutdown, `maxConnections`. */
+export const admit = (acceptor: Acceptor, path: string): HandshakeError | undefined => {
+  const { options } = acceptor.pipeline
+  if (options.path !== undefined && path !== options.path) return new HandshakeError(404, `no WebSocket endpoint at ${path}`)
+  if (acceptor.closing) return new HandshakeError(503, "server is shutting down")
+  if (acceptor.live.sockets.size >= options.maxConnections) return new HandshakeError(503, "too many connections", { "Retry-After": "5" })
+  return undefined
+}
+
+/** An upgrade request that passed validation, waiting for the handshake hook's decision. */
+export interface Upgrading {
+  readonly acceptor: Acceptor
+  readonly socket: Net.Socket
+  /** Bytes that came after the handshake (the client's first frames). */
+  readonly rest: Uint8Array
+  /** The subprotocols the client offered, in its order of preference. */
+  readonly offered: ReadonlyArray<string>
+  /** The 101 response of this protocol, for the chosen subprotocol. */
+  readonly respond: (protocol: string | undefined, headers: Readonly<Record<string, string>>) => Uint8Array
+  readonly hookRequest: Handshake.HandshakeRequest
+}
+
+const ACCEPT: Handshake.Decision = Handshake.accept()
+
+/** Asks the handler's hook (if any) and carries out its decision. */
+export const ask = (upgrading: Upgrading, forkUpgrade: ForkUpgrade): void => {
+  const { handshake } = upgrading.acceptor.pipeline
   if (handshake === undefined) return decide(upgrading, ACCEPT)
   let answer: Handshake.Decision | Effect.Effect<Handshake.Decision, unknown, any>
   try {
@@ -131,17 +164,6 @@ export const upgrade = (
     exit._tag === "Failure" ? hookFailed(upgrading, exit.cause) : Effect.sync(() => decide(upgrading, exit.value))))
 }
 
-/** An upgrade request that passed validation, waiting for the handshake hook's decision. */
-interface Upgrading {
-  readonly acceptor: Acceptor
-  readonly socket: Net.Socket
-  readonly request: UpgradeRequest
-  readonly rest: Uint8Array
-  readonly hookRequest: Handshake.HandshakeRequest
-}
-
-const ACCEPT: Handshake.Decision = Handshake.accept()
-
 const hookFailed = ({ acceptor, socket }: Upgrading, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   Effect.andThen(
     Effect.logError("handshake hook failed", cause),
@@ -149,30 +171,31 @@ const hookFailed = ({ acceptor, socket }: Upgrading, cause: Cause.Cause<unknown>
   )
 
 /** Carries out the hook's decision: an error status, or 101 and the pipeline. */
-const decide = ({ acceptor, socket, request, rest, hookRequest }: Upgrading, decision: Handshake.Decision): void => {
+const decide = ({ acceptor, socket, rest, offered, respond, hookRequest }: Upgrading, decision: Handshake.Decision): void => {
   if (decision._tag === "Reject") {
     return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
   }
-  const protocol = decision.protocol ?? selectProtocol(request.protocols, acceptor.pipeline.options.protocols)
+  const protocol = decision.protocol ?? selectProtocol(offered, acceptor.pipeline.options.protocols)
   // §4.2.2: the server may only answer with a subprotocol the client offered.
-  if (protocol !== undefined && !request.protocols.includes(protocol)) {
+  if (protocol !== undefined && !offered.includes(protocol)) {
     acceptor.runFork(Effect.logError(`handshake hook chose subprotocol "${protocol}" that the client did not offer`))
     return reject(acceptor, socket, new HandshakeError(500, "server chose a subprotocol the client did not offer"))
   }
   if (socket.destroyed) return
-  socket.write(acceptResponse({ key: request.key, protocol, headers: decision.headers }))
+  socket.write(respond(protocol, decision.headers))
   const conn = makeConnection({
-    path: request.path,
-    query: request.query,
+    path: hookRequest.path,
+    query: hookRequest.query,
     protocol,
     extensions: NO_EXTENSIONS,
-    remoteAddress: hookRequest.remoteAddress
+    remoteAddress: hookRequest.remoteAddress,
+    variant: hookRequest.variant
   })
   enter(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
 }
 
 /** Answers an error status with the reason in an `Error` header, then closes (RFC 6455 §4.2.1). */
-const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeError): void => {
+export const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeError): void => {
   acceptor.pipeline.recorder.rejected(error.status)
   if (socket.destroyed) return
   const body = error.status === 426 && error.headers["Sec-WebSocket-Version"] === undefined

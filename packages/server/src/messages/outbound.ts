@@ -41,9 +41,9 @@ export interface SocketLink {
   readonly backlog: () => number
   /**
    * Fails the connection without going through the queue (it is full, or the peer is gone
-   * silent): writes a Close with `code` straight to the socket, ends TCP, stops the socket sender.
+   * silent): writes `closeFrame` straight to the socket, ends TCP, stops the socket sender.
    */
-  readonly abort: (code: number, reason: string) => void
+  readonly abort: (closeFrame: Uint8Array) => void
   /** Drops TCP at once (the peer did not answer our Close in time, RFC 6455 §7.1.1). */
   readonly destroy: () => void
 }

@@ -4,12 +4,15 @@
  * build these; they share the sender's inbox so that one queue orders everything a client is sent.
  */
 import type { Connection } from "../connection/connection.js"
+import type { Framing } from "../actors/sender/framing.js"
 import type { SocketLink } from "./outbound.js"
 
-/** A connection joins the registry (before the receiver announces it to the handler). */
-export interface Register { readonly _tag: "Register"; readonly conn: Connection; readonly link: SocketLink }
+/** A connection joins the registry (before the receiver announces it to the handler), with its wire protocol's framing. */
+export interface Register { readonly _tag: "Register"; readonly conn: Connection; readonly link: SocketLink; readonly framing: Framing }
 /** Answer a Ping (RFC 6455 §5.5.3). Sent by the receiver straight to the sender. */
 export interface Pong { readonly _tag: "Pong"; readonly to: Connection; readonly data: Uint8Array }
+/** The idle watch found `to` silent for `idleTimeoutMs`: ping it (RFC 6455 §5.5.2; nothing on draft-76, which has no ping). */
+export interface IdlePing { readonly _tag: "IdlePing"; readonly to: Connection }
 /** The idle watch found `to` silent past its ping: fail it with 1001. */
 export interface IdleTimeout { readonly _tag: "IdleTimeout"; readonly to: Connection }
 /** Close every connection with `code` (1001 on shutdown). */
@@ -34,10 +37,11 @@ export class Ending {
   ) {}
 }
 
-export type RuntimeMessage = Register | Pong | IdleTimeout | CloseAll | Ending
+export type RuntimeMessage = Register | Pong | IdlePing | IdleTimeout | CloseAll | Ending
 
-export const Register = (conn: Connection, link: SocketLink): Register => ({ _tag: "Register", conn, link })
+export const Register = (conn: Connection, link: SocketLink, framing: Framing): Register => ({ _tag: "Register", conn, link, framing })
 export const Pong = (to: Connection, data: Uint8Array): Pong => ({ _tag: "Pong", to, data })
+export const IdlePing = (to: Connection): IdlePing => ({ _tag: "IdlePing", to })
 export const IdleTimeout = (to: Connection): IdleTimeout => ({ _tag: "IdleTimeout", to })
 export const CloseAll = (code: number, reason: string): CloseAll => ({ _tag: "CloseAll", code, reason })
 export const PeerClose = (to: Connection, code: number): Ending => new Ending("PeerClose", to, code, "")

@@ -2,7 +2,7 @@
  * What a socket receiver hands the receiver: raw bytes and the end of the stream.
  * `Attach` comes first for every connection, carrying the bytes that arrived with the handshake.
  */
-import type { Connection } from "../connection/connection.js"
+import type { Connection, Variant } from "../connection/connection.js"
 import type { HandshakeRequest } from "../connection/handshake.js"
 
 /** A connection joins the pipeline; `rest` are bytes that followed the HTTP head (first frames). */
@@ -38,8 +38,9 @@ export interface SocketError { readonly _tag: "SocketError"; readonly conn: Conn
 
 export type SocketInput = Attach | Chunk | Eof | SocketError
 
-/** Per-connection limits the receiver's decoder applies. */
+/** Per-connection limits the receiver's decoder applies, and which protocol's decoder. */
 export interface DecoderOptions {
+  readonly variant: Variant
   readonly maxFrameSize: number
   readonly maxMessageSize: number
   readonly allowedRsv: number

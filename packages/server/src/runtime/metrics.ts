@@ -31,6 +31,7 @@ export const metrics = {
   idleCloses: Metric.counter("wspipe_idle_closes", { description: "Connections closed (1001) for not answering the idle ping" }),
   handlerRestarts: Metric.counter("wspipe_handler_restarts", { description: "Handler fiber restarts by the supervisor" }),
   actorRestarts: Metric.counter("wspipe_actor_restarts", { description: "Restarts by the supervisor, by role and actor" }),
+  unsendable: Metric.frequency("wspipe_unsendable", { description: "Messages and Pings dropped because the connection's protocol cannot carry them, by protocol:kind (binary or Ping on draft-76)" }),
   callbackFailures: Metric.counter("wspipe_callback_failures", { description: "Handler callbacks that failed" }),
   queueDepth: Metric.gauge("wspipe_queue_depth", { description: "Items waiting in a pipeline queue" })
 } as const

@@ -53,6 +53,12 @@ export interface ServerOptions {
   readonly maxInflightBytes?: number
   /** What to do with a client that stops reading past its outbound limit. Default "close" (1008). */
   readonly slowConsumer?: SlowConsumerPolicy
+  /**
+   * Also accept the pre-RFC protocol draft-hixie-76 on the same port (the Erlang original's; 2010
+   * browsers, old embedded clients). Default false: the draft has no masking, which RFC 6455
+   * §10.3 added against cache poisoning through proxies; turn it on only for clients that need it.
+   */
+  readonly legacyHixie76?: boolean
 }
 
 /** The resolved options. */
@@ -83,7 +89,8 @@ export const defaults: ResolvedOptions = {
   outboundQueueCapacity: 16_384,
   outboundBufferLimit: 4 * MiB,
   maxInflightBytes: 256 * 1024,
-  slowConsumer: "close"
+  slowConsumer: "close",
+  legacyHixie76: false
 }
 
 /** An option has a value the server cannot run with. */
@@ -126,6 +133,9 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
   }
   if (resolved.slowConsumer !== "close" && resolved.slowConsumer !== "drop") {
     return new ConfigError({ option: "slowConsumer", message: `slowConsumer must be "close" or "drop", got ${String(resolved.slowConsumer)}` })
+  }
+  if (typeof resolved.legacyHixie76 !== "boolean") {
+    return new ConfigError({ option: "legacyHixie76", message: `legacyHixie76 must be true or false, got ${String(resolved.legacyHixie76)}` })
   }
   if (resolved.path !== undefined && (typeof resolved.path !== "string" || !resolved.path.startsWith("/"))) {
     return new ConfigError({ option: "path", message: `path must start with "/", got ${String(resolved.path)}` })

@@ -127,7 +127,7 @@ export const make = <I, O, R>(
     )))
 
     const idle = new IdleWatch(options.idleTimeoutMs, {
-      ping: (conn) => Queue.offerUnsafe(senderInbox, Command.ping(conn)),
+      ping: (conn) => Queue.offerUnsafe(senderInbox, RuntimeMessage.IdlePing(conn)),
       timeout: (conn) => Queue.offerUnsafe(senderInbox, RuntimeMessage.IdleTimeout(conn))
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => idle.stop()))

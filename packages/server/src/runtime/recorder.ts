@@ -52,8 +52,9 @@ export class Recorder {
   idleClosed(): void {
     metrics.idleCloses.updateUnsafe(1, this.context)
   }
-  callbackFailed(): void {
-    metrics.callbackFailures.updateUnsafe(1, this.context)
+  /** A message or Ping a connection's protocol cannot carry (binary on draft-76) was dropped. */
+  unsendable(variant: string, kind: "message" | "ping"): void {
+    metrics.unsendable.updateUnsafe(`${variant}:${kind}`, this.context)
   }
   /** Sets `wspipe_queue_depth{queue=…}` for the pipeline's three shared queues. */
   queueDepths(depths: { readonly receiver: number; readonly handler: number; readonly sender: number }): void {

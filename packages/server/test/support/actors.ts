@@ -3,6 +3,7 @@ import { Effect, Queue } from "effect"
 import type { Connection, Handshake } from "../../src/index.js"
 import type { SocketLink } from "../../src/messages/outbound.js"
 import { byteLength, type Outbound } from "../../src/messages/outbound.js"
+import { decodeFrames, parseClose } from "./frames.js"
 
 let nextId = 1_000_000
 
@@ -13,7 +14,8 @@ export const fakeConn = (path = "/"): Connection => ({
   query: "",
   protocol: undefined,
   extensions: [],
-  remoteAddress: "test:0"
+  remoteAddress: "test:0",
+  variant: "rfc6455"
 })
 
 /** The upgrade request an `Attach`/`Open` carries. */
@@ -23,7 +25,8 @@ export const fakeRequest = (path = "/"): Handshake.HandshakeRequest => ({
   headers: Object.create(null) as Record<string, string>,
   protocols: [],
   extensions: [],
-  remoteAddress: "test:0"
+  remoteAddress: "test:0",
+  variant: "rfc6455"
 })
 
 /** An in-memory socket link for the sender: its out queue plus a record of abort/destroy calls. */
@@ -60,7 +63,11 @@ export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
       // Taking from `out` does not lower it: tests stay far below the byte limit unless they
       // set `socketBytes`.
       backlog: () => link.socketBytes + link.enqueuedBytes,
-      abort: (code, reason) => void link.aborts.push({ code, reason }),
+      // The Close frame the socket sender would write straight to the socket, read back.
+      abort: (closeFrame) => {
+        const { code, reason } = parseClose(decodeFrames(closeFrame)[0]!.payload)
+        link.aborts.push({ code: code ?? 1005, reason })
+      },
       destroy: () => void link.destroyed++
     }
     return link

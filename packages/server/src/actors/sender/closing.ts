@@ -3,7 +3,7 @@
  * reply to the peer's Close, the end of TCP, and the closes the server starts (a handler's close,
  * shutdown, the idle timeout).
  */
-import { checkCloseArgs, encodeClose } from "@wspipe/codec"
+import { checkCloseArgs } from "@wspipe/codec"
 import { type CloseStart, record } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
 import { End } from "../../messages/outbound.js"
@@ -20,7 +20,7 @@ const noteStart = (entry: Entry, start: CloseStart): void => {
 export const startClose = (state: SenderState, entry: Entry, start: CloseStart): void => {
   if (entry.closeSent || entry.ended) return
   noteStart(entry, start)
-  state.push(entry, encodeClose(start.code, start.reason))
+  state.push(entry, entry.framing.close(start.code, start.reason))
   entry.closeSent = true
   entry.closeTimer = setTimeout(() => entry.link.destroy(), state.options.closeTimeoutMs)
   entry.closeTimer.unref()
@@ -62,9 +62,8 @@ export const end = (state: SenderState, ending: Ending): void => {
   const entry = state.registry.get(ending.to.id)
   if (entry === undefined) return
   if (ending._tag !== "Gone" && !entry.closeSent) {
-    state.push(entry, ending._tag === "Fail"
-      ? encodeClose(ending.code, ending.reason)
-      : ending.code === 1005 ? encodeClose() : encodeClose(ending.code, ""))
+    // The peer's code echoed with no reason (1005: none either, §5.5.1), or the failure's code and reason.
+    state.push(entry, entry.framing.close(ending.code, ending._tag === "Fail" ? ending.reason : ""))
   }
   entry.closeSent = true
   pushEnd(state, entry)
@@ -80,5 +79,5 @@ export const abort = (state: SenderState, entry: Entry, start: CloseStart): void
   noteStart(entry, start)
   entry.ended = true
   state.forget(entry)
-  entry.link.abort(start.code, start.reason)
+  entry.link.abort(entry.framing.close(start.code, start.reason))
 }

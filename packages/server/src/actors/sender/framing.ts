@@ -1,10 +1,25 @@
 /**
- * Framing of outgoing messages: one place that turns any `Outgoing` into wire bytes (RFC 6455
- * §5.6). Pre-framed `Frame`s pass through untouched.
+ * Framing of outgoing messages, one `Framing` per wire protocol in use: RFC 6455 (§5), and the
+ * opt-in draft-hixie-76 the Erlang original spoke. Each connection has one; a broadcast is framed
+ * once per framing in use among its recipients, not once per recipient (`PerFraming`).
+ * Pre-framed `Frame`s pass through untouched on RFC 6455.
  */
-import { encodeFrame, encodeFrameHeader, encodeMessage, Frame, Opcode } from "@wspipe/codec"
+import { encodeClose, encodeFrame, encodeFrameHeader, encodeMessage, Frame, Hixie76, Opcode } from "@wspipe/codec"
 import type { Outgoing } from "../../messages/command.js"
 import { type Framed, Parts } from "../../messages/outbound.js"
+
+/** How one wire protocol frames what the sender sends. */
+export interface Framing {
+  /** `"rfc6455"` or `"hixie76"`; also the metrics label. */
+  readonly name: string
+  /** A data message's bytes, or `undefined` when this protocol cannot carry it. */
+  readonly message: (message: Outgoing, fragmentSize: number | undefined) => Framed | undefined
+  /** The Close frame that starts or answers the closing handshake. */
+  readonly close: (code: number, reason: string) => Uint8Array
+  /** A Ping / Pong frame, or `undefined` when the protocol has none. */
+  readonly ping: (data: Uint8Array) => Uint8Array | undefined
+  readonly pong: (data: Uint8Array) => Uint8Array | undefined
+}
 
 /**
  * From this payload size a frame is sent as header + payload (one `writev`) instead of being
@@ -16,11 +31,14 @@ const frameBytes = (opcode: number, data: Uint8Array): Framed =>
   data.byteLength >= SEPARATE_PAYLOAD ? Parts(encodeFrameHeader(opcode, data.byteLength), data) : encodeFrame(opcode, data)
 
 /**
- * Frames `message` once; `fragmentSize` (when set) splits large messages into fragments (§5.4).
+ * Frames `message` once for RFC 6455; `fragmentSize` (when set) splits large messages into
+ * fragments (§5.4).
  *
  * @example
  * ```ts
- * const bytes = frameOutgoing("hello", undefined) // 0x81 0x05 h e l l o
+ * import { Framing } from "@wspipe/server/internal"
+ *
+ * const bytes = Framing.frameOutgoing("hello", undefined) // 0x81 0x05 h e l l o
  * ```
  */
 export const frameOutgoing = (message: Outgoing, fragmentSize: number | undefined): Framed => {
@@ -33,4 +51,72 @@ export const frameOutgoing = (message: Outgoing, fragmentSize: number | undefine
   if (Frame.isFrame(message)) return message.bytes
   if (fragmentSize !== undefined) return encodeMessage(message.kind, message.data, { fragmentSize })
   return frameBytes(message.kind === "text" ? Opcode.Text : Opcode.Binary, message.data)
+}
+
+/** RFC 6455 framing. */
+export const rfc6455: Framing = {
+  name: "rfc6455",
+  message: frameOutgoing,
+  close: (code, reason) => (code === 1005 ? encodeClose() : encodeClose(code, reason)),
+  ping: (data) => encodeFrame(Opcode.Ping, data),
+  pong: (data) => encodeFrame(Opcode.Pong, data)
+}
+
+/**
+ * The payload of a pre-framed single-frame text message (`Frame.text` without fragments): FIN +
+ * text opcode, unmasked, its length in the header (RFC 6455 §5.2). Anything else: `undefined`.
+ */
+const textPayloadOf = (bytes: Uint8Array): Uint8Array | undefined => {
+  if (bytes.length < 2 || bytes[0] !== 0x81) return undefined
+  const len7 = bytes[1]! & 0x7f
+  const start = len7 < 126 ? 2 : len7 === 126 ? 4 : 10
+  const length = len7 < 126 ? len7 : len7 === 126 ? (bytes[2]! << 8) | bytes[3]! : bytes.length - 10
+  return start + length === bytes.length ? bytes.subarray(start) : undefined
+}
+
+/**
+ * draft-hixie-76 framing: text only (0x00 … 0xFF, §5.3), no binary, no Ping or Pong, the closing
+ * handshake 0xFF 0x00 with no code. A pre-framed RFC 6455 text `Frame` is re-framed from its
+ * payload; a binary message, a fragmented or binary `Frame` cannot be sent (the sender drops and
+ * counts it).
+ */
+export const hixie76: Framing = {
+  name: "hixie76",
+  message: (message) => {
+    if (typeof message === "string") return Hixie76.encodeText(message)
+    if (message instanceof Uint8Array) return undefined
+    if (Frame.isFrame(message)) {
+      const payload = message.kind === "text" ? textPayloadOf(message.bytes) : undefined
+      return payload === undefined ? undefined : Hixie76.encodeText(payload)
+    }
+    return message.kind === "text" ? Hixie76.encodeText(message.data) : undefined
+  },
+  close: () => Hixie76.encodeClose(),
+  ping: () => undefined,
+  pong: () => undefined
+}
+
+/**
+ * One message framed at most once per framing: the first framing in its own slot (the common
+ * case: one protocol in use), others in a short list.
+ */
+export class PerFraming {
+  private firstFraming: Framing | undefined = undefined
+  private firstFramed: Framed | undefined = undefined
+  private others: Array<readonly [Framing, Framed | undefined]> | undefined = undefined
+
+  constructor(private readonly outgoing: Outgoing, private readonly fragmentSize: number | undefined) {}
+
+  get(framing: Framing): Framed | undefined {
+    if (this.firstFraming === framing) return this.firstFramed
+    if (this.firstFraming === undefined) {
+      this.firstFraming = framing
+      return this.firstFramed = framing.message(this.outgoing, this.fragmentSize)
+    }
+    const others = this.others ??= []
+    for (let i = 0; i < others.length; i++) if (others[i]![0] === framing) return others[i]![1]
+    const framed = framing.message(this.outgoing, this.fragmentSize)
+    others.push([framing, framed])
+    return framed
+  }
 }

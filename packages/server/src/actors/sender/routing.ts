@@ -3,16 +3,22 @@
  * broadcast to all — plus topics (rooms) and Pings. Each message is framed once, and the same
  * bytes go to every recipient.
  */
-import { encodeFrame, MAX_CONTROL_PAYLOAD, Opcode } from "@wspipe/codec"
+import { MAX_CONTROL_PAYLOAD } from "@wspipe/codec"
 import type { Connection } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
-import type { Framed } from "../../messages/outbound.js"
-import { frameOutgoing } from "./framing.js"
-import type { SenderState } from "./state.js"
+import { PerFraming } from "./framing.js"
+import type { Entry, SenderState } from "./state.js"
 
-const toAll = (state: SenderState, bytes: Framed, except: Connection | undefined): void => {
+/** Queues `message` framed for `entry`'s protocol, or counts it when that protocol cannot carry it. */
+const pushMessage = (state: SenderState, entry: Entry, framed: PerFraming): void => {
+  const bytes = framed.get(entry.framing)
+  if (bytes !== undefined) state.push(entry, bytes)
+  else state.recorder?.unsendable(entry.framing.name, "message")
+}
+
+const toAll = (state: SenderState, framed: PerFraming, except: Connection | undefined): void => {
   for (const entry of state.registry.values()) {
-    if (entry.conn.id !== except?.id && !entry.closeSent) state.push(entry, bytes)
+    if (entry.conn.id !== except?.id && !entry.closeSent) pushMessage(state, entry, framed)
   }
 }
 
@@ -22,20 +28,20 @@ export const route = (state: SenderState, command: Command.Command): void => {
   switch (command._tag) {
     case "Unicast": {
       const entry = state.registry.get(command.to.id)
-      if (entry !== undefined && !entry.closeSent) state.push(entry, frameOutgoing(command.message, fragmentSize))
+      if (entry !== undefined && !entry.closeSent) pushMessage(state, entry, new PerFraming(command.message, fragmentSize))
       return
     }
     case "Broadcast":
-      return toAll(state, frameOutgoing(command.message, fragmentSize), command.except)
+      return toAll(state, new PerFraming(command.message, fragmentSize), command.except)
     case "BroadcastAll":
-      return toAll(state, frameOutgoing(command.message, fragmentSize), undefined)
+      return toAll(state, new PerFraming(command.message, fragmentSize), undefined)
     case "Publish": {
       const members = state.topics.get(command.topic)
       if (members === undefined) return
-      const framed = frameOutgoing(command.message, fragmentSize)
+      const framed = new PerFraming(command.message, fragmentSize)
       const except = command.except?.id
       for (const entry of members) {
-        if (entry.conn.id !== except && !entry.closeSent) state.push(entry, framed)
+        if (entry.conn.id !== except && !entry.closeSent) pushMessage(state, entry, framed)
       }
       return
     }
@@ -59,10 +65,11 @@ export const route = (state: SenderState, command: Command.Command): void => {
     }
     case "Ping": {
       const entry = state.registry.get(command.to.id)
-      // A control frame carries at most 125 bytes (RFC 6455 §5.5); `Command.ping` checks it too.
-      if (entry !== undefined && !entry.closeSent && command.data.length <= MAX_CONTROL_PAYLOAD) {
-        state.push(entry, encodeFrame(Opcode.Ping, command.data))
-      }
+      // A control frame carries at most 125 bytes (RFC 6455 §5.5).
+      if (entry === undefined || entry.closeSent || command.data.length > MAX_CONTROL_PAYLOAD) return
+      const ping = entry.framing.ping(command.data)
+      if (ping !== undefined) state.push(entry, ping)
+      else state.recorder?.unsendable(entry.framing.name, "ping")
       return
     }
     case "Close":
@@ -74,5 +81,13 @@ export const route = (state: SenderState, command: Command.Command): void => {
 /** Answers a Ping with its payload (§5.5.3); none after our Close (§5.5.1). */
 export const pong = (state: SenderState, to: Connection, data: Uint8Array): void => {
   const entry = state.registry.get(to.id)
-  if (entry !== undefined && !entry.closeSent) state.push(entry, encodeFrame(Opcode.Pong, data))
+  const frame = entry === undefined || entry.closeSent ? undefined : entry.framing.pong(data)
+  if (frame !== undefined) state.push(entry!, frame)
+}
+
+/** The idle watch's ping: on a protocol without Ping (draft-76) nothing is sent, and nothing counted. */
+export const idlePing = (state: SenderState, to: Connection): void => {
+  const entry = state.registry.get(to.id)
+  const frame = entry === undefined || entry.closeSent ? undefined : entry.framing.ping(new Uint8Array(0))
+  if (frame !== undefined) state.push(entry!, frame)
 }

@@ -6,6 +6,7 @@
 import type { Connection } from "../../connection/connection.js"
 import { byteLength, End, type Outbound, type SocketLink } from "../../messages/outbound.js"
 import type { Recorder } from "../../runtime/recorder.js"
+import type { Framing } from "./framing.js"
 
 /** How the sender treats a client whose socket sender's queue is full. */
 export type SlowConsumerPolicy = "close" | "drop"
@@ -26,6 +27,8 @@ export interface SenderOptions {
 export interface Entry {
   readonly conn: Connection
   readonly link: SocketLink
+  /** The connection's wire protocol. */
+  readonly framing: Framing
   /** Frames routed to this connection in the current batch; none between batches (no array kept). */
   pending: Array<Outbound> | undefined
   /** In `touched` this batch. */
@@ -49,10 +52,11 @@ export class SenderState {
 
   constructor(readonly options: SenderOptions, readonly recorder: Recorder | undefined) {}
 
-  register(conn: Connection, link: SocketLink): void {
+  register(conn: Connection, link: SocketLink, framing: Framing): void {
     this.registry.set(conn.id, {
       conn,
       link,
+      framing,
       pending: undefined,
       touched: false,
       closeSent: false,
