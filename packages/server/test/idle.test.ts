@@ -5,7 +5,7 @@ import { IdleWatch, type Watched } from "../src/connection/idle-watch.js"
 
 const IDLE = 40
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const conn = (id: number): Connection => ({ id, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" })
+const conn = (id: number): Connection => ({ id, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
 
 /** Records the watch's verdicts; `accept` decides whether the sender's inbox had room. */
 const verdicts = (accept: () => boolean = () => true) => {

@@ -8,7 +8,7 @@ import { rateLimit } from "../examples/rate-limit.js"
 import type { Refused } from "../examples/refused.js"
 
 const conn: Connection = {
-  id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455"
+  id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local"
 }
 const message = (text: string) => Event.Message(conn, "text", new TextEncoder().encode(text))
 

@@ -195,8 +195,8 @@ describe("receiver actor", () => {
   it.live("a close the server started gives the handler its origin and code", () =>
     Effect.gen(function*() {
       const { events, feed } = yield* setup
-      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" })
-      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" })
+      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
+      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
       yield* feed(attach(idle), attach(closed))
       // What the sender notes when it starts the close (sender/closing.ts).
       idle.closing = { origin: "idle", code: 1001, reason: "idle timeout" }

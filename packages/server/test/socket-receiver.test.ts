@@ -6,7 +6,7 @@ import type { Connection } from "../src/connection/connection.js"
 import type { SocketInput } from "../src/messages/socket-input.js"
 import { SocketReceiver } from "../src/actors/socket-receiver.js"
 
-const conn: Connection = { id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455" }
+const conn: Connection = { id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A connected pair: `server` is the accepted side, `client` writes to it. */

@@ -19,8 +19,12 @@ import * as Closing from "./sender/closing.js"
 import * as Routing from "./sender/routing.js"
 import { flush } from "./sender/slow-consumer.js"
 import { type SenderOptions, SenderState } from "./sender/state.js"
+import type { BusLink } from "../bus/bus.js"
 
 export type { SenderOptions, SlowConsumerPolicy } from "./sender/state.js"
+
+/** A node alone (no bus). The id of a process's connections when no bus names the node. */
+export const LOCAL = { id: "local", bus: undefined } as const
 
 /**
  * Runs the sender.
@@ -43,10 +47,14 @@ export type { SenderOptions, SlowConsumerPolicy } from "./sender/state.js"
 export const sender = (
   inbox: Queue.Dequeue<Command.Command | RuntimeMessage.RuntimeMessage>,
   options: SenderOptions,
-  recorder?: Recorder
+  recorder?: Recorder,
+  node: { readonly id: string; readonly bus: BusLink | undefined } = LOCAL
 ): Effect.Effect<never> => {
   // Outside the fiber body: a supervisor restart keeps the registry and the topics.
-  const state = new SenderState(options, recorder)
+  const state = new SenderState(options, recorder, node.id, node.bus)
+
+  const command = (message: Command.Command, remote: boolean): void =>
+    message._tag === "Close" ? Closing.close(state, message, remote) : Routing.route(state, message, remote)
 
   const dispatch = (message: Command.Command | RuntimeMessage.RuntimeMessage): void => {
     switch (message._tag) {
@@ -54,8 +62,8 @@ export const sender = (
         return state.register(message.conn, message.link, message.framing)
       case "Pong":
         return Routing.pong(state, message.to, message.data)
-      case "Close":
-        return Closing.close(state, message)
+      case "Remote":
+        return command(message.command, true)
       case "PeerClose":
       case "Fail":
       case "Gone":
@@ -71,7 +79,7 @@ export const sender = (
         return Closing.abort(state, entry, { origin: "idle", code: 1001, reason: "idle timeout: no answer to ping" })
       }
       default:
-        return Routing.route(state, message)
+        return command(message, false)
     }
   }
 

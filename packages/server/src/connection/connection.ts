@@ -8,6 +8,24 @@ import type { ExtensionOffer } from "@wspipe/codec"
 import type { ClosedOrigin } from "../messages/event.js"
 
 /**
+ * Where a connection lives: its node (a server process on the bus) and its id there. Commands
+ * address connections by this, so a connection of another node can be sent to and closed
+ * (through the bus); a `Connection` is one.
+ *
+ * @example
+ * ```ts
+ * import type { Address } from "@wspipe/server"
+ *
+ * const key = (a: Address) => `${a.node}/${a.id}`
+ * ```
+ */
+export interface Address {
+  readonly id: number
+  /** The node's id: unique among the nodes of a bus (random unless `bus.nodeId` sets it). */
+  readonly node: string
+}
+
+/**
  * One accepted WebSocket connection.
  *
  * @example
@@ -17,8 +35,8 @@ import type { ClosedOrigin } from "../messages/event.js"
  * const describe = (conn: Connection) => `#${conn.id} ${conn.path} from ${conn.remoteAddress}`
  * ```
  */
-export interface Connection {
-  /** Unique for the life of the server process (a counter, never reused). */
+export interface Connection extends Address {
+  /** Unique for the life of the server process (a counter, never reused); with `node`, unique on a bus. */
   readonly id: number
   /** Request path without the query, e.g. `/chat`. */
   readonly path: string

@@ -189,7 +189,8 @@ const decide = ({ acceptor, socket, rest, offered, respond, hookRequest }: Upgra
     protocol,
     extensions: NO_EXTENSIONS,
     remoteAddress: hookRequest.remoteAddress,
-    variant: hookRequest.variant
+    variant: hookRequest.variant,
+    node: acceptor.pipeline.nodeId
   })
   enter(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
 }

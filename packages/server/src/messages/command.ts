@@ -3,7 +3,7 @@
  * (`unicast`, broadcast to all but the source, broadcast to all), close, ping, and topics.
  */
 import type { Frame, MessageKind } from "@wspipe/codec"
-import type { Connection } from "../connection/connection.js"
+import type { Address, Connection } from "../connection/connection.js"
 
 /**
  * Anything the sender can send: a string (a text message), bytes (a binary message), a
@@ -13,21 +13,21 @@ import type { Connection } from "../connection/connection.js"
 export type Outgoing = string | Uint8Array | Frame.Frame | { readonly kind: MessageKind; readonly data: Uint8Array }
 
 /** Send `message` to one connection. */
-export interface Unicast { readonly _tag: "Unicast"; readonly to: Connection; readonly message: Outgoing }
+export interface Unicast { readonly _tag: "Unicast"; readonly to: Address; readonly message: Outgoing }
 /** Send `message` to every connection except `except` (the source). */
-export interface Broadcast { readonly _tag: "Broadcast"; readonly except: Connection; readonly message: Outgoing }
+export interface Broadcast { readonly _tag: "Broadcast"; readonly except: Address; readonly message: Outgoing }
 /** Send `message` to every connection. */
 export interface BroadcastAll { readonly _tag: "BroadcastAll"; readonly message: Outgoing }
 /** Start the closing handshake with `to` (RFC 6455 §7.1.2). */
-export interface Close { readonly _tag: "Close"; readonly to: Connection; readonly code: number; readonly reason: string }
+export interface Close { readonly _tag: "Close"; readonly to: Address; readonly code: number; readonly reason: string }
 /** Send a Ping (RFC 6455 §5.5.2); `data` ≤ 125 bytes. */
-export interface Ping { readonly _tag: "Ping"; readonly to: Connection; readonly data: Uint8Array }
+export interface Ping { readonly _tag: "Ping"; readonly to: Address; readonly data: Uint8Array }
 /** Add `conn` to `topic`. */
 export interface Subscribe { readonly _tag: "Subscribe"; readonly conn: Connection; readonly topic: string }
 /** Remove `conn` from `topic`. */
 export interface Unsubscribe { readonly _tag: "Unsubscribe"; readonly conn: Connection; readonly topic: string }
 /** Send `message` to every member of `topic` except `except` (when given). */
-export interface Publish { readonly _tag: "Publish"; readonly topic: string; readonly message: Outgoing; readonly except: Connection | undefined }
+export interface Publish { readonly _tag: "Publish"; readonly topic: string; readonly message: Outgoing; readonly except: Address | undefined }
 
 export type Command = Unicast | Broadcast | BroadcastAll | Close | Ping | Subscribe | Unsubscribe | Publish
 
@@ -40,8 +40,8 @@ export type Command = Unicast | Broadcast | BroadcastAll | Close | Ping | Subscr
  * const reply = (e: Event.Event) => e._tag === "Message" ? [Command.unicast(e.conn, e)] : []
  * ```
  */
-export const unicast = (to: Connection, message: Outgoing): Unicast => ({ _tag: "Unicast", to, message })
-export const broadcast = (except: Connection, message: Outgoing): Broadcast => ({ _tag: "Broadcast", except, message })
+export const unicast = (to: Address, message: Outgoing): Unicast => ({ _tag: "Unicast", to, message })
+export const broadcast = (except: Address, message: Outgoing): Broadcast => ({ _tag: "Broadcast", except, message })
 export const broadcastAll = (message: Outgoing): BroadcastAll => ({ _tag: "BroadcastAll", message })
 /**
  * Starts the closing handshake with `to`. Plain data: the sender applies the codec's rule (RFC
@@ -49,11 +49,11 @@ export const broadcastAll = (message: Outgoing): BroadcastAll => ({ _tag: "Broad
  * closes with 1011 instead when the pair may not be sent. For a typed error at the call site, use
  * `Callbacks.close` or a `ConnectionHandle`'s `close`.
  */
-export const close = (to: Connection, code = 1000, reason = ""): Close => ({ _tag: "Close", to, code, reason })
+export const close = (to: Address, code = 1000, reason = ""): Close => ({ _tag: "Close", to, code, reason })
 /** A Ping; the sender does not send one whose payload is over 125 bytes (RFC 6455 §5.5). */
-export const ping = (to: Connection, data: Uint8Array = EMPTY): Ping => ({ _tag: "Ping", to, data })
+export const ping = (to: Address, data: Uint8Array = EMPTY): Ping => ({ _tag: "Ping", to, data })
 export const subscribe = (conn: Connection, topic: string): Subscribe => ({ _tag: "Subscribe", conn, topic })
 export const unsubscribe = (conn: Connection, topic: string): Unsubscribe => ({ _tag: "Unsubscribe", conn, topic })
-export const publish = (topic: string, message: Outgoing, except?: Connection): Publish => ({ _tag: "Publish", topic, message, except })
+export const publish = (topic: string, message: Outgoing, except?: Address): Publish => ({ _tag: "Publish", topic, message, except })
 
 const EMPTY = new Uint8Array(0)

@@ -5,6 +5,7 @@
  */
 import type { Connection } from "../connection/connection.js"
 import type { Framing } from "../actors/sender/framing.js"
+import type { Command } from "./command.js"
 import type { SocketLink } from "./outbound.js"
 
 /** A connection joins the registry (before the receiver announces it to the handler), with its wire protocol's framing. */
@@ -15,6 +16,8 @@ export interface Pong { readonly _tag: "Pong"; readonly to: Connection; readonly
 export interface IdlePing { readonly _tag: "IdlePing"; readonly to: Connection }
 /** The idle watch found `to` silent past its ping: fail it with 1001. */
 export interface IdleTimeout { readonly _tag: "IdleTimeout"; readonly to: Connection }
+/** A command from another node (through the bus): delivered to this node's connections only, never published again. */
+export interface Remote { readonly _tag: "Remote"; readonly command: Command }
 /** Close every connection with `code` (1001 on shutdown). */
 export interface CloseAll { readonly _tag: "CloseAll"; readonly code: number; readonly reason: string }
 
@@ -37,13 +40,14 @@ export class Ending {
   ) {}
 }
 
-export type RuntimeMessage = Register | Pong | IdlePing | IdleTimeout | CloseAll | Ending
+export type RuntimeMessage = Register | Pong | IdlePing | IdleTimeout | CloseAll | Remote | Ending
 
 export const Register = (conn: Connection, link: SocketLink, framing: Framing): Register => ({ _tag: "Register", conn, link, framing })
 export const Pong = (to: Connection, data: Uint8Array): Pong => ({ _tag: "Pong", to, data })
 export const IdlePing = (to: Connection): IdlePing => ({ _tag: "IdlePing", to })
 export const IdleTimeout = (to: Connection): IdleTimeout => ({ _tag: "IdleTimeout", to })
 export const CloseAll = (code: number, reason: string): CloseAll => ({ _tag: "CloseAll", code, reason })
+export const Remote = (command: Command): Remote => ({ _tag: "Remote", command })
 export const PeerClose = (to: Connection, code: number): Ending => new Ending("PeerClose", to, code, "")
 export const Fail = (to: Connection, code: number, reason: string): Ending => new Ending("Fail", to, code, reason)
 export const Gone = (to: Connection): Ending => new Ending("Gone", to, 1006, "")

@@ -33,5 +33,11 @@ export const metrics = {
   actorRestarts: Metric.counter("wspipe_actor_restarts", { description: "Restarts by the supervisor, by role and actor" }),
   unsendable: Metric.frequency("wspipe_unsendable", { description: "Messages and Pings dropped because the connection's protocol cannot carry them, by protocol:kind (binary or Ping on draft-76)" }),
   callbackFailures: Metric.counter("wspipe_callback_failures", { description: "Handler callbacks that failed" }),
-  queueDepth: Metric.gauge("wspipe_queue_depth", { description: "Items waiting in a pipeline queue" })
+  queueDepth: Metric.gauge("wspipe_queue_depth", { description: "Items waiting in a pipeline queue (receiver, handler, sender, bus)" }),
+  busPublished: Metric.counter("wspipe_bus_published", { description: "Messages this node published on the bus" }),
+  busReceived: Metric.counter("wspipe_bus_received", { description: "Messages from other nodes received from the bus" }),
+  busDropped: Metric.counter("wspipe_bus_dropped", { description: "Bus messages lost, by reason (queue-full, transport, sender-full, undecodable, unencodable)" }),
+  busReconnects: Metric.gauge("wspipe_bus_reconnects", { description: "Times the bus's engine connection came back up" }),
+  busTopics: Metric.gauge("wspipe_bus_topics", { description: "Topic channels this node is subscribed to (topics with local members)" }),
+  busUp: Metric.gauge("wspipe_bus_up", { description: "1 while the bus's engine is reachable, 0 while it is down" })
 } as const

@@ -4,6 +4,7 @@
  */
 import { Data } from "effect"
 import type { SlowConsumerPolicy } from "../actors/sender/state.js"
+import type { BusOptions } from "../bus/bus.js"
 
 /** Everything tunable. Every field is optional; `defaults` lists the values used. */
 export interface ServerOptions {
@@ -59,10 +60,16 @@ export interface ServerOptions {
    * §10.3 added against cache poisoning through proxies; turn it on only for clients that need it.
    */
   readonly legacyHixie76?: boolean
+  /**
+   * Join other nodes (processes, machines) through a bus: broadcasts, topics and unicasts to their
+   * connections cross it (docs/scale-out.md). Default: none, this node alone.
+   */
+  readonly bus?: BusOptions | undefined
 }
 
 /** The resolved options. */
-export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize">> & {
+export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus">> & {
+  readonly bus: BusOptions | undefined
   readonly path: string | undefined
   readonly protocols: ReadonlyArray<string>
   readonly fragmentSize: number | undefined
@@ -90,7 +97,8 @@ export const defaults: ResolvedOptions = {
   outboundBufferLimit: 4 * MiB,
   maxInflightBytes: 256 * 1024,
   slowConsumer: "close",
-  legacyHixie76: false
+  legacyHixie76: false,
+  bus: undefined
 }
 
 /** An option has a value the server cannot run with. */

@@ -8,10 +8,12 @@
  * receiver → [stage before] → handler → [stage after] → sender, so a connection's ending follows
  * the handler's replies through whatever stages are there.
  */
+import { randomBytes } from "node:crypto"
 import { Duration, Effect, Queue, type Scope } from "effect"
 import { receiver as defaultReceiver } from "../actors/receiver.js"
 import { sender as defaultSender, type SenderOptions } from "../actors/sender.js"
 import type { Handler } from "../actors/handler.js"
+import * as Bus from "../bus/bus.js"
 import type { HandshakeHook } from "../connection/handshake.js"
 import { IdleWatch } from "../connection/idle-watch.js"
 import * as Command from "../messages/command.js"
@@ -32,11 +34,12 @@ export type ReceiverActor = (
   recorder?: Recorder
 ) => Effect.Effect<unknown, unknown>
 
-/** The sender actor's shape (replaceable: e.g. a custom router). */
+/** The sender actor's shape (replaceable: e.g. a custom router). `node` names this node and its bus. */
 export type SenderActor = (
   inbox: Queue.Dequeue<Command.Command | RuntimeMessage.RuntimeMessage>,
   options: SenderOptions,
-  recorder?: Recorder
+  recorder?: Recorder,
+  node?: { readonly id: string; readonly bus: Bus.BusLink | undefined }
 ) => Effect.Effect<unknown, unknown>
 
 /**
@@ -69,6 +72,8 @@ export interface Pipeline {
   readonly handshake: HandshakeHook<any> | undefined
   readonly options: ResolvedOptions
   readonly recorder: Recorder
+  /** This node's id: it names the node in every `Connection` (see `Address`). */
+  readonly nodeId: string
   /** The idle timeout's watch over this server's connections. */
   readonly idle: IdleWatch
   /** Items waiting in each queue (for metrics and tests). */
@@ -97,6 +102,10 @@ export const make = <I, O, R>(
     const eventsInbox = before === undefined ? undefined : yield* Inbox.make<Event.Event>(before.capacity ?? options.handlerQueueCapacity, Inbox.offerTo(handlerInbox))
     const receiverOutput = (eventsInbox ?? handlerInbox) as Inbox.Inbox<Event.Event | RuntimeMessage.Ending>
 
+    const nodeId = options.bus?.nodeId ?? randomBytes(6).toString("hex")
+    const bus = options.bus === undefined ? undefined : yield* Bus.make(options.bus, nodeId, senderInbox)
+    if (bus !== undefined) yield* Effect.forkScoped(supervise("bus", "bus", bus.run))
+
     const runReceiver = config.receiver ?? defaultReceiver
     const runSender = config.sender ?? defaultSender
     yield* Effect.forkScoped(supervise("receiver", "receiver", runReceiver(receiverInbox, Inbox.offerTo(receiverOutput), senderInbox, recorder)))
@@ -113,7 +122,7 @@ export const make = <I, O, R>(
       slowConsumer: options.slowConsumer,
       outboundBufferLimit: options.outboundBufferLimit,
       outboundQueueCapacity: options.outboundQueueCapacity
-    }, recorder)))
+    }, recorder, { id: nodeId, bus: bus?.link })))
 
     const depths = () => ({
       receiver: Queue.sizeUnsafe(receiverInbox),
@@ -123,7 +132,22 @@ export const make = <I, O, R>(
     // Queue depths are sampled, not counted per item: once a second costs nothing per message.
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(
       Effect.sleep(Duration.seconds(1)),
-      Effect.sync(() => recorder.queueDepths(depths()))
+      Effect.sync(() => {
+        recorder.queueDepths(depths())
+        if (bus !== undefined) {
+          const stats = options.bus!.transport.stats()
+          const { counters } = bus
+          recorder.bus({
+            published: counters.published,
+            received: counters.received,
+            dropped: counters.dropped,
+            topics: counters.topics,
+            depth: bus.link.depth(),
+            reconnects: stats.reconnects,
+            up: options.bus!.transport.status() === "up"
+          })
+        }
+      })
     )))
 
     const idle = new IdleWatch(options.idleTimeoutMs, {
@@ -138,6 +162,7 @@ export const make = <I, O, R>(
       handshake: config.handler.handshake,
       options,
       recorder,
+      nodeId,
       idle,
       depths
     }

@@ -9,12 +9,45 @@ import { metrics } from "./metrics.js"
 const queueDepthOf = {
   receiver: Metric.withAttributes(metrics.queueDepth, { queue: "receiver" }),
   handler: Metric.withAttributes(metrics.queueDepth, { queue: "handler" }),
-  sender: Metric.withAttributes(metrics.queueDepth, { queue: "sender" })
+  sender: Metric.withAttributes(metrics.queueDepth, { queue: "sender" }),
+  bus: Metric.withAttributes(metrics.queueDepth, { queue: "bus" })
+}
+
+/** What the bus reports once a second (cumulative counts). */
+export interface BusSample {
+  readonly published: number
+  readonly received: number
+  readonly dropped: Readonly<Record<string, number>>
+  readonly topics: number
+  readonly depth: number
+  readonly reconnects: number
+  readonly up: boolean
 }
 
 /** Per-batch metric updates for the actors (plain method calls; no Effect per message). */
 export class Recorder {
+  /** The bus counts as last reported, to turn its cumulative counts into increments. */
+  private lastBus: { published: number; received: number; dropped: Record<string, number> } = { published: 0, received: 0, dropped: {} }
+
   constructor(private readonly context: Context.Context<never>) {}
+
+  /** The bus's counters, sampled once a second. */
+  bus(sample: BusSample): void {
+    const last = this.lastBus
+    if (sample.published > last.published) metrics.busPublished.updateUnsafe(sample.published - last.published, this.context)
+    if (sample.received > last.received) metrics.busReceived.updateUnsafe(sample.received - last.received, this.context)
+    const dropped: Record<string, number> = {}
+    for (const [reason, n] of Object.entries(sample.dropped)) {
+      const more = n - (last.dropped[reason] ?? 0)
+      if (more > 0) Metric.withAttributes(metrics.busDropped, { reason }).updateUnsafe(more, this.context)
+      dropped[reason] = n
+    }
+    this.lastBus = { published: sample.published, received: sample.received, dropped }
+    metrics.busTopics.updateUnsafe(sample.topics, this.context)
+    metrics.busReconnects.updateUnsafe(sample.reconnects, this.context)
+    metrics.busUp.updateUnsafe(sample.up ? 1 : 0, this.context)
+    queueDepthOf.bus.updateUnsafe(sample.depth, this.context)
+  }
 
   received(bytes: number, events: ReadonlyArray<unknown>): void {
     let messages = 0

@@ -9,7 +9,7 @@ import { Cause, Duration, Effect, Exit, Metric } from "effect"
 import { metrics } from "./metrics.js"
 
 /** Which kind of actor is supervised (for logs and `wspipe_actor_restarts{role}`). */
-export type Role = "receiver" | "handler" | "stage" | "sender"
+export type Role = "receiver" | "handler" | "stage" | "sender" | "bus"
 
 /**
  * Runs `body` forever, restarting it after a failure or defect with a short, growing pause (10 ms

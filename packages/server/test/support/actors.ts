@@ -15,7 +15,8 @@ export const fakeConn = (path = "/"): Connection => ({
   protocol: undefined,
   extensions: [],
   remoteAddress: "test:0",
-  variant: "rfc6455"
+  variant: "rfc6455",
+  node: "local"
 })
 
 /** The upgrade request an `Attach`/`Open` carries. */

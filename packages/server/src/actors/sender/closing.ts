@@ -32,7 +32,11 @@ export const startClose = (state: SenderState, entry: Entry, start: CloseStart):
  * plain data; an invalid pair is never put on the wire: the connection closes with 1011 instead
  * (the handler's error). `Callbacks.close` and the connection handle check it at the call site.
  */
-export const close = (state: SenderState, command: Command.Close): void => {
+export const close = (state: SenderState, command: Command.Close, remote: boolean): void => {
+  if (!state.isLocal(command.to)) {
+    if (!remote) state.bus?.send({ kind: "close", to: command.to, code: command.code, reason: command.reason })
+    return
+  }
   const entry = state.registry.get(command.to.id)
   if (entry === undefined) return
   const valid = checkCloseArgs(command.code, command.reason) === undefined

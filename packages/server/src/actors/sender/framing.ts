@@ -120,3 +120,49 @@ export class PerFraming {
     return framed
   }
 }
+
+const utf8 = new TextEncoder()
+
+/**
+ * A message as its kind and payload bytes, whatever form it was given in (what crosses the bus:
+ * each node frames it for its own connections). A pre-framed `Frame` gives the payload of its
+ * frames joined (server frames are unmasked, RFC 6455 §5.1); a control `Frame` has no payload to
+ * give and yields an empty binary message.
+ */
+export const payloadOf = (message: Outgoing): { readonly messageKind: "text" | "binary"; readonly data: Uint8Array } => {
+  if (typeof message === "string") return { messageKind: "text", data: utf8.encode(message) }
+  if (message instanceof Uint8Array) return { messageKind: "binary", data: message }
+  if (!Frame.isFrame(message)) return { messageKind: message.kind, data: message.data }
+  if (message.kind !== "text" && message.kind !== "binary") return { messageKind: "binary", data: new Uint8Array(0) }
+  return { messageKind: message.kind, data: framePayloads(message.bytes) }
+}
+
+/** The payloads of the unmasked frames in `bytes`, joined (RFC 6455 §5.2 header layout). */
+const framePayloads = (bytes: Uint8Array): Uint8Array => {
+  const parts: Array<Uint8Array> = []
+  let at = 0
+  let total = 0
+  while (at + 2 <= bytes.length) {
+    const len7 = bytes[at + 1]! & 0x7f
+    let start = at + 2
+    let length = len7
+    if (len7 === 126) {
+      length = (bytes[at + 2]! << 8) | bytes[at + 3]!
+      start = at + 4
+    } else if (len7 === 127) {
+      length = Number(new DataView(bytes.buffer, bytes.byteOffset + at + 2, 8).getBigUint64(0))
+      start = at + 10
+    }
+    parts.push(bytes.subarray(start, start + length))
+    total += length
+    at = start + length
+  }
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}

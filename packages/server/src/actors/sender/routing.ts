@@ -1,10 +1,11 @@
 /**
  * Routing: the Erlang original's three routings — unicast, broadcast to all but the source,
- * broadcast to all — plus topics (rooms) and Pings. Each message is framed once, and the same
- * bytes go to every recipient.
+ * broadcast to all — plus topics (rooms) and Pings. Each message is framed once per protocol in
+ * use, and the same bytes go to every recipient. With a bus, what concerns other nodes leaves
+ * through it once (`bus/bus.ts`); what came from the bus (`remote`) is delivered here only.
  */
 import { MAX_CONTROL_PAYLOAD } from "@wspipe/codec"
-import type { Connection } from "../../connection/connection.js"
+import type { Address } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
 import { PerFraming } from "./framing.js"
 import type { Entry, SenderState } from "./state.js"
@@ -16,55 +17,72 @@ const pushMessage = (state: SenderState, entry: Entry, framed: PerFraming): void
   else state.recorder?.unsendable(entry.framing.name, "message")
 }
 
-const toAll = (state: SenderState, framed: PerFraming, except: Connection | undefined): void => {
+/** `except` when it is one of ours (a source on another node excludes nobody here). */
+const localId = (state: SenderState, a: Address | undefined): number | undefined =>
+  a !== undefined && state.isLocal(a) ? a.id : undefined
+
+const toAll = (state: SenderState, framed: PerFraming, except: Address | undefined): void => {
+  const skip = localId(state, except)
   for (const entry of state.registry.values()) {
-    if (entry.conn.id !== except?.id && !entry.closeSent) pushMessage(state, entry, framed)
+    if (entry.conn.id !== skip && !entry.closeSent) pushMessage(state, entry, framed)
   }
 }
 
-/** Routes a data command, a Ping or a topic change. */
-export const route = (state: SenderState, command: Command.Command): void => {
+/** The local connection `to` names, or undefined when it is not ours (or gone). */
+export const localEntry = (state: SenderState, to: Address): Entry | undefined =>
+  state.isLocal(to) ? state.registry.get(to.id) : undefined
+
+/** Routes a data command, a Ping or a topic change. `remote`: it came from another node. */
+export const route = (state: SenderState, command: Command.Command, remote: boolean): void => {
   const { fragmentSize } = state.options
+  const bus = remote ? undefined : state.bus
   switch (command._tag) {
     case "Unicast": {
+      if (!state.isLocal(command.to)) return bus?.send({ kind: "unicast", to: command.to, message: command.message })
       const entry = state.registry.get(command.to.id)
       if (entry !== undefined && !entry.closeSent) pushMessage(state, entry, new PerFraming(command.message, fragmentSize))
       return
     }
     case "Broadcast":
-      return toAll(state, new PerFraming(command.message, fragmentSize), command.except)
+      toAll(state, new PerFraming(command.message, fragmentSize), command.except)
+      return bus?.send({ kind: "broadcast", except: command.except, message: command.message })
     case "BroadcastAll":
-      return toAll(state, new PerFraming(command.message, fragmentSize), undefined)
+      toAll(state, new PerFraming(command.message, fragmentSize), undefined)
+      return bus?.send({ kind: "broadcastAll", except: undefined, message: command.message })
     case "Publish": {
+      bus?.send({ kind: "publish", topic: command.topic, except: command.except, message: command.message })
       const members = state.topics.get(command.topic)
       if (members === undefined) return
       const framed = new PerFraming(command.message, fragmentSize)
-      const except = command.except?.id
+      const skip = localId(state, command.except)
       for (const entry of members) {
-        if (entry.conn.id !== except && !entry.closeSent) pushMessage(state, entry, framed)
+        if (entry.conn.id !== skip && !entry.closeSent) pushMessage(state, entry, framed)
       }
       return
     }
     case "Subscribe": {
-      const entry = state.registry.get(command.conn.id)
+      const entry = localEntry(state, command.conn)
       if (entry === undefined || entry.ended) return
       let members = state.topics.get(command.topic)
-      if (members === undefined) state.topics.set(command.topic, members = new Set())
+      if (members === undefined) {
+        state.topics.set(command.topic, members = new Set())
+        state.bus?.interested(command.topic, true)
+      }
       members.add(entry)
       ;(entry.topics ??= new Set()).add(command.topic)
       return
     }
     case "Unsubscribe": {
-      const entry = state.registry.get(command.conn.id)
+      const entry = localEntry(state, command.conn)
       const members = state.topics.get(command.topic)
       if (entry === undefined || members === undefined) return
       members.delete(entry)
       entry.topics?.delete(command.topic)
-      if (members.size === 0) state.topics.delete(command.topic)
+      if (members.size === 0) state.dropTopic(command.topic)
       return
     }
     case "Ping": {
-      const entry = state.registry.get(command.to.id)
+      const entry = localEntry(state, command.to)
       // A control frame carries at most 125 bytes (RFC 6455 §5.5).
       if (entry === undefined || entry.closeSent || command.data.length > MAX_CONTROL_PAYLOAD) return
       const ping = entry.framing.ping(command.data)
@@ -79,14 +97,14 @@ export const route = (state: SenderState, command: Command.Command): void => {
 }
 
 /** Answers a Ping with its payload (§5.5.3); none after our Close (§5.5.1). */
-export const pong = (state: SenderState, to: Connection, data: Uint8Array): void => {
+export const pong = (state: SenderState, to: Address, data: Uint8Array): void => {
   const entry = state.registry.get(to.id)
   const frame = entry === undefined || entry.closeSent ? undefined : entry.framing.pong(data)
   if (frame !== undefined) state.push(entry!, frame)
 }
 
 /** The idle watch's ping: on a protocol without Ping (draft-76) nothing is sent, and nothing counted. */
-export const idlePing = (state: SenderState, to: Connection): void => {
+export const idlePing = (state: SenderState, to: Address): void => {
   const entry = state.registry.get(to.id)
   const frame = entry === undefined || entry.closeSent ? undefined : entry.framing.ping(new Uint8Array(0))
   if (frame !== undefined) state.push(entry!, frame)

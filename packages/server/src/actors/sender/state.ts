@@ -6,6 +6,7 @@
 import type { Connection } from "../../connection/connection.js"
 import { byteLength, End, type Outbound, type SocketLink } from "../../messages/outbound.js"
 import type { Recorder } from "../../runtime/recorder.js"
+import type { BusLink } from "../../bus/bus.js"
 import type { Framing } from "./framing.js"
 
 /** How the sender treats a client whose socket sender's queue is full. */
@@ -50,7 +51,13 @@ export class SenderState {
   frames = 0
   bytes = 0
 
-  constructor(readonly options: SenderOptions, readonly recorder: Recorder | undefined) {}
+  constructor(
+    readonly options: SenderOptions,
+    readonly recorder: Recorder | undefined,
+    /** This node's id: commands to other nodes' connections go through `bus`. */
+    readonly nodeId: string,
+    readonly bus: BusLink | undefined
+  ) {}
 
   register(conn: Connection, link: SocketLink, framing: Framing): void {
     this.registry.set(conn.id, {
@@ -81,6 +88,17 @@ export class SenderState {
     }
   }
 
+  /** Is `a` a connection of this node? Without a bus there is no other node: every address is. */
+  isLocal(a: { readonly node: string }): boolean {
+    return this.bus === undefined || a.node === this.nodeId
+  }
+
+  /** A topic lost its last local member: other nodes' messages for it are no longer wanted here. */
+  dropTopic(topic: string): void {
+    this.topics.delete(topic)
+    this.bus?.interested(topic, false)
+  }
+
   /** Removes `entry` from the registry and from its topics. */
   forget(entry: Entry): void {
     this.registry.delete(entry.conn.id)
@@ -91,7 +109,7 @@ export class SenderState {
       const members = this.topics.get(topic)
       if (members === undefined) continue
       members.delete(entry)
-      if (members.size === 0) this.topics.delete(topic)
+      if (members.size === 0) this.dropTopic(topic)
     }
     entry.topics = undefined
   }
