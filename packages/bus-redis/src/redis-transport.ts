@@ -145,6 +145,7 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
   let subGeneration = 0
   let pubGeneration = 0
   let inflight = 0
+  let inflightCount = 0
   let full = false
   let published = 0, received = 0, dropped = 0, reconnects = 0
   let current: TransportStatus = "down"
@@ -185,11 +186,15 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     update()
   })
   pub.on("close", () => {
-    // What the socket held is gone with it; the callbacks of that connection no longer count.
+    // What the socket held is gone with it. ioredis never settles those commands (no resend):
+    // they count as dropped in this outage; a late callback of that connection no longer counts.
+    const lostInFlight = inflightCount
     pubGeneration++
     inflight = 0
+    inflightCount = 0
     pubReady = false
     update()
+    dropped += lostInFlight
   })
 
   sub.on("ready", () => {
@@ -246,12 +251,14 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
       return false
     }
     inflight += size
+    inflightCount++
     published++
     const generation = pubGeneration
     pub.publish(channel, asBuffer(payload), (err) => {
-      if (err) dropped++
       if (generation !== pubGeneration) return
+      if (err) dropped++
       inflight -= size
+      inflightCount--
       if (full && inflight <= max / 2) {
         full = false
         log("info", `bus-redis: ${url} keeping up again; ${dropped - droppedAtFull} publishes dropped meanwhile`)
@@ -284,11 +291,17 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
   const shutdown = async (): Promise<void> => {
     closed = true
     update()
+    // A connection with a socket ends with "end"; one waiting to reconnect has none to close:
+    // disconnect() only cancels its timer.
     const ended = (c: Redis) =>
-      c.status === "end" ? Promise.resolve() : new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000)
-        c.once("end", () => { clearTimeout(t); resolve() })
-      })
+      c.status !== "connecting" && c.status !== "connect" && c.status !== "ready" ? Promise.resolve() :
+        new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 1000)
+          c.once("end", () => {
+            clearTimeout(t)
+            resolve()
+          })
+        })
     const done = Promise.all([ended(pub), ended(sub)])
     pub.disconnect()
     sub.disconnect()
