@@ -55,6 +55,9 @@ it("bounds the outgoing buffer while Redis is paused, and recovers on SIGCONT", 
   const during = inUse()
   const growth = { heapMiB: (during.heap - before.heap) / MiB, rssMiB: (during.rss - before.rss) / MiB }
 
+  console.info(`pause (SIGSTOP): bound ${BOUND} B, max buffered ${maxBuffered} B, accepted ${accepted} x ${PAYLOAD} B, ` +
+    `refused ${refused} (${(refused * PAYLOAD / MiB).toFixed(0)} MiB); growth heap+arrayBuffers ${growth.heapMiB.toFixed(1)} MiB, ` +
+    `rss ${growth.rssMiB.toFixed(1)} MiB`)
   expect(a.transport.status()).toBe("up") // TCP is up: a pause is not an outage
   expect(refused).toBeGreaterThan(0)
   expect(maxBuffered).toBeLessThanOrEqual(BOUND)
@@ -74,7 +77,4 @@ it("bounds the outgoing buffer while Redis is paused, and recovers on SIGCONT", 
   expect(a.logs.filter((l) => l.includes("keeping up again"))).toEqual([
     expect.stringContaining(`${refused + 1} publishes dropped meanwhile`)
   ])
-  console.info(`pause: bound ${BOUND} B, max buffered ${maxBuffered} B, accepted ${accepted} x ${PAYLOAD} B, ` +
-    `refused ${refused} (${(refused * PAYLOAD / MiB).toFixed(0)} MiB); growth heap+arrayBuffers ${growth.heapMiB.toFixed(1)} MiB, ` +
-    `rss ${growth.rssMiB.toFixed(1)} MiB`)
 })

@@ -8,11 +8,13 @@ import { openNode, seqOf, seqPayload, type TestNode } from "./support/node.js"
 import { type RedisServer, startRedisServer, waitFor } from "./support/redis-server.js"
 
 let redis: RedisServer | undefined
+const servers: Array<RedisServer> = []
 const nodes: Array<TestNode> = []
 
 afterAll(async () => {
   for (const n of nodes) await n.close()
   await redis?.dispose()
+  for (const s of servers) await s.dispose()
 })
 
 it("survives a Redis crash and restart on the same port", async () => {
@@ -82,4 +84,32 @@ it("survives a Redis crash and restart on the same port", async () => {
   } finally {
     clearInterval(pump)
   }
+})
+
+it("does not replay what was in flight at the crash, and counts it as dropped", async () => {
+  const server = await startRedisServer()
+  servers.push(server)
+  // b comes back long before a's publishing connection: a replay by a would reach b.
+  const a = await openNode({ url: server.url, reconnectMinMs: 300, reconnectMaxMs: 600 })
+  const b = await openNode({ url: server.url, reconnectMinMs: 5, reconnectMaxMs: 20 })
+  nodes.push(a, b)
+  b.transport.subscribe("r")
+  await waitFor(() => {
+    a.transport.publish("r", seqPayload(1))
+    return b.received.length > 0
+  }, "b subscribed")
+  await waitFor(() => a.transport.stats().bufferedBytes === 0, "probes answered")
+  const droppedBefore = a.transport.stats().dropped
+
+  server.pause() // the next ten stay unanswered: written, never read
+  for (let s = 1000; s < 1010; s++) expect(a.transport.publish("r", seqPayload(s))).toBe(true)
+  await server.stop() // SIGKILL while stopped: they never reach anyone
+  await waitFor(() => a.transport.status() === "down" && b.transport.status() === "down", "both down")
+  expect(a.transport.stats().dropped - droppedBefore).toBe(10)
+
+  await server.restart()
+  await waitFor(() => a.transport.status() === "up" && b.transport.status() === "up", "both up again")
+  a.transport.publish("r", seqPayload(2000))
+  await waitFor(() => b.received.some((m) => seqOf(m.payload) === 2000), "the marker")
+  expect(b.received.map((m) => seqOf(m.payload)).filter((s) => s >= 1000 && s < 1010)).toEqual([])
 })

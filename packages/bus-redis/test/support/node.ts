@@ -64,5 +64,12 @@ export const seqPayload = (n: number): Uint8Array => {
   return b
 }
 
-/** @see seqPayload */
+/**
+ * The sequence number in a `seqPayload`.
+ *
+ * @example
+ * ```ts
+ * seqOf(Uint8Array.of(0, 0, 1, 0)) // 256
+ * ```
+ */
 export const seqOf = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0)
