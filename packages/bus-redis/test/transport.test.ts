@@ -50,6 +50,8 @@ describe("RedisTransport on a real redis-server", () => {
     const sliced = big.subarray(1000, 1100) // a view with a non-zero byteOffset
     const sent = [all, invalidUtf8, new Uint8Array(0), big, sliced]
     for (const p of sent) expect(a.transport.publish(channel, p)).toBe(true)
+    // Two publishers' messages have no order between them: b answers once a's five are in.
+    await waitFor(() => b.received.length === 5, "a's 5 messages on b")
     expect(b.transport.publish(channel, all)).toBe(true)
     await waitFor(() => b.received.length === 6 && a.received.length === 6, "6 messages on each node")
     expect(b.received.map((m) => m.channel)).toEqual(Array(6).fill(channel))
