@@ -174,7 +174,13 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
       if (!closed) log("warning", `bus-redis: ${url} down (${String((lastCause as Error | undefined)?.message ?? lastCause ?? "connection closed")}); publishes are dropped until it is back`)
     }
     const cause = next === "down" ? lastCause : undefined
-    for (const l of statusListeners) l(next, cause)
+    for (const l of statusListeners) {
+      try {
+        l(next, cause)
+      } catch (e) {
+        log("warning", `bus-redis: an onStatus listener threw: ${String(e)}`)
+      }
+    }
   }
 
   const onError = (e: unknown) => { lastCause = e }
@@ -192,6 +198,7 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     pubGeneration++
     inflight = 0
     inflightCount = 0
+    full = false // the outage's own lines take over
     pubReady = false
     update()
     dropped += lostInFlight
