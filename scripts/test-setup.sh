@@ -2,6 +2,8 @@
 # Installs the system packages the interop tests need (apps/conformance/test/interop-*.test.ts):
 #   - python3-websockets: the Python `websockets` client, run by interop-python.test.ts
 #   - chromium:           the headless browser driven by interop-browser.test.ts via playwright-core
+#   - redis-server:       the Redis the bus transport's tests start on a free port of their own
+#                         (packages/bus-redis/test/support/redis-server.ts); never the system service
 #
 # Runs before every `pnpm test` (see the root package.json), on developer machines and on a fresh CI
 # machine, so it must be idempotent and cost nothing when everything is already there: it only calls
@@ -15,6 +17,7 @@ set -euo pipefail
 
 DEBIAN_PYTHON=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
+REDIS_SERVER=/usr/bin/redis-server
 
 missing=()
 if ! { [ -x "$DEBIAN_PYTHON" ] && "$DEBIAN_PYTHON" -c 'import websockets' >/dev/null 2>&1; }; then
@@ -23,9 +26,12 @@ fi
 if ! [ -x "$CHROMIUM" ]; then
   missing+=(chromium)
 fi
+if ! [ -x "$REDIS_SERVER" ]; then
+  missing+=(redis-server)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test-setup: python3-websockets and chromium already present"
+  echo "test-setup: python3-websockets, chromium and redis-server already present"
   exit 0
 fi
 
@@ -68,6 +74,10 @@ if ! "$DEBIAN_PYTHON" -c 'import websockets' >/dev/null 2>&1; then
 fi
 if ! [ -x "$CHROMIUM" ]; then
   echo "test-setup: ERROR: $CHROMIUM still missing after installing chromium" >&2
+  exit 1
+fi
+if ! "$REDIS_SERVER" --version >/dev/null 2>&1; then
+  echo "test-setup: ERROR: $REDIS_SERVER still missing or not runnable after installing redis-server" >&2
   exit 1
 fi
 echo "test-setup: installed ${missing[*]}"

@@ -1,0 +1,391 @@
+/**
+ * `BusTransport` over Redis pub/sub with ioredis: one connection publishes, a dedicated one
+ * subscribes. What it guarantees, and what each guard is for (README "Guards"):
+ *
+ * - No offline queue: while the publishing connection is not ready `publish` returns false at once
+ *   (our own check; ioredis' `enableOfflineQueue: false` rejects anything else sent meanwhile).
+ * - A byte bound on what waits for Redis: every accepted PUBLISH counts its RESP size until Redis
+ *   answers it. When Redis is SIGSTOPped the TCP connection stays up and ioredis would keep
+ *   writing into the socket without end; past `maxBufferedBytes` publish returns false instead.
+ * - Own resubscription: ioredis' `autoResubscribe` is off; on every ready of the subscribing
+ *   connection the transport subscribes its whole channel set again, and reports "up" only once
+ *   Redis confirmed it. Nothing is resent (`autoResendUnfulfilledCommands: false`): at most once.
+ *
+ * @module
+ */
+import { Context, Data, Effect, Layer, type Scope } from "effect"
+import { Redis, type RedisOptions } from "ioredis"
+import type { BusTransport, TransportStatus } from "./transport.js"
+
+/**
+ * The transport could not start: Redis unreachable with `startWhenDown: "fail"` (`reason:
+ * "connect"`), or invalid options (`reason: "config"`). `url` has any password masked.
+ *
+ * @example
+ * ```ts
+ * RedisTransport.make({ url }).pipe(
+ *   Effect.catchTag("RedisTransportError", (e) => Effect.logError(e.message)))
+ * ```
+ */
+export class RedisTransportError extends Data.TaggedError("RedisTransportError")<{
+  readonly reason: "connect" | "config"
+  readonly url: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * How to reach Redis and how to behave when it is not there.
+ *
+ * @example
+ * ```ts
+ * const options: RedisTransportOptions = { url: "redis://127.0.0.1:6379", startWhenDown: "local-only" }
+ * ```
+ */
+export interface RedisTransportOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`. */
+  readonly url: string
+  /** Redis unreachable at start: "fail" (default) fails with `RedisTransportError`; "local-only" starts down and connects when Redis appears. */
+  readonly startWhenDown?: "fail" | "local-only"
+  /** Bytes of PUBLISH commands accepted and not yet answered by Redis; beyond it `publish` returns false. Default 8 MiB. */
+  readonly maxBufferedBytes?: number
+  /** First reconnect delay in ms, doubled per failed attempt. Default 50. */
+  readonly reconnectMinMs?: number
+  /** Cap of the reconnect delay in ms. Default 2000. */
+  readonly reconnectMaxMs?: number
+  /** TCP connect timeout in ms (each attempt). Default 5000. */
+  readonly connectTimeoutMs?: number
+  /** Where the once-per-outage lines go. Default: `Effect.logInfo` / `Effect.logWarning` in the caller's context. */
+  readonly log?: (level: "info" | "warning", message: string) => void
+}
+
+const DEFAULTS = { maxBufferedBytes: 8 * 1024 * 1024, reconnectMinMs: 50, reconnectMaxMs: 2000, connectTimeoutMs: 5000 }
+
+/** The URL with its password replaced by `***`, for messages and logs. */
+const redact = (url: string): string => {
+  try {
+    const u = new URL(url)
+    if (u.password !== "") u.password = "***"
+    return u.toString()
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@")
+  }
+}
+
+const digits = (n: number): number => (n < 10 ? 1 : Math.floor(Math.log10(n)) + 1)
+
+/** Bytes of `*3\r\n$7\r\nPUBLISH\r\n$<c>\r\n<channel>\r\n$<p>\r\n<payload>\r\n` on the wire. */
+const publishSize = (channelBytes: number, payloadBytes: number): number =>
+  17 + (5 + digits(channelBytes) + channelBytes) + (5 + digits(payloadBytes) + payloadBytes)
+
+const asBuffer = (u: Uint8Array): Buffer =>
+  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+const validate = (o: RedisTransportOptions, url: string): RedisTransportError | undefined => {
+  const bad = (message: string) => new RedisTransportError({ reason: "config", url, message })
+  try {
+    const u = new URL(o.url)
+    if (u.protocol !== "redis:" && u.protocol !== "rediss:") return bad(`url must be redis:// or rediss://, got ${url}`)
+  } catch {
+    return bad(`url is not a URL: ${url}`)
+  }
+  const positive = (name: string, v: number | undefined) =>
+    v === undefined || (Number.isFinite(v) && v > 0) ? undefined : bad(`${name} must be a positive number, got ${v}`)
+  const err = positive("maxBufferedBytes", o.maxBufferedBytes) ?? positive("reconnectMinMs", o.reconnectMinMs) ??
+    positive("reconnectMaxMs", o.reconnectMaxMs) ?? positive("connectTimeoutMs", o.connectTimeoutMs)
+  if (err !== undefined) return err
+  if ((o.reconnectMinMs ?? DEFAULTS.reconnectMinMs) > (o.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs)) {
+    return bad("reconnectMinMs must not exceed reconnectMaxMs")
+  }
+  if (o.startWhenDown !== undefined && o.startWhenDown !== "fail" && o.startWhenDown !== "local-only") {
+    return bad(`startWhenDown must be "fail" or "local-only", got ${String(o.startWhenDown)}`)
+  }
+  return undefined
+}
+
+/** A live transport plus what its release needs. */
+interface Handle {
+  readonly transport: BusTransport
+  readonly connect: () => Promise<void>
+  readonly close: () => Promise<void>
+  readonly lastCause: () => unknown
+}
+
+const build = (options: RedisTransportOptions, url: string, log: (level: "info" | "warning", message: string) => void): Handle => {
+  const max = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes
+  const min = options.reconnectMinMs ?? DEFAULTS.reconnectMinMs
+  const cap = options.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs
+  // `replyMapping` spelled out: its default, and ioredis' constructor types need it under exactOptionalPropertyTypes.
+  const clientOptions: RedisOptions & { replyMapping: "legacy" } = {
+    replyMapping: "legacy",
+    lazyConnect: true,
+    // The bus is at most once: nothing waits for a connection, nothing is sent twice.
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false,
+    maxRetriesPerRequest: null,
+    // RESP2: ioredis' pub/sub path of many years; RESP3 became its default only in 6.0.
+    protocol: 2,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    // Capped exponential backoff with jitter in [delay/2, delay]; never gives up.
+    retryStrategy: (times) => {
+      const delay = Math.min(cap, min * 2 ** Math.min(times - 1, 30))
+      return Math.round(delay / 2 + Math.random() * delay / 2)
+    }
+  }
+  const pub = new Redis(options.url, { ...clientOptions, connectionName: "wspipe-bus-pub" })
+  const sub = new Redis(options.url, { ...clientOptions, connectionName: "wspipe-bus-sub" })
+
+  const channels = new Set<string>()
+  const messageListeners: Array<(channel: string, payload: Uint8Array) => void> = []
+  const statusListeners: Array<(status: TransportStatus, cause?: unknown) => void> = []
+  let closed = false
+  let pubReady = false
+  let subReady = false
+  let subGeneration = 0
+  let pubGeneration = 0
+  let inflight = 0
+  let inflightCount = 0
+  let full = false
+  let published = 0, received = 0, dropped = 0, reconnects = 0
+  let current: TransportStatus = "down"
+  let everUp = false
+  let downAt = Date.now(), droppedAtDown = 0, droppedAtFull = 0
+  let lastCause: unknown = undefined
+  let listenerFailed = false
+
+  const buffered = (): number => Math.max(inflight, pubReady ? pub.stream.writableLength : 0)
+
+  const update = (): void => {
+    const next: TransportStatus = !closed && pubReady && subReady ? "up" : "down"
+    if (next === current) return
+    current = next
+    if (next === "up") {
+      if (everUp) {
+        reconnects++
+        log("info", `bus-redis: ${url} up again after ${Date.now() - downAt} ms; ${dropped - droppedAtDown} publishes dropped meanwhile`)
+      } else {
+        log("info", `bus-redis: connected to ${url}`)
+      }
+      everUp = true
+    } else {
+      downAt = Date.now()
+      droppedAtDown = dropped
+      if (!closed) log("warning", `bus-redis: ${url} down (${String((lastCause as Error | undefined)?.message ?? lastCause ?? "connection closed")}); publishes are dropped until it is back`)
+    }
+    const cause = next === "down" ? lastCause : undefined
+    for (const l of statusListeners) {
+      try {
+        l(next, cause)
+      } catch (e) {
+        log("warning", `bus-redis: an onStatus listener threw: ${String(e)}`)
+      }
+    }
+  }
+
+  const onError = (e: unknown) => { lastCause = e }
+  pub.on("error", onError)
+  sub.on("error", onError)
+
+  pub.on("ready", () => {
+    pubReady = true
+    update()
+  })
+  pub.on("close", () => {
+    // What the socket held is gone with it. ioredis never settles those commands (no resend):
+    // they count as dropped in this outage; a late callback of that connection no longer counts.
+    const lostInFlight = inflightCount
+    pubGeneration++
+    inflight = 0
+    inflightCount = 0
+    full = false // the outage's own lines take over
+    pubReady = false
+    update()
+    dropped += lostInFlight
+  })
+
+  sub.on("ready", () => {
+    const generation = ++subGeneration
+    if (channels.size === 0) {
+      subReady = true
+      update()
+      return
+    }
+    sub.subscribe(...channels).then(
+      () => {
+        if (generation !== subGeneration || closed) return
+        subReady = true
+        update()
+      },
+      (e: unknown) => { lastCause = e }
+    )
+  })
+  sub.on("close", () => {
+    subGeneration++
+    subReady = false
+    update()
+  })
+  sub.on("messageBuffer", (rawChannel: Buffer, message: Buffer) => {
+    const channel = rawChannel.toString()
+    // Left channels stop at once, even before Redis has processed the UNSUBSCRIBE.
+    if (!channels.has(channel)) return
+    received++
+    for (const l of messageListeners) {
+      try {
+        l(channel, message)
+      } catch (e) {
+        if (!listenerFailed) log("warning", `bus-redis: an onMessage listener threw (logged once): ${String(e)}`)
+        listenerFailed = true
+      }
+    }
+  })
+
+  const noop = () => {}
+
+  const publish = (channel: string, payload: Uint8Array): boolean => {
+    if (!pubReady || closed) {
+      dropped++
+      return false
+    }
+    const size = publishSize(Buffer.byteLength(channel), payload.byteLength)
+    if (buffered() + size > max) {
+      dropped++
+      if (!full) {
+        full = true
+        droppedAtFull = dropped - 1
+        log("warning", `bus-redis: ${url} not keeping up (${buffered()} bytes unanswered, bound ${max}); dropping publishes`)
+      }
+      return false
+    }
+    inflight += size
+    inflightCount++
+    published++
+    const generation = pubGeneration
+    pub.publish(channel, asBuffer(payload), (err) => {
+      if (generation !== pubGeneration) return
+      if (err) dropped++
+      inflight -= size
+      inflightCount--
+      if (full && inflight <= max / 2) {
+        full = false
+        log("info", `bus-redis: ${url} keeping up again; ${dropped - droppedAtFull} publishes dropped meanwhile`)
+      }
+    })
+    return true
+  }
+
+  const transport: BusTransport = {
+    publish,
+    subscribe: (channel) => {
+      if (closed || channels.has(channel)) return
+      channels.add(channel)
+      if (sub.status === "ready") sub.subscribe(channel).catch(onError)
+    },
+    unsubscribe: (channel) => {
+      if (!channels.delete(channel)) return
+      if (!closed && sub.status === "ready") sub.unsubscribe(channel).catch(onError)
+    },
+    onMessage: (listener) => { messageListeners.push(listener) },
+    status: () => current,
+    onStatus: (listener) => { statusListeners.push(listener) },
+    stats: () => ({ published, received, dropped, reconnects, bufferedBytes: buffered() })
+  }
+
+  const connect = () => Promise.all([pub.connect(), sub.connect()]).then(noop)
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => (closing ??= shutdown())
+  const shutdown = async (): Promise<void> => {
+    closed = true
+    update()
+    // A connection with a socket ends with "end"; one waiting to reconnect has none to close:
+    // disconnect() only cancels its timer.
+    const ended = (c: Redis) =>
+      c.status !== "connecting" && c.status !== "connect" && c.status !== "ready" ? Promise.resolve() :
+        new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 1000)
+          c.once("end", () => {
+            clearTimeout(t)
+            resolve()
+          })
+        })
+    const done = Promise.all([ended(pub), ended(sub)])
+    pub.disconnect()
+    sub.disconnect()
+    await done
+  }
+
+  return { transport, connect, close, lastCause: () => lastCause }
+}
+
+const make = (options: RedisTransportOptions): Effect.Effect<BusTransport, RedisTransportError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const url = redact(options.url)
+    const invalid = validate(options, url)
+    if (invalid !== undefined) return yield* invalid
+    const context = yield* Effect.context<never>()
+    const log = options.log ?? ((level: "info" | "warning", message: string) => {
+      Effect.runForkWith(context)(level === "warning" ? Effect.logWarning(message) : Effect.logInfo(message))
+    })
+    const localOnly = (options.startWhenDown ?? "fail") === "local-only"
+    const handle = yield* Effect.acquireRelease(
+      Effect.suspend(() => {
+        const h = build(options, url, log)
+        if (localOnly) {
+          // Retries on its own (retryStrategy); the first failure only means "down for now".
+          h.connect().catch(() => {})
+          return Effect.succeed(h)
+        }
+        return Effect.tryPromise({
+          try: h.connect,
+          catch: () => {
+            const cause = h.lastCause()
+            const why = cause instanceof Error ? cause.message : String(cause ?? "connection closed")
+            return new RedisTransportError({ reason: "connect", url, message: `cannot reach Redis at ${url}: ${why}`, cause })
+          }
+        }).pipe(
+          // No release is registered for a failed acquire: stop the retries here.
+          Effect.tapError(() => Effect.promise(h.close)),
+          Effect.as(h)
+        )
+      }),
+      (h) => Effect.promise(h.close)
+    )
+    return handle.transport
+  })
+
+/**
+ * The Redis bus transport as a service: `RedisTransport.make(options)` in a scope, or
+ * `RedisTransport.layer(options)` to provide it.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const bus = yield* RedisTransport
+ *   bus.subscribe("wspipe:all")
+ * })
+ * program.pipe(Effect.provide(RedisTransport.layer({ url: "redis://127.0.0.1:6379" })))
+ * ```
+ */
+export class RedisTransport extends Context.Service<RedisTransport, BusTransport>()("@wspipe/bus-redis/RedisTransport") {
+  /**
+   * Connects both connections (publish, subscribe); closing the scope closes them.
+   *
+   * @example
+   * ```ts
+   * const bus = yield* RedisTransport.make({ url: "redis://127.0.0.1:6379", maxBufferedBytes: 4 << 20 })
+   * ```
+   */
+  static readonly make = make
+
+  /**
+   * `make` as a layer.
+   *
+   * @example
+   * ```ts
+   * const BusLive = RedisTransport.layer({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" })
+   * ```
+   */
+  static readonly layer = (options: RedisTransportOptions): Layer.Layer<RedisTransport, RedisTransportError> =>
+    Layer.effect(RedisTransport, make(options))
+}
