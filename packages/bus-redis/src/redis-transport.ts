@@ -15,7 +15,10 @@
  */
 import { Context, Data, Effect, Layer, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
-import type { BusTransport, TransportStatus } from "./transport.js"
+import type { Bus } from "@wspipe/server"
+
+type BusTransport = Bus.BusTransport
+type TransportStatus = Bus.TransportStatus
 
 /**
  * The transport could not start: Redis unreachable with `startWhenDown: "fail"` (`reason:

@@ -4,7 +4,9 @@
  */
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { decode, encode, WireError } from "../src/index.js"
+import { BusWire } from "@wspipe/server/internal"
+
+const { decode, encode, WireError } = BusWire
 import { openNode, seqOf, seqPayload, type TestNode } from "./support/node.js"
 import { type RedisServer, startRedisServer, waitFor } from "./support/redis-server.js"
 

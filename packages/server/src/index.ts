@@ -8,15 +8,17 @@
  * - `Event` (what the handler gets), `Command` (what it gives), `Handshake` (its say in the upgrade)
  * - `Reading`: pausing one connection's reads; `Metrics`: the server's metrics
  * - `Pipeline`: the configuration of a custom pipeline
+ * - `Bus`: many processes and machines as one server (Redis transport in `@wspipe/bus-redis`)
  *
  * The actors themselves and the runtime's messages, for people composing or testing their own
  * pipelines, are in `@wspipe/server/internal`.
  *
  * @module
  */
+export * as Bus from "./bus/index.js"
 export * as Callbacks from "./handlers/callbacks.js"
 export * as Command from "./messages/command.js"
-export type { Connection } from "./connection/connection.js"
+export type { Address, Connection } from "./connection/connection.js"
 export * as Event from "./messages/event.js"
 export * as Handler from "./actors/handler.js"
 export * as Handshake from "./connection/handshake.js"

@@ -3,7 +3,10 @@
  * changes and its log lines recorded.
  */
 import { Effect, Exit, Scope } from "effect"
-import { type BusTransport, RedisTransport, type RedisTransportOptions } from "../../src/index.js"
+import type { Bus } from "@wspipe/server"
+import { RedisTransport, type RedisTransportOptions } from "../../src/index.js"
+
+type BusTransport = Bus.BusTransport
 
 /**
  * A transport plus its recordings.

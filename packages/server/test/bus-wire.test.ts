@@ -3,7 +3,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type BusMessage, decode, encode, WIRE_VERSION, WireError } from "../src/wire.js"
+import { type BusMessage, decode, encode, WIRE_VERSION, WireError } from "../src/bus/wire.js"
 
 const ok = (m: BusMessage): Uint8Array => {
   const r = encode(m)
