@@ -1,8 +1,8 @@
 /** `pnpm echo [flags]` (`--help` lists them): the bundled echo server, by default on 127.0.0.1:9000. */
-import { Server } from "@wspipe/server"
+import { runScaled } from "@wspipe/bus-redis"
 import { Cli } from "@wspipe/server/cli"
 import { echo } from "./echo.js"
 
 const defaults = { host: "127.0.0.1", port: 9000 }
-Cli.main("echo", "the wspipe echo server", Cli.serverFlags(defaults), (options) =>
-  Server.runMain(Server.serve(echo, { ...defaults, ...options })))
+Cli.main("echo", "the wspipe echo server", [...Cli.serverFlags(defaults), ...Cli.scaleFlags], (options) =>
+  runScaled(echo, { ...defaults, ...options }))

@@ -5,3 +5,4 @@
  * @module
  */
 export { RedisTransport, RedisTransportError, type RedisTransportOptions } from "./redis-transport.js"
+export { runScaled, type ScaledOptions } from "./scaled.js"

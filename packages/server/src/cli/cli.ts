@@ -47,6 +47,35 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
   }
 ]
 
+/**
+ * The flags of a server that runs on many cores or machines: `--workers N` (node:cluster, one
+ * port) and `--redis URL` (the bus between them; env `REDIS_URL`). The program makes the
+ * transport (`@wspipe/bus-redis`), so the server package does not depend on a Redis client.
+ */
+export const scaleFlags: ReadonlyArray<Flag> = [
+  {
+    name: "workers", type: "string", env: "WORKERS", valueName: "N", description: "worker processes on this port (node:cluster); broadcasts cross them through --redis", defaultText: "1",
+    apply: (v, into) => integer("workers", v, 1, 1024, into, "workers")
+  },
+  {
+    name: "redis", type: "string", env: "REDIS_URL", valueName: "URL", description: "join other processes and machines through Redis pub/sub (redis://host:port)", defaultText: "none",
+    apply: (v, into) => {
+      const text = String(v)
+      if (!/^rediss?:\/\//.test(text)) return `--redis: expected a redis:// or rediss:// URL, got "${text}"`
+      into["redis"] = text
+      return undefined
+    }
+  },
+  {
+    name: "redis-when-down", type: "string", valueName: "fail|local-only", description: "Redis unreachable at start: fail, or serve local clients and connect when it appears", defaultText: "fail",
+    apply: (v, into) => {
+      if (v !== "fail" && v !== "local-only") return `--redis-when-down: expected fail or local-only, got "${String(v)}"`
+      into["redisWhenDown"] = v
+      return undefined
+    }
+  }
+]
+
 const sizeFlag = (name: string, option: string, description: string, defaultText: string): Flag => ({
   name,
   type: "string",

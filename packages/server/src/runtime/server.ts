@@ -19,9 +19,11 @@ import { Recorder } from "./recorder.js"
 import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
 import * as Pipeline from "./pipeline.js"
 import * as PipelineScheduler from "./scheduler.js"
+import { announceReady } from "./cluster.js"
 
 export { ConfigError, defaults, type ServerOptions } from "./options.js"
 export { runMain, type RunMainOptions } from "./run-main.js"
+export { runCluster } from "./cluster.js"
 
 /** `listen` could not bind (the port is in use, the address is not ours…). */
 export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string; readonly cause: unknown }> {}
@@ -201,7 +203,8 @@ export const serve = <I, O, R = never>(
 ): Effect.Effect<never, ConfigError | ListenError, R> =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* listen(handler, options)
-    yield* Effect.sync(() => process.stdout.write(`listening on ${server.url}\n`))
+    // In a `runCluster` worker the primary prints it, once for all workers.
+    yield* Effect.sync(() => announceReady(server.url!))
     return yield* Effect.never
   }))
 
