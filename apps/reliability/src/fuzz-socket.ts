@@ -9,7 +9,7 @@
  * the server ending TCP after a half-sent frame. Every `--check-every` connections and at the end,
  * the server must be alive and answer a fresh echo.
  */
-import { isValidWireCloseCode } from "@wspipe/codec"
+import { Close } from "@wspipe/codec"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
 import { fail, num, parseFlags } from "./lib/args.js"
@@ -68,7 +68,7 @@ const runCase = async (port: number, c: SocketCase): Promise<string> => {
       if (got.kind !== want.type || !same(got.data, want.data)) return `FAIL: echo ${i} differs (${got.kind} ${got.data.length} B vs ${want.type} ${want.data.length} B)`
     }
     if (pongs.length !== c.pongs.length || pongs.some((p, i) => !same(p, c.pongs[i]!))) return `FAIL: ${pongs.length} pongs, expected ${c.pongs.length} (or payload differs)`
-    if (close !== undefined && close.code !== 1005 && !isValidWireCloseCode(close.code)) return `FAIL: invalid close code ${close.code} on the wire`
+    if (close !== undefined && close.code !== 1005 && !Close.isValidWireCode(close.code)) return `FAIL: invalid close code ${close.code} on the wire`
     switch (c.end.type) {
       case "error":
         if (close === undefined) return `FAIL: no Close frame, expected ${c.end.code}`

@@ -2,11 +2,11 @@
  * Cases for the socket fuzzer: one case = the bytes one connection sends (after its handshake),
  * how they are chunked and paused, and what the server must answer. The expected answer comes from
  * the intended class of the case (a bad UTF-8 text → 1007, a framing violation → 1002, a length
- * over the echo app's 16 MiB limit → 1009) checked against an oracle: the codec's FrameParser run
+ * over the echo app's 16 MiB limit → 1009) checked against an oracle: the codec's Parser.FrameParser run
  * over the same bytes with the echo app's limits. The oracle also gives the messages and pongs
  * that must come back before the close.
  */
-import { FrameParser, ProtocolError } from "@wspipe/codec"
+import { Parser, ProtocolError } from "@wspipe/codec"
 import { badUtf8, chunkSizes, concat, mutate, randomUtf8, validStream, type Expected } from "./gen-frames.js"
 import { mix } from "./fuzz-codec-core.js"
 import { Rng } from "./lib/rng.js"
@@ -151,7 +151,7 @@ const oracle = (bytes: Uint8Array): Pick<SocketCase, "echoes" | "pongs" | "end">
   const echoes: Expected[] = []
   const pongs: Uint8Array[] = []
   let close: number | undefined
-  const parser = new FrameParser({
+  const parser = new Parser.FrameParser({
     onMessage: (kind, data) => echoes.push({ type: kind, data: Uint8Array.from(data) }),
     onPing: (data) => pongs.push(Uint8Array.from(data)),
     onPong: () => {},

@@ -1,11 +1,11 @@
 /**
- * Quick local timing: FrameParser vs ws's Receiver on masked client frames fed in 64 KiB chunks.
+ * Quick local timing: Parser.FrameParser vs ws's Receiver on masked client frames fed in 64 KiB chunks.
  * Not a test and not the project benchmark (bench/codec.bench.ts); run with
  *   npx tsx bench/parser-quick.ts [repetitions]
  * Both sides get fresh copies of the same chunks each round (the parser unmasks in place).
  */
 import { Receiver } from "../test/ws-oracle.js"
-import { FrameParser } from "../src/frame-parser.js"
+import { Parser } from "../src/index.js"
 
 const MASK = [0x37, 0xfa, 0x21, 0x3d]
 const CHUNK = 64 * 1024
@@ -40,7 +40,7 @@ const copies = (chunks: Buffer[]) => chunks.map((c) => Buffer.from(c))
 
 const runParser = (chunks: Buffer[]) => {
   let n = 0
-  const p = new FrameParser(
+  const p = new Parser.FrameParser(
     { onMessage: () => void n++, onPing: () => {}, onPong: () => {}, onClose: () => {} },
     { role: "server" }
   )

@@ -2,10 +2,7 @@
  * A tiny, independent frame builder for tests (RFC 6455 §5.2), so parser tests do not depend on
  * frame-encoder.ts. Deliberately simple and byte-explicit.
  */
-import type { FrameSink } from "../../src/frame-parser.js"
-import { FrameParser, type FrameParserOptions } from "../../src/frame-parser.js"
-import type { ProtocolError } from "../../src/errors.js"
-import type { MessageKind } from "../../src/opcode.js"
+import { Opcode, Parser, ProtocolError } from "../../src/index.js"
 
 export interface BuildOptions {
   readonly fin?: boolean
@@ -63,13 +60,13 @@ export const concat = (...parts: Uint8Array[]): Uint8Array => {
 
 /** Everything a parser reported, in order (payloads copied into plain Uint8Arrays: chunks are reused in place, and Buffer vs Uint8Array must not matter to equality). */
 export type Event =
-  | { readonly type: "message"; readonly kind: MessageKind; readonly data: Uint8Array; readonly rsv: number }
+  | { readonly type: "message"; readonly kind: Opcode.MessageKind; readonly data: Uint8Array; readonly rsv: number }
   | { readonly type: "ping" | "pong"; readonly data: Uint8Array }
   | { readonly type: "close"; readonly code: number; readonly reason: string }
 
 export const recorder = () => {
   const events: Event[] = []
-  const sink: FrameSink = {
+  const sink: Parser.Sink = {
     onMessage: (kind, data, rsv) => void events.push({ type: "message", kind, data: new Uint8Array(data), rsv }),
     onPing: (data) => void events.push({ type: "ping", data: new Uint8Array(data) }),
     onPong: (data) => void events.push({ type: "pong", data: new Uint8Array(data) }),
@@ -82,10 +79,10 @@ export const recorder = () => {
 export const feed = (
   bytes: Uint8Array,
   cuts: ReadonlyArray<number> = [],
-  options: FrameParserOptions = {}
-): { events: Event[]; error: ProtocolError | undefined; errorAt: number; parser: FrameParser } => {
+  options: Parser.Options = {}
+): { events: Event[]; error: ProtocolError | undefined; errorAt: number; parser: Parser.FrameParser } => {
   const { events, sink } = recorder()
-  const parser = new FrameParser(sink, options)
+  const parser = new Parser.FrameParser(sink, options)
   let error: ProtocolError | undefined
   let errorAt = -1
   let prev = 0
@@ -101,7 +98,7 @@ export const feed = (
 }
 
 /** Feed one byte per push; `errorAt` is the index of the byte whose push returned the error. */
-export const feedBytewise = (bytes: Uint8Array, options: FrameParserOptions = {}) => {
+export const feedBytewise = (bytes: Uint8Array, options: Parser.Options = {}) => {
   const cuts: number[] = []
   for (let i = 1; i < bytes.length; i++) cuts.push(i)
   const r = feed(bytes, cuts, options)
