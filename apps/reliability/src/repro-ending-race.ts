@@ -13,9 +13,9 @@
  */
 import { Command, Handler, Server } from "@wspipe/server"
 import { Effect, Queue } from "effect"
+import { closePayload, frame } from "@wspipe/test-frames"
 import { num, parseFlags } from "./lib/args.js"
 import { RawConn, stopWatchdog } from "./lib/conn.js"
-import { closePayload, encodeClientFrame } from "./lib/wire.js"
 
 const flags = parseFlags(process.argv.slice(2), ["delay-ms", "rounds", "busy"])
 /** With --busy: the handler declares the connections it is working on (Handler.busy, 60fea21). */
@@ -41,7 +41,7 @@ const round = async (port: number, i: number): Promise<string> => {
   if (typeof conn === "string") return `connect failed: ${conn}`
   try {
     const text = Buffer.from(`message ${i}`)
-    conn.write(Buffer.concat([encodeClientFrame(1, text), encodeClientFrame(8, closePayload(1000))]))
+    conn.write(Buffer.concat([frame(1, text), frame(8, closePayload(1000))]))
     const seen: string[] = []
     for (let k = 0; k < 5; k++) {
       const e = await conn.next(5_000)

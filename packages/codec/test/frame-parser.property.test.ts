@@ -6,8 +6,9 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { concat, frame } from "@wspipe/test-frames"
 import { Parser, ProtocolError } from "../src/index.js"
-import { concat, type Event, frame, recorder, summary } from "./support/client-frames.js"
+import { type Event, recorder, summary } from "./support/feed.js"
 
 type Msg =
   | { readonly kind: "text"; readonly text: string; readonly frags: number[] }
@@ -60,7 +61,7 @@ const run = (bytes: Uint8Array, cuts: number[], options: Parser.Options = {}) =>
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
   let prev = 0
   for (const c of [...points, bytes.length]) {
-    results.push(parser.push(bytes.slice(prev, c)))
+    results.push(parser.push(new Uint8Array(bytes.subarray(prev, c))))
     prev = c
   }
   const error = results.find((r) => r !== undefined)

@@ -3,8 +3,9 @@
  * several chunkings (whole, byte by byte, every 2-way split).
  */
 import { describe, expect, it } from "vitest"
+import { concat, MASK } from "@wspipe/test-frames"
 import { Bytes, Parser } from "../src/index.js"
-import { concat, feed, feedBytewise, frame, MASK, masked, recorder, summary, text } from "./support/client-frames.js"
+import { feed, feedBytewise, masked, recorder, summary, text, unmasked } from "./support/feed.js"
 
 const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (h) => parseInt(h, 16))
 const client = { role: "client" } as const
@@ -82,7 +83,7 @@ describe("lengths (RFC 6455 §5.2)", () => {
   it("empty payloads, 125, 126, 65535, 65536 bytes, and non-minimal length encodings", () => {
     for (const [n, bits] of [[0, 7], [125, 7], [126, 16], [65535, 16], [65536, 64], [5, 16], [5, 64]] as const) {
       const data = new Uint8Array(n).fill(0x61)
-      const r = feed(masked(1, data, { lengthBits: bits }), [3])
+      const r = feed(masked(1, data, { lengthForm: bits }), [3])
       expect(r.error).toBeUndefined()
       expect(summary(r.events)).toEqual(summary([{ type: "message", kind: "text", data, rsv: 0 }]))
     }
@@ -123,7 +124,7 @@ describe("lengths (RFC 6455 §5.2)", () => {
 
 describe("masking (RFC 6455 §5.1, §5.3)", () => {
   it("server role: an unmasked frame → 1002 at its second byte", () => {
-    const r = feedBytewise(frame(1, "hi"))
+    const r = feedBytewise(unmasked(1, "hi"))
     expect(r.error).toMatchObject({ kind: "unmasked-frame", code: 1002 })
     expect(r.errorAt).toBe(1)
   })
@@ -250,7 +251,7 @@ describe("parser state, zero-copy, idle and bufferedBytes", () => {
   })
 
   it("a frame inside one chunk is delivered as an unmasked subarray of it (no copy)", () => {
-    const chunk = concat(masked(2, "abc"), masked(2, "defgh"))
+    const chunk = new Uint8Array(concat(masked(2, "abc"), masked(2, "defgh"))) // own ArrayBuffer: offsets from 0
     const seen: Uint8Array[] = []
     const parser = new Parser.FrameParser({ onMessage: (_k, d) => void seen.push(d), onPing() {}, onPong() {}, onClose() {} })
     parser.push(chunk)

@@ -5,7 +5,8 @@
  * chunking; a sequence truncated by the end of the message is reported at the message's end.
  */
 import { describe, expect, it } from "vitest"
-import { concat, feed, feedBytewise, masked } from "./support/client-frames.js"
+import { concat } from "@wspipe/test-frames"
+import { feed, feedBytewise, masked } from "./support/feed.js"
 import { UTF8_VECTORS } from "./support/utf8-vectors.js"
 
 /** A text message split into fragments at `cuts`; `pos[i]` = stream index of payload byte i. */
