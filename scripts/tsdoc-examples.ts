@@ -2,15 +2,16 @@
  * Every TSDoc `@example` in the packages' sources type-checks. Each ```ts block inside a `/** … *\/`
  * comment of `packages/<name>/src/**\/*.ts` becomes a module in `packages/<name>/.tsdoc-examples/`
  * and `tsc --noEmit` checks them all against the package (so `@wspipe/server`, `effect` resolve as
- * for a user). A block with no `import` line gets one for the names its own source module
- * exports: an example of a module's function may use it without ceremony; anything else it uses
- * must be imported or declared in the block.
+ * for a user). A block with no `import` line gets the package's prelude (`test/tsdoc/prelude.ts`,
+ * e.g. the root namespaces) or, without one, an import of the names its own source module
+ * exports; `test/tsdoc/globals.d.ts`, when present, declares the free variables examples use
+ * (`socket`, `chunk`…). Anything else an example uses must be imported or declared in it.
  *
  * `node --import tsx scripts/tsdoc-examples.ts [packages/server …]` prints each failing example
  * with its source file and line, and exits 1 if any fails.
  */
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, isAbsolute, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -70,13 +71,19 @@ export const checkPackage = (pkg: string): { readonly examples: number; readonly
   rmSync(outDir, { recursive: true, force: true })
   mkdirSync(outDir, { recursive: true })
   const files = walk(join(pkgDir, "src"))
+  const preludeFile = join(pkgDir, "test", "tsdoc", "prelude.ts")
+  const prelude = existsSync(preludeFile) ? readFileSync(preludeFile, "utf8") : undefined
+  const globalsFile = join(pkgDir, "test", "tsdoc", "globals.d.ts")
+  if (existsSync(globalsFile)) writeFileSync(join(outDir, "globals.d.ts"), readFileSync(globalsFile, "utf8"))
   const where = new Map<string, Example>()
   let n = 0
   for (const file of files) {
     const text = readFileSync(file, "utf8")
     for (const example of examplesOf(relative(root, file), text)) {
       const name = `example-${String(++n).padStart(4, "0")}.ts`
-      const imports = /^\s*import\s/m.test(example.code) ? "" : ownImport(text, relative(outDir, file).replace(/\.ts$/, ".js"))
+      const imports = /^\s*import\s/m.test(example.code)
+        ? ""
+        : prelude ?? ownImport(text, relative(outDir, file).replace(/\.ts$/, ".js"))
       writeFileSync(join(outDir, name), `// ${example.source}:${example.line}\n${imports}${example.code}\nexport {}\n`)
       where.set(name, example)
     }

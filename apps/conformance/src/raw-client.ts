@@ -1,13 +1,15 @@
 /**
  * A raw WebSocket test client over real TCP (node:net). It can send anything (valid or not, in
  * chops of any size with delays) and records everything the server sent, with timestamps: frames
- * (parsed by our own FrameReader), the close frame, and when the server closed TCP.
+ * (parsed by @wspipe/test-frames' FrameReader, independent of the codec), the close frame, and
+ * when the server closed TCP.
  */
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
-import { FrameReader, MessageAssembler, type ServerEvent } from "./frame-reader.js"
-import { closePayload, encodeFrame, type FrameSpec } from "./frame-writer.js"
-import { buildRequest, checkUpgradeResponse, newKey, parseResponseHead, type RequestOptions, type ResponseHead } from "./http.js"
+import {
+  checkUpgradeResponse, closePayload, encodeFrame, FrameReader, MessageAssembler, newKey, parseResponseHead, upgradeRequest,
+  type FrameSpec, type RequestOptions, type ResponseHead, type ServerEvent
+} from "@wspipe/test-frames"
 
 export interface ServerAddress {
   readonly host: string
@@ -36,7 +38,7 @@ export class RawClient {
   response: ResponseHead | undefined
   /** Bytes received while in HTTP mode (the response head and, for non-101, the body). */
   httpBytes: Buffer = Buffer.alloc(0)
-  closeFrame: { code: number | undefined; reason: Buffer; at: number } | undefined
+  closeFrame: { code: number | undefined; reason: string; at: number } | undefined
   closeSentAt: number | undefined
   serverEndAt: number | undefined // server sent FIN
   tcpClosedAt: number | undefined // socket fully closed
@@ -91,7 +93,7 @@ export class RawClient {
     const timeoutMs = opts.timeoutMs ?? 3000
     const c = await RawClient.open(addr, timeoutMs)
     const key = opts.request?.key ?? newKey()
-    const req = buildRequest({ host: `${addr.host}:${addr.port}`, path: addr.path, ...opts.request, key })
+    const req = upgradeRequest({ host: `${addr.host}:${addr.port}`, path: addr.path, ...opts.request, key })
     c.write(opts.pipelined ? Buffer.concat([Buffer.from(req, "latin1"), opts.pipelined]) : Buffer.from(req, "latin1"))
     const head = await c.waitResponse(timeoutMs)
     const problems = head ? checkUpgradeResponse(head, key) : ["no handshake response within timeout"]
@@ -221,7 +223,7 @@ export class RawClient {
     this.sendFrame({ opcode: 1, payload })
     await this.waitUntil(() => this.events.length > before || this.closed, timeoutMs)
     const m = this.events[before]
-    if (m?.type !== "message" || m.binary || m.data.toString() !== payload) {
+    if (m?.type !== "message" || m.kind !== "text" || m.data.toString() !== payload) {
       return m ? `expected echo of "${payload}", got ${m.type}` : `no echo within ${timeoutMs} ms${this.closed ? " (connection closed)" : ""}`
     }
     this.sendClose(1000)

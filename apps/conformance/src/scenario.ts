@@ -8,7 +8,7 @@
  * than Autobahn on the close: a missing Close frame, an empty close code when a code is expected,
  * or a server that does not close TCP itself are NON-STRICT; a wrong code is FAILED.
  */
-import type { ServerEvent } from "./frame-reader.js"
+import type { ServerEvent } from "@wspipe/test-frames"
 import type { RawClient, ServerAddress } from "./raw-client.js"
 
 export type Outcome = "OK" | "NON-STRICT" | "INFORMATIONAL" | "UNIMPLEMENTED" | "FAILED"
@@ -42,13 +42,13 @@ export interface Case {
 }
 
 export type Expect =
-  | { readonly type: "message"; readonly binary: boolean; readonly data: Buffer }
+  | { readonly type: "message"; readonly kind: "text" | "binary"; readonly data: Buffer }
   | { readonly type: "ping" | "pong"; readonly data: Buffer }
   | { readonly type: "marker"; readonly label: string }
 
 const b = (d: Uint8Array | string): Buffer => (typeof d === "string" ? Buffer.from(d, "utf8") : Buffer.from(d))
-export const text = (d: Uint8Array | string): Expect => ({ type: "message", binary: false, data: b(d) })
-export const binary = (d: Uint8Array | string): Expect => ({ type: "message", binary: true, data: b(d) })
+export const text = (d: Uint8Array | string): Expect => ({ type: "message", kind: "text", data: b(d) })
+export const binary = (d: Uint8Array | string): Expect => ({ type: "message", kind: "binary", data: b(d) })
 export const pong = (d: Uint8Array | string = ""): Expect => ({ type: "pong", data: b(d) })
 export const marker = (label: string): Expect => ({ type: "marker", label })
 
@@ -57,7 +57,7 @@ type Got = ServerEvent | { readonly type: "marker"; readonly label: string }
 const same = (g: Got, e: Expect): boolean => {
   if (g.type === "marker" || e.type === "marker") return g.type === "marker" && e.type === "marker" && g.label === e.label
   if (g.type === "close" || g.type !== e.type) return false
-  if (g.type === "message" && e.type === "message" && g.binary !== e.binary) return false
+  if (g.type === "message" && e.type === "message" && g.kind !== e.kind) return false
   return g.data.equals(e.data)
 }
 
@@ -76,7 +76,7 @@ export const describe = (evs: readonly (Got | Expect)[]): string =>
       e.type === "marker"
         ? `wait(${e.label})`
         : e.type === "message"
-          ? `${e.binary ? "binary" : "text"}(${preview(e.data)})`
+          ? `${e.kind}(${preview(e.data)})`
           : e.type === "close"
             ? `close(${e.code ?? "-"})`
             : `${e.type}(${preview(e.data)})`

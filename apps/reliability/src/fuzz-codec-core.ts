@@ -9,10 +9,7 @@
  * message and close reason is valid UTF-8, control payloads ≤ 125 bytes, messages ≤ the limit.
  * Valid inputs are differential: they must decode to exactly what was encoded.
  */
-import {
-  FrameParser, HandshakeError, ProtocolError, RequestHeadParser, validateUpgrade, isValidUtf8, isValidWireCloseCode,
-  type FrameSink, type MessageKind
-} from "@wspipe/codec"
+import { Close, Handshake, HandshakeError, Http, Opcode, Parser, ProtocolError, Utf8 } from "@wspipe/codec"
 import { chunkSizes, mutate, randomFrames, validStream, type Expected, type Role } from "./gen-frames.js"
 import { mutatedRequest, validRequest } from "./gen-handshake.js"
 import { Rng } from "./lib/rng.js"
@@ -96,12 +93,12 @@ const checkFrames = (input: Input): Outcome => {
   const got: Expected[] = []
   let stopped = false // after an error or a close: no more sink calls allowed
   const limit = input.maxMessageSize
-  const sink: FrameSink = {
-    onMessage(kind: MessageKind, data: Uint8Array, rsv: number) {
+  const sink: Parser.Sink = {
+    onMessage(kind: Opcode.MessageKind, data: Uint8Array, rsv: number) {
       if (stopped) throw new Error("sink called after the parser stopped")
       if (rsv !== 0) throw new Error(`message with rsv ${rsv} though none was allowed`)
       if (data.length > limit) throw new Error(`message of ${data.length} bytes over maxMessageSize ${limit}`)
-      if (kind === "text" && !isValidUtf8(data)) throw new Error("invalid UTF-8 text message delivered")
+      if (kind === "text" && !Utf8.isValid(data)) throw new Error("invalid UTF-8 text message delivered")
       got.push({ type: kind, data: Uint8Array.from(data) })
     },
     onPing(data) {
@@ -114,12 +111,12 @@ const checkFrames = (input: Input): Outcome => {
     },
     onClose(code, reason) {
       if (stopped) throw new Error("close delivered twice")
-      if (code !== 1005 && !isValidWireCloseCode(code)) throw new Error(`close with invalid code ${code}`)
+      if (code !== 1005 && !Close.isValidWireCode(code)) throw new Error(`close with invalid code ${code}`)
       stopped = true
       got.push({ type: "close", code, reason })
     }
   }
-  const parser = new FrameParser(sink, { role: input.role, maxFrameSize: input.maxFrameSize, maxMessageSize: input.maxMessageSize })
+  const parser = new Parser.FrameParser(sink, { role: input.role, maxFrameSize: input.maxFrameSize, maxMessageSize: input.maxMessageSize })
   let error: ProtocolError | undefined
   for (const chunk of chunksOf(input)) {
     const r = parser.push(chunk)
@@ -163,8 +160,8 @@ const diff = (want: ReadonlyArray<Expected>, got: ReadonlyArray<Expected>): void
 }
 
 const checkRequest = (input: Input): Outcome => {
-  const parser = new RequestHeadParser(input.maxHeadSize === undefined ? undefined : { maxHeadSize: input.maxHeadSize })
-  let result: ReturnType<RequestHeadParser["push"]>
+  const parser = new Http.RequestHeadParser(input.maxHeadSize === undefined ? undefined : { maxHeadSize: input.maxHeadSize })
+  let result: ReturnType<Http.RequestHeadParser["push"]>
   const chunks = chunksOf(input)
   let i = 0
   for (; i < chunks.length; i++) {
@@ -181,10 +178,10 @@ const checkRequest = (input: Input): Outcome => {
     return `handshake:${result.status}`
   }
   if (!(typeof result === "object" && "head" in result)) throw new Error("head parser returned a strange value")
-  const v = validateUpgrade(result.head)
+  const v = Handshake.validateUpgrade(result.head)
   const want = input.request
   if (v instanceof HandshakeError) {
-    if (!HANDSHAKE_STATUSES.has(v.status)) throw new Error(`validateUpgrade status ${v.status} (${v.reason})`)
+    if (!HANDSHAKE_STATUSES.has(v.status)) throw new Error(`Handshake.validateUpgrade status ${v.status} (${v.reason})`)
     if (want !== undefined) throw new Error(`valid request rejected: ${v.status} ${v.reason}`)
     return `handshake:${v.status}`
   }

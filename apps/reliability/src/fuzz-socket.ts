@@ -9,15 +9,15 @@
  * the server ending TCP after a half-sent frame. Every `--check-every` connections and at the end,
  * the server must be alive and answer a fresh echo.
  */
-import { isValidWireCloseCode } from "@wspipe/codec"
+import { Close } from "@wspipe/codec"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
+import { closePayload, frame } from "@wspipe/test-frames"
 import { fail, num, parseFlags } from "./lib/args.js"
 import { repoRoot, startEcho, type EchoServer } from "./lib/child.js"
-import { RawConn, stopWatchdog } from "./lib/conn.js"
+import { RawConn, stopWatchdog, type Incoming } from "./lib/conn.js"
 import { fmt, writeSection } from "./lib/report.js"
 import { randomSeed } from "./lib/rng.js"
-import { closePayload, encodeClientFrame, type Incoming } from "./lib/wire.js"
 import { INTENT_CODE, makeCase, type SocketCase } from "./socket-cases.js"
 
 const flags = parseFlags(process.argv.slice(2), ["frames", "parallel", "seed", "check-every", "url", "docs", "case"])
@@ -45,7 +45,7 @@ const runCase = async (port: number, c: SocketCase): Promise<string> => {
       conn.write(c.bytes.subarray(at, at + c.sizes[i]!))
       at += c.sizes[i]!
     }
-    if (c.end.type === "open") conn.write(encodeClientFrame(8, closePayload(1000)))
+    if (c.end.type === "open") conn.write(frame(8, closePayload(1000)))
     if (c.end.type === "incomplete") conn.socket.end() // half-close: the server sees EOF mid-frame
     const messages: Incoming[] = []
     const pongs: Uint8Array[] = []
@@ -54,7 +54,7 @@ const runCase = async (port: number, c: SocketCase): Promise<string> => {
       const e = await conn.next(WAIT_MS)
       if (e.type === "message") messages.push(e)
       else if (e.type === "pong") pongs.push(e.data)
-      else if (e.type === "ping") conn.write(encodeClientFrame(10, e.data))
+      else if (e.type === "ping") conn.write(frame(10, e.data))
       else if (e.type === "close") close = { code: e.code }
       else if (e.type === "violation") return `FAIL: server frame violation: ${e.reason}`
       else if (e.type === "timeout") return `FAIL: no EOF within ${WAIT_MS} ms (close ${close?.code ?? "none"}, ${messages.length} echoes)`
@@ -68,7 +68,7 @@ const runCase = async (port: number, c: SocketCase): Promise<string> => {
       if (got.kind !== want.type || !same(got.data, want.data)) return `FAIL: echo ${i} differs (${got.kind} ${got.data.length} B vs ${want.type} ${want.data.length} B)`
     }
     if (pongs.length !== c.pongs.length || pongs.some((p, i) => !same(p, c.pongs[i]!))) return `FAIL: ${pongs.length} pongs, expected ${c.pongs.length} (or payload differs)`
-    if (close !== undefined && close.code !== 1005 && !isValidWireCloseCode(close.code)) return `FAIL: invalid close code ${close.code} on the wire`
+    if (close !== undefined && close.code !== 1005 && !Close.isValidWireCode(close.code)) return `FAIL: invalid close code ${close.code} on the wire`
     switch (c.end.type) {
       case "error":
         if (close === undefined) return `FAIL: no Close frame, expected ${c.end.code}`
@@ -98,10 +98,10 @@ const liveness = async (server: EchoServer | undefined, port: number): Promise<s
   if (typeof conn === "string") return `fresh connection failed: ${conn}`
   try {
     const text = Buffer.from(`liveness ${Date.now()}`)
-    conn.write(encodeClientFrame(1, text))
+    conn.write(frame(1, text))
     const e = await conn.next(WAIT_MS)
     if (e.type !== "message" || !same(e.data, text)) return `fresh echo failed: got ${e.type}`
-    conn.write(encodeClientFrame(8, closePayload(1000)))
+    conn.write(frame(8, closePayload(1000)))
     const c = await conn.next(WAIT_MS)
     return c.type === "close" && c.code === 1000 ? undefined : `fresh close failed: got ${c.type}`
   } finally {

@@ -3,8 +3,8 @@
  * exactly what they decode to), mutations of them, frames with random header fields and random
  * length claims, pure noise, and random chunkings. Everything is driven by a seeded {@link Rng}.
  */
+import { closePayload, frame } from "@wspipe/test-frames"
 import type { Rng } from "./lib/rng.js"
-import { closePayload, encodeClientFrame } from "./lib/wire.js"
 
 export type Role = "server" | "client"
 
@@ -76,11 +76,11 @@ export const validStream = (rng: Rng, role: Role, maxMessage: number, maxFrame =
   const frames: Uint8Array[] = []
   const expected: Expected[] = []
   // Masks come from the seeded rng (not crypto) so every input is reproducible.
-  const mk = (): Uint8Array | null => (role === "server" ? rng.bytes(4) : null)
+  const mk = (): Uint8Array | false => (role === "server" ? rng.bytes(4) : false)
   const control = (): void => {
     const ping = rng.chance(0.5)
     const data = rng.bytes(Math.min(maxFrame, rng.chance(0.9) ? rng.int(16) : rng.int(126)))
-    frames.push(encodeClientFrame(ping ? 9 : 10, data, { mask: mk(), lengthForm: 7 }))
+    frames.push(frame(ping ? 9 : 10, data, { mask: mk(), lengthForm: 7 }))
     expected.push({ type: ping ? "ping" : "pong", data })
   }
   const count = rng.chance(0.05) ? rng.range(0, 20) : rng.range(1, 5)
@@ -110,20 +110,20 @@ export const validStream = (rng: Rng, role: Role, maxMessage: number, maxFrame =
       const pieces = cuts.length - 1
       for (let k = 0; k < pieces; k++) {
         const part = data.subarray(cuts[k], cuts[k + 1])
-        frames.push(encodeClientFrame(k === 0 ? opcode : 0, part, { fin: k === pieces - 1, mask: mk(), lengthForm: form() }))
+        frames.push(frame(k === 0 ? opcode : 0, part, { fin: k === pieces - 1, mask: mk(), lengthForm: form() }))
         if (k < pieces - 1 && rng.chance(0.1)) control()
       }
-    } else frames.push(encodeClientFrame(opcode, data, { mask: mk(), lengthForm: form() }))
+    } else frames.push(frame(opcode, data, { mask: mk(), lengthForm: form() }))
     expected.push({ type: text ? "text" : "binary", data })
   }
   if (rng.chance(0.2)) {
     if (rng.chance(0.2) || maxFrame < 22) {
-      frames.push(encodeClientFrame(8, new Uint8Array(0), { mask: mk() }))
+      frames.push(frame(8, new Uint8Array(0), { mask: mk() }))
       expected.push({ type: "close", code: 1005, reason: "" })
     } else {
       const code = rng.pick(VALID_CLOSE)
       const reason = new TextDecoder().decode(randomUtf8(rng, rng.int(20)))
-      frames.push(encodeClientFrame(8, closePayload(code, reason), { mask: mk() }))
+      frames.push(frame(8, closePayload(code, reason), { mask: mk() }))
       expected.push({ type: "close", code, reason })
     }
   }
@@ -158,12 +158,12 @@ export const randomFrames = (rng: Rng, role: Role): Uint8Array => {
     const payload = rng.chance(0.2) ? badUtf8(rng, size) : rng.chance(0.5) ? randomUtf8(rng, size) : rng.bytes(size)
     const masked = rng.chance(0.9) ? role === "server" : role !== "server"
     const lie = rng.chance(0.15)
-    parts.push(encodeClientFrame(opcode, payload, {
+    parts.push(frame(opcode, payload, {
       fin: rng.chance(0.75),
       rsv: rng.chance(0.9) ? 0 : rng.int(8) << 4,
-      mask: masked ? rng.bytes(4) : null,
+      mask: masked ? rng.bytes(4) : false,
       lengthForm: rng.chance(0.8) ? undefined : rng.pick([7, 16, 64] as const),
-      ...(lie ? { declaredLength: claim(rng) } : {})
+      ...(lie ? { length: claim(rng) } : {})
     }))
   }
   return concat(parts)
@@ -207,8 +207,8 @@ export const mutate = (rng: Rng, input: Uint8Array): Uint8Array => {
         if (b.length > 1) b[1]! ^= 0x80
         break
       default: { // a new header with a random length claim in front
-        const head = encodeClientFrame(rng.pick([0, 1, 2, 8, 9, 10]), new Uint8Array(0), {
-          declaredLength: claim(rng), mask: rng.chance(0.5) ? rng.bytes(4) : null,
+        const head = frame(rng.pick([0, 1, 2, 8, 9, 10]), new Uint8Array(0), {
+          length: claim(rng), mask: rng.chance(0.5) ? rng.bytes(4) : false,
           lengthForm: rng.pick([7, 16, 64] as const)
         })
         b = concat([b.subarray(0, at), head, b.subarray(at)])

@@ -12,9 +12,9 @@
  */
 import { Command, Handler, Inbox, Server } from "@wspipe/server"
 import { Effect, Queue } from "effect"
+import { closePayload, frame } from "@wspipe/test-frames"
 import { num, parseFlags } from "./lib/args.js"
 import { RawConn, stopWatchdog } from "./lib/conn.js"
-import { closePayload, encodeClientFrame } from "./lib/wire.js"
 
 const flags = parseFlags(process.argv.slice(2), ["delay-ms", "rounds"])
 const delay = num(flags, "delay-ms", 20)
@@ -35,7 +35,7 @@ const round = async (port: number, i: number): Promise<string> => {
   if (typeof conn === "string") return `connect failed: ${conn}`
   try {
     const text = Buffer.from(`message ${i}`)
-    conn.write(Buffer.concat([encodeClientFrame(1, text), encodeClientFrame(8, closePayload(1000))]))
+    conn.write(Buffer.concat([frame(1, text), frame(8, closePayload(1000))]))
     const seen: string[] = []
     for (let k = 0; k < 5; k++) {
       const e = await conn.next(5_000)

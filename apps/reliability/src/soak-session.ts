@@ -8,10 +8,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { closePayload, frame } from "@wspipe/test-frames"
 import { repoRoot } from "./lib/child.js"
 import { RawConn } from "./lib/conn.js"
+import { fnv1a } from "./lib/fnv.js"
 import type { Rng } from "./lib/rng.js"
-import { closePayload, encodeClientFrame, fnv1a } from "./lib/wire.js"
 
 export interface SoakStats {
   sessions: number; sessionsOk: number; connected: number; open: number; peakOpen: number
@@ -100,10 +101,10 @@ const makeMessage = (rng: Rng, id: number, seq: number): { frames: Buffer[]; exp
     // Fragmented (§5.4): 2–3 frames; text may split inside a UTF-8 sequence, which is legal.
     const cut1 = rng.range(1, data.length - 1)
     const cut2 = rng.chance(0.5) ? rng.range(cut1, data.length) : data.length
-    frames.push(encodeClientFrame(opcode, data.subarray(0, cut1), { fin: false }))
-    if (cut2 < data.length) frames.push(encodeClientFrame(0, data.subarray(cut1, cut2), { fin: false }))
-    frames.push(encodeClientFrame(0, data.subarray(cut2 < data.length ? cut2 : cut1), { fin: true }))
-  } else frames.push(encodeClientFrame(opcode, data))
+    frames.push(frame(opcode, data.subarray(0, cut1), { fin: false }))
+    if (cut2 < data.length) frames.push(frame(0, data.subarray(cut1, cut2), { fin: false }))
+    frames.push(frame(0, data.subarray(cut2 < data.length ? cut2 : cut1), { fin: true }))
+  } else frames.push(frame(opcode, data))
   return { frames, expect: { seq, kind, len, sum } }
 }
 
@@ -214,7 +215,7 @@ const session = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, conn: RawCon
     while (inflight.length > 0) {
       const e = await conn.next(cfg.echoTimeoutMs)
       if (e.type === "ping") {
-        conn.write(encodeClientFrame(10, e.data))
+        conn.write(frame(10, e.data))
         continue
       }
       if (e.type === "timeout") {
@@ -255,7 +256,7 @@ const session = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, conn: RawCon
     if (hi > 0) await sleep(rng.range(lo, hi))
   }
   // Closing handshake (§7.1.2): we send Close 1000, the server echoes it and ends TCP first.
-  conn.write(encodeClientFrame(8, closePayload(1000, "bye")))
+  conn.write(frame(8, closePayload(1000, "bye")))
   for (;;) {
     const e = await conn.next(cfg.echoTimeoutMs)
     if (e.type === "close") {

@@ -13,10 +13,11 @@
  */
 import { defaults } from "@wspipe/server/internal"
 import { afterEach, describe, expect, it } from "vitest"
+import { frame, Op } from "@wspipe/test-frames"
 import { killAll, sampleRss, startChildServer } from "./support/child.js"
 import { Client, gapFreePrefix, increasing, seqOf } from "./support/client.js"
 import { percentile, waitFor, within } from "./support/wait.js"
-import { clientFrame, Op, rawUpgrade } from "./support/wire.js"
+import { rawUpgrade } from "./support/raw.js"
 
 const MiB = 1024 * 1024
 const N = 6000
@@ -75,12 +76,12 @@ describe("outbound back-pressure", () => {
 
     stalled.socket.resume()
     await within(stalled.ended, 10_000, "the server to end the stalled connection")
-    const seqs = dataSeqs(stalled.frames.frames)
+    const seqs = dataSeqs(stalled.frames)
     const peak = rss.stop()
-    console.log(`close: stalled got ${seqs.length} of ${N} then ${stalled.frames.closeCode()}; ` +
+    console.log(`close: stalled got ${seqs.length} of ${N} then ${stalled.closeCode()}; ` +
       `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`)
-    expect(stalled.frames.closeCode()).toBe(1008)
-    expect(stalled.frames.frames.at(-1)!.opcode).toBe(Op.Close)
+    expect(stalled.closeCode()).toBe(1008)
+    expect(stalled.frames.at(-1)!.opcode).toBe(Op.Close)
     expect(gapFreePrefix(seqs)).toBeUndefined()
     expect(seqs.length).toBeLessThan(N)
     stalled.socket.end()
@@ -101,15 +102,15 @@ describe("outbound back-pressure", () => {
 
     stalled.socket.resume()
     // Exactly what was not dropped arrives: nothing for it is lost silently or sent twice.
-    await waitFor(() => dataSeqs(stalled.frames.frames).length >= N - dropped, 20_000,
+    await waitFor(() => dataSeqs(stalled.frames).length >= N - dropped, 20_000,
       `${N - dropped} messages at the stalled client`)
-    const seqs = dataSeqs(stalled.frames.frames)
+    const seqs = dataSeqs(stalled.frames)
     expect(seqs.length).toBe(N - dropped)
     expect(increasing(seqs)).toBeUndefined()
     // Still connected and served.
-    stalled.socket.write(clientFrame(Op.Text, Buffer.from("still here")))
-    await waitFor(() => stalled.frames.frames.some((f) => f.payload.toString() === "still here"), 5_000, "the echo")
-    expect(stalled.frames.closeCode()).toBeUndefined()
+    stalled.socket.write(frame(Op.Text, Buffer.from("still here")))
+    await waitFor(() => stalled.frames.some((f) => f.payload.toString() === "still here"), 5_000, "the echo")
+    expect(stalled.closeCode()).toBeUndefined()
     const peak = rss.stop()
     console.log(`drop: stalled got ${seqs.length} of ${N}, ${dropped} dropped; ` +
       `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`)

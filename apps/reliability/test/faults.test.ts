@@ -7,11 +7,12 @@
 import { Callbacks, Command, Handler, Inbox, Metrics } from "@wspipe/server"
 import { Effect, Metric, Queue } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
+import { frame, Op } from "@wspipe/test-frames"
 import { Client, gapFreePrefix, seqOf } from "./support/client.js"
 import { recordingEcho } from "./support/handlers.js"
 import { startServer, stopAll } from "./support/server.js"
 import { waitFor, within } from "./support/wait.js"
-import { clientFrame, Op, rawUpgrade } from "./support/wire.js"
+import { rawUpgrade } from "./support/raw.js"
 
 afterEach(stopAll)
 
@@ -98,13 +99,13 @@ describe("peers that vanish", () => {
     await waitFor(() => echo.opened.length === 4, 5_000, "four connections open")
     const rawId = echo.opened[3]! // opened after the three `ws` clients
     const running = traffic(others, 300)
-    const frame = clientFrame(Op.Binary, Buffer.alloc(10_000, 1))
-    raw.socket.write(frame.subarray(0, 5_000)) // the header and half the payload
+    const half = frame(Op.Binary, Buffer.alloc(10_000, 1))
+    raw.socket.write(half.subarray(0, 5_000)) // the header and half the payload
     await waitFor(() => raw.socket.writableLength === 0, 2_000, "the half frame to be written")
     raw.socket.resetAndDestroy()
     await running
     await waitFor(() => echo.ended.length === 1, 5_000, "Closed for the reset connection")
-    expect(echo.ended[0]).toEqual({ conn: rawId, code: 1006 })
+    expect(echo.ended[0]).toEqual({ conn: rawId, code: 1006, origin: "transport" })
     await waitFor(() => server.connections() === 3, 2_000, "the reset connection to be gone")
     await traffic(others, 50)
   })
@@ -114,10 +115,10 @@ describe("peers that vanish", () => {
     const { url, port, server } = await startServer(echo.handler)
     const other = await Client.open(url)
     const raw = await rawUpgrade(port)
-    raw.socket.write(clientFrame(Op.Text, Buffer.from("last words")))
+    raw.socket.write(frame(Op.Text, Buffer.from("last words")))
     raw.socket.end() // FIN, no Close frame (RFC 6455 §7.1.5: abnormal closure)
     await within(raw.ended, 5_000, "the server to end TCP")
-    expect(raw.frames.frames.map((f) => f.payload.toString())).toEqual(["last words"])
+    expect(raw.frames.map((f) => f.payload.toString())).toEqual(["last words"])
     await waitFor(() => echo.ended.length === 1, 2_000, "Closed for the FIN connection")
     expect(echo.ended[0]!.code).toBe(1006)
     await waitFor(() => server.connections() === 1, 5_000, "the connection to be gone")

@@ -7,11 +7,12 @@ import { defaults, resolveOptions } from "@wspipe/server/internal"
 
 const { ConfigError } = Server
 import { afterEach, describe, expect, it } from "vitest"
+import { upgradeRequest } from "@wspipe/test-frames"
 import { Client, gapFreePrefix, seqOf } from "./support/client.js"
 import { recordingEcho } from "./support/handlers.js"
 import { startServer, stopAll } from "./support/server.js"
 import { waitFor, within } from "./support/wait.js"
-import { rawConnect, upgradeRequest } from "./support/wire.js"
+import { rawConnect } from "./support/raw.js"
 
 afterEach(stopAll)
 
@@ -66,10 +67,10 @@ describe("limits", () => {
 
   it("maxHeadSize: a larger request head gets 431 and the socket is closed; a smaller one is upgraded", async () => {
     const { port } = await startServer(recordingEcho().handler, { maxHeadSize: 1024 })
-    const big = await rawConnect(port, upgradeRequest("/", [`X-Padding: ${"a".repeat(2000)}`]))
+    const big = await rawConnect(port, upgradeRequest({ headers: { "X-Padding": "a".repeat(2000) } }))
     await within(big.ended, 5_000, "the server to close the socket (FIN) after 431")
     expect(big.head).toMatch(/^HTTP\/1\.1 431 /)
-    const small = await rawConnect(port, upgradeRequest("/", [`X-Padding: ${"a".repeat(600)}`]))
+    const small = await rawConnect(port, upgradeRequest({ headers: { "X-Padding": "a".repeat(600) } }))
     await waitFor(() => small.head !== "", 5_000, "the 101")
     expect(small.head).toMatch(/^HTTP\/1\.1 101 /)
     small.socket.destroy()

@@ -12,10 +12,11 @@
  */
 import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { Op, upgradeRequest } from "@wspipe/test-frames"
 import { Child, killAll, repoRoot } from "./support/child.js"
 import { Client, gapFreePrefix, seqOf } from "./support/client.js"
 import { within } from "./support/wait.js"
-import { Op, rawConnect, rawUpgrade, upgradeRequest } from "./support/wire.js"
+import { rawConnect, rawUpgrade } from "./support/raw.js"
 
 afterEach(killAll)
 
@@ -51,8 +52,8 @@ describe("graceful shutdown (SIGTERM) of the echo app", () => {
       got.push(c.messages.length)
     }
     // The laggard got its Close 1001 too but has not answered: the app waits for it.
-    expect(laggard.frames.closeCode()).toBe(1001)
-    expect(laggard.frames.frames.at(-1)!.opcode).toBe(Op.Close)
+    expect(laggard.closeCode()).toBe(1001)
+    expect(laggard.frames.at(-1)!.opcode).toBe(Op.Close)
     expect(app.proc.exitCode).toBeNull()
     // New connections are refused now (the listener is closed, or the upgrade gets 503).
     const refused = await rawConnect(port, upgradeRequest()).then(

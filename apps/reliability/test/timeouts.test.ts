@@ -4,11 +4,12 @@
  * connection: it neither reads nor writes) is closed after about twice `idleTimeoutMs`.
  */
 import { afterEach, describe, expect, it } from "vitest"
+import { Op, upgradeRequest } from "@wspipe/test-frames"
 import { Client } from "./support/client.js"
 import { recordingEcho } from "./support/handlers.js"
 import { startServer, stopAll } from "./support/server.js"
 import { sleep, waitFor, within } from "./support/wait.js"
-import { Op, rawConnect, rawUpgrade, upgradeRequest } from "./support/wire.js"
+import { rawConnect, rawUpgrade } from "./support/raw.js"
 
 afterEach(stopAll)
 
@@ -63,11 +64,11 @@ describe("idle timeout with server pings", () => {
     // Ping after one idle period, Close 1001 after the second, TCP dropped closeTimeoutMs later.
     expect(elapsed).toBeGreaterThanOrEqual(IDLE * 2 - 20)
     silent.socket.resume() // what the kernel still holds for it: a Ping, then Close 1001
-    await waitFor(() => silent.frames.closeCode() !== undefined, 2_000, "the Close frame")
-    const ops = silent.frames.frames.map((f) => f.opcode)
+    await waitFor(() => silent.closeCode() !== undefined, 2_000, "the Close frame")
+    const ops = silent.frames.map((f) => f.opcode)
     expect(ops.indexOf(Op.Ping)).toBeGreaterThanOrEqual(0)
     expect(ops.indexOf(Op.Ping)).toBeLessThan(ops.indexOf(Op.Close))
-    expect(silent.frames.closeCode()).toBe(1001)
+    expect(silent.closeCode()).toBe(1001)
     // The handler learns of it, and why: the server's idle timeout closed it with 1001.
     await waitFor(() => echo.ended.length === 1, 2_000, "the handler's Closed event")
     expect(echo.ended[0]).toMatchObject({ code: 1001, origin: "idle" })

@@ -376,7 +376,10 @@ export class RedisTransport extends Context.Service<RedisTransport, BusTransport
    *
    * @example
    * ```ts
-   * const bus = yield* RedisTransport.make({ url: "redis://127.0.0.1:6379", maxBufferedBytes: 4 << 20 })
+   * const program = Effect.scoped(Effect.gen(function*() {
+   *   const bus = yield* RedisTransport.make({ url: "redis://127.0.0.1:6379", maxBufferedBytes: 4 << 20 })
+   *   bus.subscribe("wspipe:all")
+   * }))
    * ```
    */
   static readonly make = make

@@ -1,6 +1,6 @@
 /**
- * Codec micro-benchmark: decoding (FrameParser vs ws's Receiver) and encoding (encodeFrame /
- * encodeMessage vs ws's Sender.frame) of 32 B, 1 KiB and 64 KiB frames, on the same bytes, in the
+ * Codec micro-benchmark: decoding (Parser.FrameParser vs ws's Receiver) and encoding (Encoder.frame /
+ * Encoder.message vs ws's Sender.frame) of 32 B, 1 KiB and 64 KiB frames, on the same bytes, in the
  * same process. Run with `pnpm --filter @wspipe/codec bench` (or `pnpm bench` at the root).
  *
  * The parent process runs this file twice as a child: once with ws's native addons (bufferutil,
@@ -18,9 +18,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
-import { encodeFrame, encodeMessage } from "../src/frame-encoder.js"
-import { FrameParser } from "../src/frame-parser.js"
-import { Opcode } from "../src/opcode.js"
+import { Encoder, Opcode, Parser } from "../src/index.js"
 import { Receiver, Sender } from "../test/ws-oracle.js"
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7))
@@ -68,7 +66,7 @@ const payloadOf = (size: number): Buffer => {
 const clientStream = (kind: Kind, size: number, bytes: number): { stream: Buffer; frames: number } => {
   const payload = payloadOf(size)
   const opcode = kind === "text" ? Opcode.Text : Opcode.Binary
-  const frameLen = encodeFrame(opcode, payload, { mask: new Uint8Array(4) }).length
+  const frameLen = Encoder.frame(opcode, payload, { mask: new Uint8Array(4) }).length
   const frames = Math.max(16, Math.floor(bytes / frameLen))
   const stream = Buffer.allocUnsafe(frames * frameLen)
   let seed = 0x12345678
@@ -79,7 +77,7 @@ const clientStream = (kind: Kind, size: number, bytes: number): { stream: Buffer
     mask[1] = seed >>> 16
     mask[2] = seed >>> 8
     mask[3] = seed | 1
-    stream.set(encodeFrame(opcode, payload, { mask }), i * frameLen)
+    stream.set(Encoder.frame(opcode, payload, { mask }), i * frameLen)
   }
   return { stream, frames }
 }
@@ -92,7 +90,7 @@ const chunksOf = (buf: Buffer): Array<Buffer> => {
 
 const decodeOurs = (chunks: Array<Buffer>, expected: number): number => {
   let count = 0
-  const parser = new FrameParser(
+  const parser = new Parser.FrameParser(
     { onMessage: () => void count++, onPing: () => {}, onPong: () => {}, onClose: () => {} },
     { role: "server", maxFrameSize: 0x7fffffff, maxMessageSize: 0x7fffffff }
   )
@@ -102,7 +100,7 @@ const decodeOurs = (chunks: Array<Buffer>, expected: number): number => {
     if (err !== undefined) throw err
   }
   const ns = Number(now() - t)
-  if (count !== expected) throw new Error(`FrameParser delivered ${count} of ${expected} messages`)
+  if (count !== expected) throw new Error(`Parser.FrameParser delivered ${count} of ${expected} messages`)
   return ns
 }
 
@@ -158,16 +156,16 @@ const benchEncode = (kind: Kind, size: number): Result => {
     kind === "binary"
       ? () => {
           const t = now()
-          for (let i = 0; i < frames; i++) sink += encodeFrame(Opcode.Binary, bytes).length
+          for (let i = 0; i < frames; i++) sink += Encoder.frame(Opcode.Binary, bytes).length
           return Number(now() - t)
         }
       : () => {
           const t = now()
-          for (let i = 0; i < frames; i++) sink += encodeMessage("text", text).length
+          for (let i = 0; i < frames; i++) sink += Encoder.message("text", text).length
           return Number(now() - t)
         }
   // Same bytes on the wire: our one buffer equals ws's [header, payload] concatenated.
-  const mine = kind === "binary" ? encodeFrame(Opcode.Binary, bytes) : encodeMessage("text", text)
+  const mine = kind === "binary" ? Encoder.frame(Opcode.Binary, bytes) : Encoder.message("text", text)
   if (!Buffer.concat(Sender.frame(kind === "text" ? text : bytes, wsOpts)).equals(mine)) {
     throw new Error(`encode ${kind} ${size}: our frame differs from ws's`)
   }
@@ -290,10 +288,10 @@ const parent = (): void => {
     "The pure-JS column is a second process with `WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1`; its ratio " +
       "uses our time from that process.",
     "",
-    "- decode: `FrameParser` (role server) vs `new Receiver({ isServer: true, maxPayload: 0 })`; input is",
+    "- decode: `Parser.FrameParser` (role server) vs `new Receiver({ isServer: true, maxPayload: 0 })`; input is",
     "  masked client frames (random key per frame) fed in 64 KiB chunks, a fresh copy per run; a message",
     "  is counted on `onMessage` / `\"message\"`. Text decoding includes UTF-8 validation on both sides.",
-    "- encode: `encodeFrame(Opcode.Binary, bytes)` / `encodeMessage(\"text\", string)` vs",
+    "- encode: `Encoder.frame(Opcode.Binary, bytes)` / `Encoder.message(\"text\", string)` vs",
     "  `Sender.frame(data, { fin: true, rsv1: false, opcode, mask: false, readOnly: false })`.",
     "",
     t

@@ -1,27 +1,17 @@
 /**
- * Quick local timing: FrameParser vs ws's Receiver on masked client frames fed in 64 KiB chunks.
+ * Quick local timing: Parser.FrameParser vs ws's Receiver on masked client frames fed in 64 KiB chunks.
  * Not a test and not the project benchmark (bench/codec.bench.ts); run with
  *   npx tsx bench/parser-quick.ts [repetitions]
  * Both sides get fresh copies of the same chunks each round (the parser unmasks in place).
  */
+import { frame, MASK } from "@wspipe/test-frames"
 import { Receiver } from "../test/ws-oracle.js"
-import { FrameParser } from "../src/frame-parser.js"
+import { Parser } from "../src/index.js"
 
-const MASK = [0x37, 0xfa, 0x21, 0x3d]
 const CHUNK = 64 * 1024
 
-const maskedFrame = (opcode: number, payload: Uint8Array): Uint8Array => {
-  const n = payload.length
-  const ext = n < 126 ? 0 : n < 65536 ? 2 : 8
-  const out = new Uint8Array(6 + ext + n)
-  out[0] = 0x80 | opcode
-  out[1] = 0x80 | (ext === 0 ? n : ext === 2 ? 126 : 127)
-  if (ext === 2) (out[2] = n >>> 8), (out[3] = n & 0xff)
-  if (ext === 8) new DataView(out.buffer).setUint32(6, n)
-  out.set(MASK, 2 + ext)
-  for (let i = 0; i < n; i++) out[6 + ext + i] = payload[i]! ^ MASK[i & 3]!
-  return out
-}
+/** A client frame masked with the RFC 6455 §5.7 example key. */
+const maskedFrame = (opcode: number, payload: Uint8Array): Uint8Array => frame(opcode, payload, { mask: MASK })
 
 /** A stream of `count` frames cut into 64 KiB chunks. */
 const stream = (opcode: number, size: number, totalBytes: number) => {
@@ -40,7 +30,7 @@ const copies = (chunks: Buffer[]) => chunks.map((c) => Buffer.from(c))
 
 const runParser = (chunks: Buffer[]) => {
   let n = 0
-  const p = new FrameParser(
+  const p = new Parser.FrameParser(
     { onMessage: () => void n++, onPing: () => {}, onPong: () => {}, onClose: () => {} },
     { role: "server" }
   )

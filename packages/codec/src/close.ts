@@ -3,10 +3,12 @@
  * Number Registry"). The payload of a Close frame is empty, or a 2-byte big-endian code followed by
  * a UTF-8 reason; the whole control-frame payload is ≤ 125 bytes (§5.5), so the reason is ≤ 123.
  *
+ * Imported as a namespace: `Close.Code.Normal`, `Close.parsePayload(payload)`.
+ *
  * @module
  */
 import { ProtocolError } from "./errors.js"
-import { isValidUtf8 } from "./utf8.js"
+import { isValid as isValidUtf8 } from "./utf8.js"
 
 /**
  * Status codes defined by RFC 6455 §7.4.1 and the IANA registry (1012–1014 were registered later).
@@ -14,10 +16,10 @@ import { isValidUtf8 } from "./utf8.js"
  *
  * @example
  * ```ts
- * CloseCode.MessageTooBig // 1009
+ * Close.Code.MessageTooBig // 1009
  * ```
  */
-export const CloseCode = {
+export const Code = {
   Normal: 1000,
   GoingAway: 1001,
   ProtocolError: 1002,
@@ -35,7 +37,15 @@ export const CloseCode = {
   TlsHandshake: 1015
 } as const
 
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+/**
+ * A code of the {@link Code} table.
+ *
+ * @example
+ * ```ts
+ * const code: Close.Code = Close.Code.GoingAway
+ * ```
+ */
+export type Code = (typeof Code)[keyof typeof Code]
 
 /** Maximum reason length in bytes: 125-byte control payload (§5.5) minus the 2-byte code. */
 const MAX_REASON_BYTES = 123
@@ -47,11 +57,11 @@ const MAX_REASON_BYTES = 123
  *
  * @example
  * ```ts
- * isValidWireCloseCode(1000) // true
- * isValidWireCloseCode(1005) // false
+ * Close.isValidWireCode(1000) // true
+ * Close.isValidWireCode(1005) // false
  * ```
  */
-export const isValidWireCloseCode = (code: number): boolean =>
+export const isValidWireCode = (code: number): boolean =>
   Number.isInteger(code) &&
   ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
 
@@ -60,39 +70,39 @@ export const isValidWireCloseCode = (code: number): boolean =>
  *
  * @example
  * ```ts
- * isApplicationCloseCode(4000) // true
- * isApplicationCloseCode(1000) // false
+ * Close.isApplicationCode(4000) // true
+ * Close.isApplicationCode(1000) // false
  * ```
  */
-export const isApplicationCloseCode = (code: number): boolean =>
+export const isApplicationCode = (code: number): boolean =>
   Number.isInteger(code) && code >= 3000 && code <= 4999
 
 const decoder = new TextDecoder("utf-8")
 
 /**
  * Parse a received Close frame's payload (RFC 6455 §5.5.1). Empty → code 1005 ("no status", §7.4.1);
- * one byte, or a code not valid on the wire → ProtocolError 1002; a reason that is not UTF-8 →
- * ProtocolError 1007 (§8.1).
+ * one byte → ProtocolError `"invalid-close-payload"` (1002); a code not valid on the wire →
+ * `"invalid-close-code"` (1002); a reason that is not UTF-8 → `"invalid-close-reason"` (1007, §8.1).
  *
  * @example
  * ```ts
- * parseClosePayload(Uint8Array.of(0x03, 0xe8, 0x62, 0x79, 0x65)) // { code: 1000, reason: "bye" }
- * parseClosePayload(new Uint8Array(0))                           // { code: 1005, reason: "" }
+ * Close.parsePayload(Uint8Array.of(0x03, 0xe8, 0x62, 0x79, 0x65)) // { code: 1000, reason: "bye" }
+ * Close.parsePayload(new Uint8Array(0))                           // { code: 1005, reason: "" }
  * ```
  */
-export const parseClosePayload = (
+export const parsePayload = (
   payload: Uint8Array
 ): { code: number; reason: string } | ProtocolError => {
-  if (payload.length === 0) return { code: CloseCode.NoStatus, reason: "" }
-  if (payload.length === 1) return new ProtocolError(CloseCode.ProtocolError, "close payload of 1 byte")
+  if (payload.length === 0) return { code: Code.NoStatus, reason: "" }
+  if (payload.length === 1) return new ProtocolError("invalid-close-payload", "close payload of 1 byte")
   const code = (payload[0]! << 8) | payload[1]!
-  if (!isValidWireCloseCode(code)) {
-    return new ProtocolError(CloseCode.ProtocolError, `invalid close code ${code}`)
+  if (!isValidWireCode(code)) {
+    return new ProtocolError("invalid-close-code", `invalid close code ${code}`)
   }
   if (payload.length === 2) return { code, reason: "" }
   const reasonBytes = payload.subarray(2)
   if (!isValidUtf8(reasonBytes)) {
-    return new ProtocolError(CloseCode.InvalidPayload, "close reason is not valid UTF-8")
+    return new ProtocolError("invalid-close-reason", "close reason is not valid UTF-8")
   }
   return { code, reason: decoder.decode(reasonBytes) }
 }
@@ -101,14 +111,14 @@ const encoder = new TextEncoder()
 
 /**
  * Build a Close frame payload: the 2-byte big-endian `code` then the UTF-8 `reason` (§5.5.1).
- * The caller guarantees validity (see {@link checkCloseArgs}).
+ * The caller guarantees validity (see {@link checkArgs}).
  *
  * @example
  * ```ts
- * encodeClosePayload(1000, "bye") // Uint8Array [0x03, 0xe8, 0x62, 0x79, 0x65]
+ * Close.encodePayload(1000, "bye") // Uint8Array [0x03, 0xe8, 0x62, 0x79, 0x65]
  * ```
  */
-export const encodeClosePayload = (code: number, reason = ""): Uint8Array => {
+export const encodePayload = (code: number, reason = ""): Uint8Array => {
   const text = encoder.encode(reason)
   const out = new Uint8Array(2 + text.length)
   out[0] = (code >>> 8) & 0xff
@@ -119,19 +129,20 @@ export const encodeClosePayload = (code: number, reason = ""): Uint8Array => {
 
 /**
  * Validate a code/reason pair that user code wants to send in a Close frame. The error's `code` is
- * what a peer receiving such a frame would answer: an invalid code or a payload longer than 125
- * bytes is a protocol error (1002, §7.4.1, §5.5); an ill-formed reason string (lone surrogate, so
- * not encodable as UTF-8) is 1007 (§8.1).
+ * what a peer receiving such a frame would answer: an invalid code (`"invalid-close-code"`, §7.4.1)
+ * or a reason over 123 bytes (`"close-reason-too-long"`, §5.5) is a protocol error (1002); an
+ * ill-formed reason string (lone surrogate, so not encodable as UTF-8: `"invalid-close-reason"`)
+ * is 1007 (§8.1).
  *
  * @example
  * ```ts
- * checkCloseArgs(1000, "bye")  // undefined: fine
- * checkCloseArgs(1005, "")     // ProtocolError(1002, ...): 1005 is never sent
+ * Close.checkArgs(1000, "bye")  // undefined: fine
+ * Close.checkArgs(1005, "")     // ProtocolError "invalid-close-code" (1002): 1005 is never sent
  * ```
  */
-export const checkCloseArgs = (code: number, reason = ""): ProtocolError | undefined => {
-  if (!isValidWireCloseCode(code)) {
-    return new ProtocolError(CloseCode.ProtocolError, `close code ${code} may not be sent`)
+export const checkArgs = (code: number, reason = ""): ProtocolError | undefined => {
+  if (!isValidWireCode(code)) {
+    return new ProtocolError("invalid-close-code", `close code ${code} may not be sent`)
   }
   let bytes = 0
   for (let i = 0; i < reason.length; i++) {
@@ -141,16 +152,16 @@ export const checkCloseArgs = (code: number, reason = ""): ProtocolError | undef
     else if (c >= 0xd800 && c <= 0xdbff) {
       const next = reason.charCodeAt(i + 1) // NaN past the end
       if (!(next >= 0xdc00 && next <= 0xdfff)) {
-        return new ProtocolError(CloseCode.InvalidPayload, "close reason has a lone surrogate")
+        return new ProtocolError("invalid-close-reason", "close reason has a lone surrogate")
       }
       bytes += 4
       i++
     } else if (c >= 0xdc00 && c <= 0xdfff) {
-      return new ProtocolError(CloseCode.InvalidPayload, "close reason has a lone surrogate")
+      return new ProtocolError("invalid-close-reason", "close reason has a lone surrogate")
     } else bytes += 3
   }
   if (bytes > MAX_REASON_BYTES) {
-    return new ProtocolError(CloseCode.ProtocolError, `close reason is ${bytes} bytes (max 123)`)
+    return new ProtocolError("close-reason-too-long", `close reason is ${bytes} bytes (max 123)`)
   }
   return undefined
 }

@@ -5,6 +5,10 @@
  * and the RSV bits the accepted extensions own. The runtime passes those bits to the frame parser as
  * `allowedRsv` (RFC 6455 §5.2: a non-zero RSV bit without a negotiated extension defining it MUST
  * fail the connection).
+ *
+ * Imported as a namespace: the interface is `Extension.Extension`, negotiation `Extension.negotiate`.
+ *
+ * @module
  */
 import { formatExtensions, type ExtensionOffer } from "./negotiation.js"
 
@@ -14,7 +18,7 @@ import { formatExtensions, type ExtensionOffer } from "./negotiation.js"
  *
  * @example
  * ```ts
- * const noop: Extension = {
+ * const noop: Extension.Extension = {
  *   name: "x-noop",
  *   rsv: 0,
  *   accept: (offers) => ({ name: "x-noop", params: [] })
@@ -34,13 +38,13 @@ export interface Extension {
 }
 
 /**
- * The outcome of {@link negotiateExtensions}.
+ * The outcome of {@link negotiate}.
  *
  * @example
  * ```ts
- * const { header, rsv } = negotiateExtensions(req.extensions, supported)
- * socket.write(acceptResponse({ key: req.key, extensions: header }))
- * new FrameParser(sink, { allowedRsv: rsv })
+ * const { header, rsv } = Extension.negotiate(req.extensions, supported)
+ * socket.write(Handshake.acceptResponse({ key: req.key, extensions: header }))
+ * new Parser.FrameParser(sink, { allowedRsv: rsv })
  * ```
  */
 export interface NegotiatedExtensions {
@@ -66,12 +70,12 @@ const RSV_MASK = 0x70
  *
  * @example
  * ```ts
- * const r = negotiateExtensions(offers, [permessageDeflate])
+ * const r = Extension.negotiate(offers, [permessageDeflate])
  * r.header // "permessage-deflate; server_no_context_takeover" or undefined
- * r.rsv    // 0x40 → FrameParser { allowedRsv: r.rsv }
+ * r.rsv    // 0x40 → new Parser.FrameParser(sink, { allowedRsv: r.rsv })
  * ```
  */
-export const negotiateExtensions = (
+export const negotiate = (
   offers: ReadonlyArray<ExtensionOffer>,
   supported: ReadonlyArray<Extension>
 ): NegotiatedExtensions => {

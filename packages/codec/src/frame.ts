@@ -18,31 +18,45 @@
  *
  * @module
  */
-import { encodeClose, encodeMessage, encodePing, encodePong } from "./frame-encoder.js"
+import * as Encoder from "./encoder.js"
 import type { MessageKind } from "./opcode.js"
 
-/** What a {@link Frame} carries: a data message (`text`/`binary`) or a control frame. */
-export type FrameKind = MessageKind | "ping" | "pong" | "close"
+/**
+ * What a {@link Frame} carries: a data message (`text`/`binary`) or a control frame.
+ *
+ * @example
+ * ```ts
+ * const kind: Frame.Kind = Frame.ping().kind // "ping"
+ * ```
+ */
+export type Kind = MessageKind | "ping" | "pong" | "close"
 
 /**
  * A message already encoded to wire bytes (one or more frames, server role: unmasked).
  *
  * @example
  * ```ts
- * const f: Frame = Frame.binary(Uint8Array.of(1, 2, 3))
+ * const f: Frame.Frame = Frame.binary(Uint8Array.of(1, 2, 3))
  * f.kind   // "binary"
  * f.bytes  // 82 03 01 02 03
  * ```
  */
 export interface Frame {
   readonly _tag: "Frame"
-  readonly kind: FrameKind
+  readonly kind: Kind
   /** The complete wire bytes, ready to write to a socket. Do not mutate. */
   readonly bytes: Uint8Array
 }
 
-/** Options of data Frames. */
-export interface FrameOptions {
+/**
+ * Options of data Frames.
+ *
+ * @example
+ * ```ts
+ * const options: Frame.Options = { fragmentSize: 16 * 1024 }
+ * ```
+ */
+export interface Options {
   /**
    * Split the message into frames of at most this many payload bytes (RFC 6455 §5.4): first
    * frame with the opcode, continuations with opcode 0, FIN on the last. Default: one frame.
@@ -50,7 +64,7 @@ export interface FrameOptions {
   readonly fragmentSize?: number | undefined
 }
 
-const make = (kind: FrameKind, bytes: Uint8Array): Frame => ({ _tag: "Frame", kind, bytes })
+const make = (kind: Kind, bytes: Uint8Array): Frame => ({ _tag: "Frame", kind, bytes })
 
 /**
  * A text message (opcode 1, RFC 6455 §5.6), UTF-8 encoded once.
@@ -65,8 +79,8 @@ const make = (kind: FrameKind, bytes: Uint8Array): Frame => ({ _tag: "Frame", ki
  * for (const socket of sockets) socket.write(frame.bytes)
  * ```
  */
-export const text = (data: string, options?: FrameOptions): Frame =>
-  make("text", encodeMessage("text", data, options))
+export const text = (data: string, options?: Options): Frame =>
+  make("text", Encoder.message("text", data, options))
 
 /**
  * A binary message (opcode 2, RFC 6455 §5.6). `data` is copied into the frame, so later changes
@@ -78,19 +92,19 @@ export const text = (data: string, options?: FrameOptions): Frame =>
  * Frame.binary(new Uint8Array(100_000), { fragmentSize: 16_384 })  // 7 frames, one buffer
  * ```
  */
-export const binary = (data: Uint8Array, options?: FrameOptions): Frame =>
-  make("binary", encodeMessage("binary", data, options))
+export const binary = (data: Uint8Array, options?: Options): Frame =>
+  make("binary", Encoder.message("binary", data, options))
 
 /**
  * A ping (opcode 9, RFC 6455 §5.5.2). Precondition: ≤ 125 bytes (check user input with
- * `checkControlPayload`).
+ * `Encoder.checkControlPayload`).
  *
  * @example
  * ```ts
  * const heartbeat = Frame.ping()   // 89 00, shared by every connection's keep-alive timer
  * ```
  */
-export const ping = (data?: Uint8Array): Frame => make("ping", encodePing(data))
+export const ping = (data?: Uint8Array): Frame => make("ping", Encoder.ping(data))
 
 /**
  * A pong (opcode 10, RFC 6455 §5.5.3), e.g. an unsolicited heartbeat. Precondition: ≤ 125 bytes.
@@ -100,11 +114,11 @@ export const ping = (data?: Uint8Array): Frame => make("ping", encodePing(data))
  * Frame.pong(Buffer.from("Hello")).bytes   // 8a 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
  * ```
  */
-export const pong = (data?: Uint8Array): Frame => make("pong", encodePong(data))
+export const pong = (data?: Uint8Array): Frame => make("pong", Encoder.pong(data))
 
 /**
  * A close frame (opcode 8, RFC 6455 §5.5.1): no code → empty payload, else 2-byte code + UTF-8
- * reason. Preconditions: wire-valid code (§7.4), reason ≤ 123 bytes (check with `checkCloseArgs`).
+ * reason. Preconditions: wire-valid code (§7.4), reason ≤ 123 bytes (check with `Close.checkArgs`).
  *
  * @example
  * ```ts
@@ -112,14 +126,14 @@ export const pong = (data?: Uint8Array): Frame => make("pong", encodePong(data))
  * Frame.close().bytes                                       // 88 00
  * ```
  */
-export const close = (code?: number, reason?: string): Frame => make("close", encodeClose(code, reason))
+export const close = (code?: number, reason?: string): Frame => make("close", Encoder.close(code, reason))
 
 /**
  * Is `u` a {@link Frame}? Lets send APIs accept either raw data or a pre-framed message.
  *
  * @example
  * ```ts
- * const bytes = Frame.isFrame(msg) ? msg.bytes : encodeText(msg)
+ * const bytes = Frame.isFrame(msg) ? msg.bytes : Encoder.text(msg)
  * ```
  */
 export const isFrame = (u: unknown): u is Frame =>

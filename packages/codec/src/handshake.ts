@@ -2,8 +2,8 @@
  * The server side of the opening handshake (RFC 6455 §4.2): validate the client's upgrade request,
  * compute `Sec-WebSocket-Accept`, and build the 101 or rejection response bytes.
  *
- * `validateUpgrade` takes a {@link RequestHead}, so it works both on heads from our own
- * {@link RequestHeadParser} and on heads Node's `http` already parsed (`requestHeadFromNode`, for
+ * `validateUpgrade` takes an `Http.RequestHead`, so it works both on heads from our own
+ * `Http.RequestHeadParser` and on heads Node's `http` already parsed (`Http.fromNode`, for
  * attaching to an existing server's `upgrade` event).
  *
  * Check order and statuses (first failure wins):
@@ -22,10 +22,14 @@
  *    read as frames, so a body would be misparsed (request-smuggling hazard).
  * 9. request-target not origin- or absolute-form, or with a fragment → 400 (§3, RFC 9112 §3.2).
  * 10. malformed Sec-WebSocket-Protocol / Sec-WebSocket-Extensions → 400 (§4.1, §9.1).
+ *
+ * Imported as a namespace: `Handshake.validateUpgrade(head)`, `Handshake.acceptResponse(...)`.
+ *
+ * @module
  */
 import { createHash } from "node:crypto"
 import { HandshakeError } from "./errors.js"
-import { isTokenChar, type RequestHead } from "./http-request.js"
+import { isTokenChar, type RequestHead } from "./http.js"
 import { parseExtensions, parseProtocols, type ExtensionOffer } from "./negotiation.js"
 
 /**
@@ -33,7 +37,7 @@ import { parseExtensions, parseProtocols, type ExtensionOffer } from "./negotiat
  *
  * @example
  * ```ts
- * createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64") // same as acceptKey(key)
+ * createHash("sha1").update(key + Handshake.WEBSOCKET_GUID).digest("base64") // = Handshake.acceptKey(key)
  * ```
  */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -43,7 +47,7 @@ export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
  *
  * @example
  * ```ts
- * acceptKey("dGhlIHNhbXBsZSBub25jZQ==") // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+ * Handshake.acceptKey("dGhlIHNhbXBsZSBub25jZQ==") // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
  * ```
  */
 export const acceptKey = (key: string): string =>
@@ -54,7 +58,7 @@ export const acceptKey = (key: string): string =>
  *
  * @example
  * ```ts
- * const req = validateUpgrade(head)
+ * const req = Handshake.validateUpgrade(head)
  * if (!(req instanceof HandshakeError)) console.log(req.path, req.protocols)
  * ```
  */
@@ -155,9 +159,9 @@ const VERSION_REQUIRED = { Upgrade: "websocket", "Sec-WebSocket-Version": "13" }
  *
  * @example
  * ```ts
- * const r = validateUpgrade(head)
- * if (r instanceof HandshakeError) socket.end(rejectResponse(r))
- * else socket.write(acceptResponse({ key: r.key }))
+ * const r = Handshake.validateUpgrade(head)
+ * if (r instanceof HandshakeError) socket.end(Handshake.rejectResponse(r))
+ * else socket.write(Handshake.acceptResponse({ key: r.key }))
  * ```
  */
 export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeError => {
@@ -188,40 +192,6 @@ export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeEr
   const extensions = parseExtensions(h["sec-websocket-extensions"])
   if (extensions instanceof HandshakeError) return extensions
   return { head, path: target.path, query: target.query, key, protocols, extensions }
-}
-
-/**
- * Builds a {@link RequestHead} from a Node `http.IncomingMessage` (structurally typed, so the codec
- * has no dependency on `node:http`). Node already lowercases names; array values are joined with
- * ", " (RFC 9110 §5.3).
- *
- * @example
- * ```ts
- * server.on("upgrade", (req, socket) => {
- *   const r = validateUpgrade(requestHeadFromNode(req))
- * })
- * ```
- */
-export const requestHeadFromNode = (req: {
-  readonly method?: string | undefined
-  readonly url?: string | undefined
-  readonly httpVersionMajor: number
-  readonly httpVersionMinor: number
-  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
-}): RequestHead => {
-  const headers: Record<string, string> = Object.create(null)
-  for (const name of Object.keys(req.headers)) {
-    const value = req.headers[name]
-    if (value === undefined) continue
-    headers[name.toLowerCase()] = typeof value === "string" ? value : value.join(", ")
-  }
-  return {
-    method: req.method ?? "",
-    target: req.url ?? "",
-    versionMajor: req.httpVersionMajor,
-    versionMinor: req.httpVersionMinor,
-    headers
-  }
 }
 
 /**
@@ -273,13 +243,13 @@ const ACCEPT_OWNED: ReadonlySet<string> = new Set([
 
 /**
  * The 101 Switching Protocols response (RFC 6455 §4.2.2 item 5). `protocol` must be one the client
- * offered (see `selectProtocol`), `extensions` a formatted header value (see
- * `negotiateExtensions`). Extra `headers` may not override the handshake's own headers; invalid
+ * offered (see `Negotiation.selectProtocol`), `extensions` a formatted header value (see
+ * `Extension.negotiate`). Extra `headers` may not override the handshake's own headers; invalid
  * names are skipped and values sanitised (no CR/LF), so this never throws.
  *
  * @example
  * ```ts
- * socket.write(acceptResponse({ key: req.key, protocol: "chat" }))
+ * socket.write(Handshake.acceptResponse({ key: req.key, protocol: "chat" }))
  * ```
  */
 export const acceptResponse = (options: {
@@ -311,7 +281,7 @@ const REASONS: Readonly<Record<number, string>> = {
  *
  * @example
  * ```ts
- * reasonPhrase(426) // "Upgrade Required"
+ * Handshake.reasonPhrase(426) // "Upgrade Required"
  * ```
  */
 export const reasonPhrase = (status: number): string => REASONS[status] ?? ""
@@ -328,8 +298,8 @@ const REJECT_OWNED: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * socket.end(rejectResponse(new HandshakeError(403, "origin not allowed")))
- * socket.end(rejectResponse(404))
+ * socket.end(Handshake.rejectResponse(new HandshakeError(403, "origin not allowed")))
+ * socket.end(Handshake.rejectResponse(404))
  * ```
  */
 export const rejectResponse = (

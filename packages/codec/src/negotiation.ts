@@ -10,9 +10,13 @@
  * Around `;` and `=` in extension parameters, OWS is accepted too: RFC 6455's ABNF is written in
  * RFC 2616 style, whose implied `*LWS` (RFC 2616 §2.1) allows whitespace between tokens and
  * separators.
+ *
+ * Imported as a namespace: `Negotiation.parseProtocols(header)`, `Negotiation.selectProtocol(...)`.
+ *
+ * @module
  */
 import { HandshakeError } from "./errors.js"
-import { isTokenChar } from "./http-request.js"
+import { isTokenChar } from "./http.js"
 
 /**
  * One extension offered by the client, or accepted by the server (RFC 6455 §9.1). A parameter
@@ -20,7 +24,7 @@ import { isTokenChar } from "./http-request.js"
  *
  * @example
  * ```ts
- * const offer: ExtensionOffer = { name: "permessage-deflate", params: [["client_max_window_bits", true]] }
+ * const offer: Negotiation.ExtensionOffer = { name: "permessage-deflate", params: [["client_max_window_bits", true]] }
  * ```
  */
 export interface ExtensionOffer {
@@ -53,8 +57,8 @@ const tokenEnd = (s: string, i: number): number => {
  *
  * @example
  * ```ts
- * isToken("chat.v2") // true
- * isToken("a b")     // false
+ * Negotiation.isToken("chat.v2") // true
+ * Negotiation.isToken("a b")     // false
  * ```
  */
 export const isToken = (s: string): boolean => s.length > 0 && tokenEnd(s, 0) === s.length
@@ -66,8 +70,8 @@ export const isToken = (s: string): boolean => s.length > 0 && tokenEnd(s, 0) ==
  *
  * @example
  * ```ts
- * parseProtocols("chat, superchat") // ["chat", "superchat"]
- * parseProtocols("a b")             // HandshakeError(400)
+ * Negotiation.parseProtocols("chat, superchat") // ["chat", "superchat"]
+ * Negotiation.parseProtocols("a b")             // HandshakeError(400)
  * ```
  */
 export const parseProtocols = (header: string | undefined): Array<string> | HandshakeError => {
@@ -128,7 +132,7 @@ const badExtensions = (): HandshakeError => new HandshakeError(400, "invalid Sec
  *
  * @example
  * ```ts
- * parseExtensions("permessage-deflate; client_max_window_bits, x-foo; a=\"1\"")
+ * Negotiation.parseExtensions("permessage-deflate; client_max_window_bits, x-foo; a=\"1\"")
  * // [{ name: "permessage-deflate", params: [["client_max_window_bits", true]] },
  * //  { name: "x-foo", params: [["a", "1"]] }]
  * ```
@@ -192,7 +196,7 @@ export const parseExtensions = (header: string | undefined): Array<ExtensionOffe
  *
  * @example
  * ```ts
- * formatExtensions([{ name: "permessage-deflate", params: [["server_no_context_takeover", true]] }])
+ * Negotiation.formatExtensions([{ name: "permessage-deflate", params: [["server_no_context_takeover", true]] }])
  * // "permessage-deflate; server_no_context_takeover"
  * ```
  */
@@ -225,8 +229,8 @@ const quote = (value: string): string => {
  *
  * @example
  * ```ts
- * selectProtocol(["v2", "v1"], ["v1", "v2"])        // "v2"
- * selectProtocol(["v2", "v1"], (offered) => "v1")   // "v1"
+ * Negotiation.selectProtocol(["v2", "v1"], ["v1", "v2"])        // "v2"
+ * Negotiation.selectProtocol(["v2", "v1"], (offered) => "v1")   // "v1"
  * ```
  */
 export const selectProtocol = (

@@ -9,6 +9,8 @@
  * overlongs (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points above U+10FFFF
  * (F4 90..BF) exactly at the offending byte, like the table in RFC 3629 §4.
  *
+ * Imported as a namespace: `new Utf8.Validator()`, `Utf8.isValid(bytes)`.
+ *
  * @module
  */
 import { isUtf8 } from "node:buffer"
@@ -23,17 +25,17 @@ const NATIVE_MIN = 256
 
 /**
  * Streaming, fail-fast UTF-8 validator: feed a message's bytes in any number of pieces with
- * {@link Utf8Validator.push}, then call {@link Utf8Validator.finish} at the end of the message.
+ * {@link Validator.push}, then call {@link Validator.finish} at the end of the message.
  *
  * @example
  * ```ts
- * const v = new Utf8Validator()
+ * const v = new Utf8.Validator()
  * v.push(Uint8Array.of(0xe2, 0x82)) // true: a valid prefix of "€"
  * v.push(Uint8Array.of(0xac))       // true
  * v.finish()                        // true, and ready for the next message
  * ```
  */
-export class Utf8Validator {
+export class Validator {
   /** Continuation bytes still expected for the sequence in progress (0–3). */
   private need = 0
 
@@ -54,7 +56,7 @@ export class Utf8Validator {
    *
    * @example
    * ```ts
-   * new Utf8Validator().push(Uint8Array.of(0xed, 0xa0, 0x80)) // false: U+D800 is a surrogate
+   * new Utf8.Validator().push(Uint8Array.of(0xed, 0xa0, 0x80)) // false: U+D800 is a surrogate
    * ```
    */
   push(bytes: Uint8Array, start = 0, end: number = bytes.length): boolean {
@@ -125,7 +127,7 @@ export class Utf8Validator {
    *
    * @example
    * ```ts
-   * const v = new Utf8Validator()
+   * const v = new Utf8.Validator()
    * v.push(Uint8Array.of(0xc3)) // true so far
    * v.finish()                  // false: "Ã" is truncated
    * ```
@@ -141,7 +143,7 @@ export class Utf8Validator {
    *
    * @example
    * ```ts
-   * const v = new Utf8Validator()
+   * const v = new Utf8.Validator()
    * v.push(Uint8Array.of(0xff)) // false
    * v.reset()
    * v.push(Uint8Array.of(0x41)) // true
@@ -160,18 +162,18 @@ export class Utf8Validator {
   }
 }
 
-const shared = new Utf8Validator()
+const shared = new Validator()
 
 /**
  * One-shot check that `bytes` is complete, well-formed UTF-8 (RFC 3629).
  *
  * @example
  * ```ts
- * isValidUtf8(new TextEncoder().encode("κόσμε")) // true
- * isValidUtf8(Uint8Array.of(0xc0, 0xaf))          // false: overlong "/"
+ * Utf8.isValid(new TextEncoder().encode("κόσμε")) // true
+ * Utf8.isValid(Uint8Array.of(0xc0, 0xaf))          // false: overlong "/"
  * ```
  */
-export const isValidUtf8 = (bytes: Uint8Array): boolean => {
+export const isValid = (bytes: Uint8Array): boolean => {
   const ok = shared.push(bytes, 0, bytes.length)
   return shared.finish() && ok
 }

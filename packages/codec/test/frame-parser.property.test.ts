@@ -1,14 +1,14 @@
 /**
- * Property tests for the FrameParser (RFC 6455 §5): framing is independent of TCP chunking
+ * Property tests for the Parser.FrameParser (RFC 6455 §5): framing is independent of TCP chunking
  * (§5.1: a stream of bytes), fragmentation does not change messages (§5.4), control frames may be
  * interleaved (§5.4, §5.5), and arbitrary input never throws: it ends in frames or exactly one
  * typed ProtocolError (§7.1.7 "fail the WebSocket connection").
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { ProtocolError } from "../src/errors.js"
-import { FrameParser, type FrameParserOptions } from "../src/frame-parser.js"
-import { concat, type Event, frame, recorder, summary } from "./support/client-frames.js"
+import { concat, frame } from "@wspipe/test-frames"
+import { Parser, ProtocolError } from "../src/index.js"
+import { type Event, recorder, summary } from "./support/feed.js"
 
 type Msg =
   | { readonly kind: "text"; readonly text: string; readonly frags: number[] }
@@ -54,14 +54,14 @@ const expected = (m: Msg, pingInside: boolean): Event[] => {
 }
 
 /** Push `bytes` in chunks at `cuts` (fresh copies); record events and every push's result. */
-const run = (bytes: Uint8Array, cuts: number[], options: FrameParserOptions = {}) => {
+const run = (bytes: Uint8Array, cuts: number[], options: Parser.Options = {}) => {
   const { events, sink } = recorder()
-  const parser = new FrameParser(sink, options)
+  const parser = new Parser.FrameParser(sink, options)
   const results: Array<ProtocolError | undefined> = []
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
   let prev = 0
   for (const c of [...points, bytes.length]) {
-    results.push(parser.push(bytes.slice(prev, c)))
+    results.push(parser.push(new Uint8Array(bytes.subarray(prev, c))))
     prev = c
   }
   const error = results.find((r) => r !== undefined)
@@ -70,7 +70,7 @@ const run = (bytes: Uint8Array, cuts: number[], options: FrameParserOptions = {}
 
 const arbCuts = fc.array(fc.nat(1 << 20), { maxLength: 40 })
 
-describe("FrameParser properties (RFC 6455 §5)", () => {
+describe("Parser.FrameParser properties (RFC 6455 §5)", () => {
   it("random messages × random fragmentation × interleaved pings × random chunking decode exactly", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(arbMsg, arbMask, fc.boolean()), { maxLength: 8 }), arbCuts, (msgs, cuts) => {
@@ -97,7 +97,7 @@ describe("FrameParser properties (RFC 6455 §5)", () => {
     )
   })
 
-  const invariants = (bytes: Uint8Array, cuts: number[], options: FrameParserOptions) => {
+  const invariants = (bytes: Uint8Array, cuts: number[], options: Parser.Options) => {
     const once = run(bytes, [], options)
     const chunked = run(bytes, cuts, options)
     // never throws (we got here), at most one distinct error, and it is a typed ProtocolError
@@ -116,6 +116,7 @@ describe("FrameParser properties (RFC 6455 §5)", () => {
     // chunking-invariant outcome: same events and the same error code, whatever the cuts
     expect(summary(chunked.events)).toEqual(summary(once.events))
     expect(chunked.error?.code).toBe(once.error?.code)
+    expect(chunked.error?.kind).toBe(once.error?.kind)
   }
 
   it("random bytes never throw and end in frames or exactly one typed ProtocolError", () => {
@@ -123,7 +124,7 @@ describe("FrameParser properties (RFC 6455 §5)", () => {
       fc.property(
         fc.uint8Array({ maxLength: 400 }),
         arbCuts,
-        fc.constantFrom<FrameParserOptions>({}, { role: "client" }, { allowedRsv: 0x40, maxFrameSize: 200 }),
+        fc.constantFrom<Parser.Options>({}, { role: "client" }, { allowedRsv: 0x40, maxFrameSize: 200 }),
         invariants
       ),
       { numRuns: 1000 }

@@ -5,7 +5,8 @@
  * chunking; a sequence truncated by the end of the message is reported at the message's end.
  */
 import { describe, expect, it } from "vitest"
-import { concat, feed, feedBytewise, masked } from "./support/client-frames.js"
+import { concat } from "@wspipe/test-frames"
+import { feed, feedBytewise, masked } from "./support/feed.js"
 import { UTF8_VECTORS } from "./support/utf8-vectors.js"
 
 /** A text message split into fragments at `cuts`; `pos[i]` = stream index of payload byte i. */
@@ -37,13 +38,14 @@ const check = (payload: Uint8Array, failAt: number | "end" | undefined, stream: 
     expect(b.error).toBeUndefined()
     expect(b.events).toEqual([{ type: "message", kind: "text", data: payload, rsv: 0 }])
   } else {
-    expect(b.error?.code).toBe(1007)
+    expect(b.error).toMatchObject({ kind: "invalid-utf8", code: 1007 })
     expect(b.errorAt).toBe(errByte)
     expect(b.events).toEqual([])
   }
   // whole stream in one chunk
   const w = feed(stream.bytes)
   expect(w.error?.code).toBe(errByte === undefined ? undefined : 1007)
+  expect(w.error?.kind).toBe(errByte === undefined ? undefined : "invalid-utf8")
 }
 
 describe("UTF-8 stress vectors as text messages (RFC 6455 §8.1, fail fast)", () => {
@@ -69,7 +71,7 @@ describe("UTF-8 stress vectors as text messages (RFC 6455 §8.1, fail fast)", ()
             expect(r.error, `split ${k}`).toBeUndefined()
             expect(r.events).toEqual([{ type: "message", kind: "text", data: payload, rsv: 0 }])
           } else {
-            expect(r.error?.code, `split ${k}`).toBe(1007)
+            expect(r.error, `split ${k}`).toMatchObject({ kind: "invalid-utf8", code: 1007 })
             // feed() reports the end index of the push that returned the error
             expect(r.errorAt, `split ${k}`).toBe(k > errByte ? k : stream.bytes.length)
           }
@@ -85,6 +87,7 @@ describe("UTF-8 stress vectors as text messages (RFC 6455 §8.1, fail fast)", ()
         for (const k of [0, 100, 306 + 1, stream.pos[300]!, stream.pos[300]! + 1, stream.bytes.length - 2]) {
           const r = feed(stream.bytes, [k])
           expect(r.error?.code, `split ${k}`).toBe(errByte === undefined ? undefined : 1007)
+          expect(r.error?.kind, `split ${k}`).toBe(errByte === undefined ? undefined : "invalid-utf8")
           if (errByte !== undefined) expect(r.errorAt).toBe(k > errByte ? k : stream.bytes.length)
         }
       })

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
-import * as Frame from "../src/frame.js"
-import { encodeBinary, encodeMessage, encodeText } from "../src/frame-encoder.js"
+import { Encoder, Frame } from "../src/index.js"
 import { decodeWithWs } from "./ws-oracle.js"
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
@@ -22,9 +21,9 @@ describe("Frame: pre-framed messages (RFC 6455 §5.2, §5.7 examples)", () => {
     const frame = Frame.binary(data)
     expect(frame.kind).toBe("binary")
     expect(hex(frame.bytes.subarray(0, 4))).toBe("827e0100")
-    expect(hex(frame.bytes)).toBe(hex(encodeBinary(data)))
+    expect(hex(frame.bytes)).toBe(hex(Encoder.binary(data)))
     expect(hex(Frame.binary(data, { fragmentSize: 100 }).bytes)).toBe(
-      hex(encodeMessage("binary", data, { fragmentSize: 100 }))
+      hex(Encoder.message("binary", data, { fragmentSize: 100 }))
     )
   })
 
@@ -57,7 +56,7 @@ describe("Frame: pre-framed messages (RFC 6455 §5.2, §5.7 examples)", () => {
       undefined,
       "Frame",
       42,
-      encodeText("x"),
+      Encoder.text("x"),
       { _tag: "Frame" },
       { _tag: "Frame", kind: "text", bytes: [0x81, 0] },
       { _tag: "Other", kind: "text", bytes: new Uint8Array(1) },

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import { HandshakeError } from "../src/errors.js"
-import {
-  DEFAULT_MAX_HEAD_SIZE,
-  parseRequestHead,
-  RequestHeadParser,
-  type RequestHeadComplete,
-  type RequestHeadResult
-} from "../src/http-request.js"
+import { HandshakeError, Http } from "../src/index.js"
 
 const enc = (s: string): Uint8Array => Buffer.from(s, "latin1")
 
@@ -33,18 +26,18 @@ const REQUEST =
 // A masked text frame "Hello" (RFC 6455 §5.7) pipelined right after the head.
 const FRAME = Uint8Array.of(0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58)
 
-const complete = (r: RequestHeadResult): RequestHeadComplete => {
+const complete = (r: Http.RequestHeadResult): Http.RequestHeadComplete => {
   if (r === undefined || r instanceof HandshakeError) throw new Error(`expected a head, got ${String(r)}`)
   return r
 }
 
-const failure = (r: RequestHeadResult): HandshakeError => {
+const failure = (r: Http.RequestHeadResult): HandshakeError => {
   if (!(r instanceof HandshakeError)) throw new Error(`expected an error, got ${JSON.stringify(r)}`)
   return r
 }
 
 /** Feeds `bytes` cut at `cuts`; returns the first non-undefined result and the bytes not consumed. */
-const feed = (bytes: Uint8Array, cuts: ReadonlyArray<number>, parser = new RequestHeadParser()) => {
+const feed = (bytes: Uint8Array, cuts: ReadonlyArray<number>, parser = new Http.RequestHeadParser()) => {
   const bounds = [0, ...cuts, bytes.length]
   for (let k = 0; k + 1 < bounds.length; k++) {
     const r = parser.push(bytes.slice(bounds[k], bounds[k + 1]))
@@ -56,11 +49,11 @@ const feed = (bytes: Uint8Array, cuts: ReadonlyArray<number>, parser = new Reque
   return { result: undefined, after: new Uint8Array(0) }
 }
 
-const expected = complete(parseRequestHead(enc(REQUEST))).head
+const expected = complete(Http.parseRequestHead(enc(REQUEST))).head
 
-describe("RequestHeadParser", () => {
+describe("Http.RequestHeadParser", () => {
   it("parses a real request head (RFC 9112 §3, §5; RFC 6455 §4.1)", () => {
-    const { head, rest } = complete(parseRequestHead(enc(REQUEST)))
+    const { head, rest } = complete(Http.parseRequestHead(enc(REQUEST)))
     expect(head.method).toBe("GET")
     expect(head.target).toBe("/chat?room=1&x=%20")
     expect([head.versionMajor, head.versionMinor]).toEqual([1, 1])
@@ -93,7 +86,7 @@ describe("RequestHeadParser", () => {
 
   it("gives the same head fed one byte at a time (RFC 9112 §2.2)", () => {
     const bytes = enc(REQUEST)
-    const parser = new RequestHeadParser()
+    const parser = new Http.RequestHeadParser()
     for (let i = 0; i < bytes.length - 1; i++) expect(parser.push(bytes.subarray(i, i + 1))).toBeUndefined()
     const r = complete(parser.push(bytes.subarray(bytes.length - 1)))
     expect(r.head).toEqual(expected)
@@ -102,7 +95,7 @@ describe("RequestHeadParser", () => {
 
   it("returns pipelined frame bytes as a zero-copy rest (RFC 6455 §4.1, §5.2)", () => {
     const bytes = new Uint8Array([...enc(REQUEST), ...FRAME])
-    const r = complete(parseRequestHead(bytes))
+    const r = complete(Http.parseRequestHead(bytes))
     expect(r.head).toEqual(expected)
     expect(Array.from(r.rest)).toEqual(Array.from(FRAME))
     expect(r.rest.buffer).toBe(bytes.buffer)
@@ -120,16 +113,16 @@ describe("RequestHeadParser", () => {
   })
 
   it("answers 431 once the head outgrows the limit, before any terminator (RFC 6585 §5)", () => {
-    const big = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(DEFAULT_MAX_HEAD_SIZE)
+    const big = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(Http.DEFAULT_MAX_HEAD_SIZE)
     // No CRLFCRLF at all: the limit alone must trigger the rejection.
-    expect(failure(parseRequestHead(enc(big))).status).toBe(431)
-    expect(failure(parseRequestHead(enc(big + "\r\n\r\n"))).status).toBe(431)
+    expect(failure(Http.parseRequestHead(enc(big))).status).toBe(431)
+    expect(failure(Http.parseRequestHead(enc(big + "\r\n\r\n"))).status).toBe(431)
   })
 
   it("answers 431 fed byte by byte, at exactly the byte that crosses the limit (RFC 6585 §5)", () => {
     const max = 64
     const bytes = enc("GET / HTTP/1.1\r\nHost: a\r\nX: " + "b".repeat(200))
-    const parser = new RequestHeadParser({ maxHeadSize: max })
+    const parser = new Http.RequestHeadParser({ maxHeadSize: max })
     for (let i = 0; i < max - 1; i++) expect(parser.push(bytes.subarray(i, i + 1))).toBeUndefined()
     const r = failure(parser.push(bytes.subarray(max - 1, max)))
     expect(r.status).toBe(431)
@@ -142,18 +135,18 @@ describe("RequestHeadParser", () => {
     const pad = (n: number) => enc(base.replace("X: ", "X: " + "v".repeat(n)))
     const exact = pad(100 - base.length)
     expect(exact.length).toBe(100)
-    expect(complete(parseRequestHead(exact, { maxHeadSize: 100 })).head.headers.x).toHaveLength(100 - base.length)
-    expect(failure(parseRequestHead(pad(101 - base.length), { maxHeadSize: 100 })).status).toBe(431)
+    expect(complete(Http.parseRequestHead(exact, { maxHeadSize: 100 })).head.headers.x).toHaveLength(100 - base.length)
+    expect(failure(Http.parseRequestHead(pad(101 - base.length), { maxHeadSize: 100 })).status).toBe(431)
     // Frames after a head at the limit do not count against it.
     const withFrame = new Uint8Array([...exact, ...FRAME])
-    expect(complete(parseRequestHead(withFrame, { maxHeadSize: 100 })).rest.length).toBe(FRAME.length)
+    expect(complete(Http.parseRequestHead(withFrame, { maxHeadSize: 100 })).rest.length).toBe(FRAME.length)
   })
 
   it("accepts bare LF line endings, alone or mixed with CRLF (RFC 9112 §2.2)", () => {
     const lf = REQUEST.replaceAll("\r\n", "\n")
-    expect(complete(parseRequestHead(enc(lf))).head).toEqual(expected)
+    expect(complete(Http.parseRequestHead(enc(lf))).head).toEqual(expected)
     const mixed = REQUEST.replace("\r\n\r\n", "\n\r\n").replace("Host: example.com:8080\r\n", "Host: example.com:8080\n")
-    expect(complete(parseRequestHead(enc(mixed))).head).toEqual(expected)
+    expect(complete(Http.parseRequestHead(enc(mixed))).head).toEqual(expected)
     const bytes = enc(lf + "\x81")
     for (let p = 1; p < bytes.length; p++) {
       const { result, after } = feed(bytes, [p])
@@ -162,14 +155,14 @@ describe("RequestHeadParser", () => {
   })
 
   it("ignores empty lines before the request line (RFC 9112 §2.2)", () => {
-    const r = complete(parseRequestHead(enc("\r\n\n" + REQUEST)))
+    const r = complete(Http.parseRequestHead(enc("\r\n\n" + REQUEST)))
     expect(r.head).toEqual(expected)
     const bytes = enc("\r\n" + REQUEST)
     for (let p = 1; p < 6; p++) expect(complete(feed(bytes, [p]).result).head).toEqual(expected)
   })
 
   it("lowercases names, trims SP/HTAB OWS and joins repeats with \", \" (RFC 9110 §5.3, RFC 9112 §5.1)", () => {
-    const { head } = complete(parseRequestHead(enc(
+    const { head } = complete(Http.parseRequestHead(enc(
       "GET / HTTP/1.1\r\nHOST: a\r\nX-List: \t one \t\r\nx-list:two\r\nX-LIST:\r\nEmpty:\r\n" +
         "Cookie: a=1\r\ncookie: b=2\r\n__proto__: p\r\n\r\n"
     )))
@@ -184,7 +177,7 @@ describe("RequestHeadParser", () => {
 
   it("keeps obs-text bytes in values as latin1 (RFC 9110 §5.5)", () => {
     const bytes = new Uint8Array([...enc("GET / HTTP/1.1\r\nX: a"), 0xe9, 0xff, ...enc("\r\n\r\n")])
-    expect(complete(parseRequestHead(bytes)).head.headers.x).toBe("a\u00e9\u00ff")
+    expect(complete(Http.parseRequestHead(bytes)).head.headers.x).toBe("a\u00e9\u00ff")
   })
 
   const rejects: ReadonlyArray<readonly [string, string]> = [
@@ -214,24 +207,24 @@ describe("RequestHeadParser", () => {
   ]
   for (const [name, text] of rejects) {
     it(`rejects ${name} with 400`, () => {
-      const r = failure(parseRequestHead(enc(text)))
+      const r = failure(Http.parseRequestHead(enc(text)))
       expect(r.status).toBe(400)
       expect(r._tag).toBe("HandshakeError")
     })
   }
 
   it("accepts a valid head that only differs from a rejected one (control for RFC 9112 §5.1)", () => {
-    expect(complete(parseRequestHead(enc("GET / HTTP/1.1\r\nHost:a\r\nX:\tb c\t\r\n\r\n"))).head.headers.x).toBe("b c")
+    expect(complete(Http.parseRequestHead(enc("GET / HTTP/1.1\r\nHost:a\r\nX:\tb c\t\r\n\r\n"))).head.headers.x).toBe("b c")
   })
 
   it("refuses a second push after completion without throwing (RFC 6455 §4.2.1)", () => {
-    const parser = new RequestHeadParser()
+    const parser = new Http.RequestHeadParser()
     complete(parser.push(enc(REQUEST)))
     expect(failure(parser.push(FRAME)).status).toBe(500)
   })
 
   it("waits for more bytes on an empty chunk or a partial terminator (RFC 9112 §2.2)", () => {
-    const parser = new RequestHeadParser()
+    const parser = new Http.RequestHeadParser()
     expect(parser.push(new Uint8Array(0))).toBeUndefined()
     expect(parser.push(enc("GET / HTTP/1.1\r\nHost: a\r\n\r"))).toBeUndefined()
     expect(complete(parser.push(enc("\n"))).head.headers.host).toBe("a")
@@ -250,8 +243,8 @@ describe("RequestHeadParser", () => {
     fc.assert(
       fc.property(bytes, fc.array(fc.nat(), { maxLength: 10 }), fc.integer({ min: 1, max: 400 }), (b, raw, max) => {
         const cuts = [...new Set(raw.map((c) => c % (b.length + 1)))].sort((x, y) => x - y)
-        const parser = new RequestHeadParser({ maxHeadSize: max })
-        let last: RequestHeadResult
+        const parser = new Http.RequestHeadParser({ maxHeadSize: max })
+        let last: Http.RequestHeadResult
         const bounds = [0, ...cuts, b.length]
         for (let k = 0; k + 1 < bounds.length; k++) {
           last = parser.push(b.slice(bounds[k], bounds[k + 1]))
@@ -260,7 +253,7 @@ describe("RequestHeadParser", () => {
         const ok = last === undefined || last instanceof HandshakeError ||
           (typeof last.head.method === "string" && last.rest instanceof Uint8Array)
         // The chunking never changes the outcome.
-        const once = parseRequestHead(b, { maxHeadSize: max })
+        const once = Http.parseRequestHead(b, { maxHeadSize: max })
         return ok && (once instanceof HandshakeError
           ? last instanceof HandshakeError && last.status === once.status
           : once === undefined ? last === undefined : !(last instanceof HandshakeError) && last !== undefined)

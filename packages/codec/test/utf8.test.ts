@@ -4,7 +4,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { isValidUtf8, Utf8Validator } from "../src/utf8.js"
+import { Utf8 } from "../src/index.js"
 import { UTF8_VECTORS } from "./support/utf8-vectors.js"
 
 const nodeIsUtf8 = (b: Uint8Array) => {
@@ -16,18 +16,18 @@ const nodeIsUtf8 = (b: Uint8Array) => {
   }
 }
 
-describe("Utf8Validator: Kuhn / Autobahn stress vectors (RFC 3629 §4, RFC 6455 §8.1)", () => {
+describe("Utf8.Validator: Kuhn / Autobahn stress vectors (RFC 3629 §4, RFC 6455 §8.1)", () => {
   for (const vec of UTF8_VECTORS) {
     describe(vec.name, () => {
       const valid = vec.failAt === undefined
 
-      it("one-shot isValidUtf8 agrees with the expected verdict (and with TextDecoder fatal)", () => {
-        expect(isValidUtf8(vec.bytes)).toBe(valid)
+      it("one-shot Utf8.isValid agrees with the expected verdict (and with TextDecoder fatal)", () => {
+        expect(Utf8.isValid(vec.bytes)).toBe(valid)
         expect(nodeIsUtf8(vec.bytes)).toBe(valid)
       })
 
       it("fed byte by byte: push fails exactly on the first invalid byte, truncation at finish()", () => {
-        const val = new Utf8Validator()
+        const val = new Utf8.Validator()
         let failedAt = -1
         for (let i = 0; i < vec.bytes.length; i++) {
           if (!val.push(vec.bytes, i, i + 1)) {
@@ -44,12 +44,12 @@ describe("Utf8Validator: Kuhn / Autobahn stress vectors (RFC 3629 §4, RFC 6455 
 
       it("split in two pieces at every position gives the same verdict", () => {
         for (let k = 0; k <= vec.bytes.length; k++) {
-          const val = new Utf8Validator()
+          const val = new Utf8.Validator()
           const ok = val.push(vec.bytes.subarray(0, k)) && val.push(vec.bytes, k)
           expect(val.finish() && ok, `split at ${k}`).toBe(valid)
           // A failure is reported by the piece that holds the first invalid byte.
           if (typeof vec.failAt === "number") {
-            const v2 = new Utf8Validator()
+            const v2 = new Utf8.Validator()
             expect(v2.push(vec.bytes.subarray(0, k))).toBe(k <= vec.failAt)
           }
         }
@@ -60,16 +60,16 @@ describe("Utf8Validator: Kuhn / Autobahn stress vectors (RFC 3629 §4, RFC 6455 
           const bytes = new Uint8Array(pad + vec.bytes.length + (valid || vec.failAt !== "end" ? pad : 0))
           bytes.fill(0x61)
           bytes.set(vec.bytes, pad)
-          expect(isValidUtf8(bytes), `pad ${pad}`).toBe(valid)
+          expect(Utf8.isValid(bytes), `pad ${pad}`).toBe(valid)
         }
       })
     })
   }
 })
 
-describe("Utf8Validator: state handling", () => {
+describe("Utf8.Validator: state handling", () => {
   it("is sticky after a failure until finish()/reset() (RFC 6455 §8.1: the message is invalid)", () => {
-    const val = new Utf8Validator()
+    const val = new Utf8.Validator()
     expect(val.push(Uint8Array.of(0xff))).toBe(false)
     expect(val.push(Uint8Array.of(0x41))).toBe(false)
     expect(val.finish()).toBe(false)
@@ -78,14 +78,14 @@ describe("Utf8Validator: state handling", () => {
   })
 
   it("finish() resets a truncated sequence for the next message", () => {
-    const val = new Utf8Validator()
+    const val = new Utf8.Validator()
     expect(val.push(Uint8Array.of(0xe2, 0x82))).toBe(true)
     expect(val.finish()).toBe(false)
     expect(val.push(Uint8Array.of(0xac))).toBe(false) // lone continuation in a new message
   })
 
   it("reset() forgets a pending sequence", () => {
-    const val = new Utf8Validator()
+    const val = new Utf8.Validator()
     val.push(Uint8Array.of(0xf0, 0x90))
     val.reset()
     expect(val.push(Uint8Array.of(0x41))).toBe(true)
@@ -94,7 +94,7 @@ describe("Utf8Validator: state handling", () => {
 
   it("honours start/end and does not read outside the range", () => {
     const bytes = Uint8Array.of(0xff, 0x41, 0x42, 0xff)
-    expect(new Utf8Validator().push(bytes, 1, 3)).toBe(true)
+    expect(new Utf8.Validator().push(bytes, 1, 3)).toBe(true)
   })
 
   it("bulk path keeps a sequence cut at the end of a large piece pending", () => {
@@ -102,7 +102,7 @@ describe("Utf8Validator: state handling", () => {
     for (let cut = 1; cut <= 3; cut++) {
       const a = new Uint8Array(600).fill(0x62)
       a.set(euro.slice(0, cut), 600 - cut)
-      const val = new Utf8Validator()
+      const val = new Utf8.Validator()
       expect(val.push(a)).toBe(true)
       expect(val.push(Uint8Array.from(euro.slice(cut)))).toBe(true)
       expect(val.finish()).toBe(true)
@@ -110,13 +110,13 @@ describe("Utf8Validator: state handling", () => {
   })
 })
 
-describe("Utf8Validator: properties (RFC 3629)", () => {
+describe("Utf8.Validator: properties (RFC 3629)", () => {
   it("every Unicode string's UTF-8 is valid, under any split into pieces", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", maxLength: 400 }), fc.array(fc.nat(2000), { maxLength: 6 }), (str, cuts) => {
         const bytes = new TextEncoder().encode(str)
         const points = [...cuts.map((c) => c % (bytes.length + 1))].sort((a, b) => a - b)
-        const val = new Utf8Validator()
+        const val = new Utf8.Validator()
         let prev = 0
         let ok = true
         for (const c of [...points, bytes.length]) {
@@ -135,8 +135,8 @@ describe("Utf8Validator: properties (RFC 3629)", () => {
       fc.property(fc.array(byte, { maxLength: 700 }), fc.integer({ min: 1, max: 700 }), (arr, step) => {
         const bytes = Uint8Array.from(arr)
         const expected = nodeIsUtf8(bytes)
-        expect(isValidUtf8(bytes)).toBe(expected)
-        const val = new Utf8Validator()
+        expect(Utf8.isValid(bytes)).toBe(expected)
+        const val = new Utf8.Validator()
         let ok = true
         for (let i = 0; i < bytes.length && ok; i += step) ok = val.push(bytes, i, Math.min(bytes.length, i + step))
         expect(val.finish() && ok).toBe(expected)

@@ -3,7 +3,7 @@
  * limits, resource exhaustion attempts and dirty disconnects. After each case the runner also
  * checks that the server still accepts and echoes on a fresh connection.
  */
-import { encodeFrame, encodeHeader } from "../frame-writer.js"
+import { encodeFrame, encodeHeader } from "@wspipe/test-frames"
 import { sleep, type RawClient } from "../raw-client.js"
 import { binary, failed, ok, text, type Case, type Ctx, type Verdict } from "../scenario.js"
 import { Op, scenarioCase, sendFrames } from "./common.js"
@@ -45,12 +45,12 @@ export const abuseCases: Case[] = [
     closeBy: "server"
   }),
   scenarioCase("A.3", "Send a frame whose 64-bit length has the most significant bit set (2^63).", "Connection failed with 1002 (§5.2: the MSB MUST be 0).", {
-    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, lengthOverride: 2n ** 63n }, 0).header, Buffer.alloc(16)])),
+    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 63n }, 0).header, Buffer.alloc(16)])),
     ok: [],
     closeBy: "server"
   }),
   scenarioCase("A.4", "Send a frame header claiming 2^62 bytes, then 1 KiB.", "Connection failed with 1009 right away, without buffering or waiting for the payload (§7.4.1: message too big).", {
-    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, lengthOverride: 2n ** 62n }, 0).header, Buffer.alloc(1024)])),
+    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 62n }, 0).header, Buffer.alloc(1024)])),
     ok: [],
     closeBy: "server",
     codes: [1009]

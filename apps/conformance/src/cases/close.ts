@@ -5,7 +5,7 @@
  * §7.4.1/§7.4.2 (which codes may be on the wire). Invalid close payloads fail the connection (1002,
  * or 1007 for an invalid UTF-8 reason, §8.1).
  */
-import { closePayload, repeatTo } from "../frame-writer.js"
+import { closePayload, repeatTo } from "@wspipe/test-frames"
 import { text, type Case } from "../scenario.js"
 import { Op, scenarioCase, sendFrames } from "./common.js"
 

@@ -1,5 +1,5 @@
 /** Shared helpers for the case tables. */
-import { encodeFrame, type FrameSpec } from "../frame-writer.js"
+import { encodeFrame, type FrameSpec } from "@wspipe/test-frames"
 import { sleep, type RawClient } from "../raw-client.js"
 import { runScenario, type Case, type Ctx, type Scenario } from "../scenario.js"
 

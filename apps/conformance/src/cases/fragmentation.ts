@@ -3,7 +3,7 @@
  * be fragmented, MAY be injected in the middle of a fragmented message; a message starts with a
  * text/binary frame and continues with continuation frames; anything else MUST fail (1002).
  */
-import type { FrameSpec } from "../frame-writer.js"
+import type { FrameSpec } from "@wspipe/test-frames"
 import { nonStrict, ok, pong, text, type Case, type Scenario } from "../scenario.js"
 import { sleep } from "../raw-client.js"
 import { Op, scenarioCase, sendFrames, type Chop } from "./common.js"

@@ -4,10 +4,9 @@
  * Sec-WebSocket-Accept; 400 for a bad request), §4.4 (unsupported version: 426 + Sec-WebSocket-Version),
  * §9.1 (only accept offered extensions), §4.2.2 /subprotocol/ (only echo an offered one).
  */
-import { buildRequest, checkUpgradeResponse, newKey, type ResponseHead } from "../http.js"
+import { checkUpgradeResponse, encodeFrame, newKey, upgradeRequest, type ResponseHead } from "@wspipe/test-frames"
 import { sleep, type RawClient } from "../raw-client.js"
 import { failed, ok, worst, type Case, type Ctx, type Verdict } from "../scenario.js"
-import { encodeFrame } from "../frame-writer.js"
 
 type Headers = Record<string, string | null>
 interface Req {
@@ -23,7 +22,7 @@ const send = async (ctx: Ctx, req: Req | ((ctx: Ctx, key: string) => Buffer), wr
   const bytes =
     req instanceof Function
       ? req(ctx, key)
-      : Buffer.from(buildRequest({ host: `${ctx.addr.host}:${ctx.addr.port}`, path: ctx.addr.path, ...req, key }), "latin1")
+      : Buffer.from(upgradeRequest({ host: `${ctx.addr.host}:${ctx.addr.port}`, path: ctx.addr.path, ...req, key }), "latin1")
   if (write) await write(c, bytes)
   else c.write(bytes)
   const head = await c.waitResponse(ctx.timeoutMs)
@@ -125,7 +124,7 @@ export const handshakeCases: Case[] = [
   }),
   mk("H.18", "A first frame pipelined in the same TCP write as the handshake.", "101, then the frame is echoed (§4.2.2: data after the handshake is WebSocket data).", async (ctx) => {
     const frame = encodeFrame({ opcode: 1, payload: "pipelined" })
-    const { c, head, key } = await send(ctx, (cx, k) => Buffer.concat([Buffer.from(buildRequest({ host: `${cx.addr.host}:${cx.addr.port}`, path: cx.addr.path, key: k }), "latin1"), frame]))
+    const { c, head, key } = await send(ctx, (cx, k) => Buffer.concat([Buffer.from(upgradeRequest({ host: `${cx.addr.host}:${cx.addr.port}`, path: cx.addr.path, key: k }), "latin1"), frame]))
     try {
       if (!head) return failed("no response")
       const p = checkUpgradeResponse(head, key)

@@ -3,7 +3,7 @@
  * 10.1.1. Message sizes are divided by SCALE unless --full (Autobahn's sizes, up to 16 MiB, which
  * fit under the server's max message size). Each case reports its duration.
  */
-import { encodeFrame, repeatTo } from "../frame-writer.js"
+import { encodeFrame, repeatTo } from "@wspipe/test-frames"
 import { binary, text, type Case, type Ctx, type Scenario } from "../scenario.js"
 import { Op, fe, scenarioCase, sendFrames, star } from "./common.js"
 

@@ -4,6 +4,9 @@
  * nonzero value is received and none of the negotiated extensions defines the meaning of such a
  * nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_." Same for unknown
  * opcodes ("If an unknown opcode is received, the receiving endpoint MUST _Fail_"). Fail = 1002.
+ *
+ * "RSV = n" is Autobahn's numbering, the three bits as a number (4 = RSV1, 1 = RSV3); a FrameSpec
+ * takes them in place in the first byte, `n << 4`.
  */
 import { text, type Case } from "../scenario.js"
 import { Op, scenarioCase, sendFrames, type Chop } from "./common.js"
@@ -12,7 +15,7 @@ const HELLO = "Hello, world!"
 
 const rsv: Case[] = [
   scenarioCase("3.1", "Send small text message with RSV = 1.", "The connection is failed immediately (1002), since RSV must be 0.", {
-    send: (c) => sendFrames(c, [{ opcode: Op.text, payload: HELLO, rsv: 1 }]),
+    send: (c) => sendFrames(c, [{ opcode: Op.text, payload: HELLO, rsv: 1 << 4 }]),
     ok: [],
     closeBy: "server"
   })
@@ -30,7 +33,7 @@ for (const [id, bits, chop] of RSV_WITH_ECHO) {
       "Echo for first message is received, then the connection is failed immediately (1002). The Pong is not received.",
       {
         send: (c) =>
-          sendFrames(c, [{ opcode: Op.text, payload: HELLO }, { opcode: Op.text, payload: HELLO, rsv: bits }, { opcode: Op.ping }], chop),
+          sendFrames(c, [{ opcode: Op.text, payload: HELLO }, { opcode: Op.text, payload: HELLO, rsv: bits << 4 }, { opcode: Op.ping }], chop),
         ok: [text(HELLO)],
         nonStrict: [],
         closeBy: "server"
@@ -40,17 +43,17 @@ for (const [id, bits, chop] of RSV_WITH_ECHO) {
 }
 rsv.push(
   scenarioCase("3.5", "Send small binary message with RSV = 5.", "The connection is failed immediately (1002).", {
-    send: (c) => sendFrames(c, [{ opcode: Op.binary, payload: Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 0xfe, 0xff]), rsv: 5 }]),
+    send: (c) => sendFrames(c, [{ opcode: Op.binary, payload: Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 0xfe, 0xff]), rsv: 5 << 4 }]),
     ok: [],
     closeBy: "server"
   }),
   scenarioCase("3.6", "Send Ping with RSV = 6.", "The connection is failed immediately (1002); no Pong.", {
-    send: (c) => sendFrames(c, [{ opcode: Op.ping, payload: Buffer.from([0, 0xff, 0xfe]), rsv: 6 }]),
+    send: (c) => sendFrames(c, [{ opcode: Op.ping, payload: Buffer.from([0, 0xff, 0xfe]), rsv: 6 << 4 }]),
     ok: [],
     closeBy: "server"
   }),
   scenarioCase("3.7", "Send Close with RSV = 7.", "The connection is failed immediately (1002), the Close with RSV is not a valid close.", {
-    send: (c) => sendFrames(c, [{ opcode: Op.close, payload: Buffer.from([0x03, 0xe8]), rsv: 7 }]),
+    send: (c) => sendFrames(c, [{ opcode: Op.close, payload: Buffer.from([0x03, 0xe8]), rsv: 7 << 4 }]),
     ok: [],
     // A Close with RSV bits is not a valid Close (§5.2): the server fails the connection.
     closeBy: "server"

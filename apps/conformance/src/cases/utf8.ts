@@ -5,7 +5,7 @@
  * 6.4.x are fail-fast: the server must fail at the first invalid byte, before the rest of the
  * frame/message has been sent.
  */
-import { encodeFrame, encodeHeader, maskInPlace } from "../frame-writer.js"
+import { encodeFrame, encodeHeader, maskInPlace } from "@wspipe/test-frames"
 import { marker, text, type Case, type Ctx, type Scenario } from "../scenario.js"
 import { Op, scenarioCase, sendFrames } from "./common.js"
 import { KOSME, UTF8_GROUPS } from "./utf8-data.js"

@@ -5,8 +5,18 @@
  */
 import { connect, type Socket } from "node:net"
 import {
-  expectedAccept, newKey, ResponseHeadReader, ServerFrameReader, upgradeRequest, type Incoming
-} from "./wire.js"
+  expectedAccept, FrameReader, MessageAssembler, newKey, ResponseHeadReader, upgradeRequest, type ServerEvent
+} from "@wspipe/test-frames"
+
+/**
+ * What the server sent (frames checked by @wspipe/test-frames, independent of the codec): a Close
+ * without a status code reports 1005 (RFC 6455 §7.1.5); the first rule the server broke is one
+ * `violation`, after which nothing more is read.
+ */
+export type Incoming =
+  | Exclude<ServerEvent, { readonly type: "close" }>
+  | { readonly type: "close"; readonly code: number; readonly reason: string; readonly payload: Buffer }
+  | { readonly type: "violation"; readonly reason: string }
 
 export type Event =
   | Incoming
@@ -38,7 +48,9 @@ export class RawConn {
   private readonly events: Event[] = []
   private head: number = 0
   private resolve: ((e: Event) => void) | undefined = undefined
-  private readonly reader = new ServerFrameReader()
+  private readonly reader = new FrameReader()
+  private readonly messages = new MessageAssembler()
+  private violated = false
   private handshake: ResponseHeadReader | undefined = new ResponseHeadReader()
   private ended = false
   deadline = 0
@@ -48,20 +60,17 @@ export class RawConn {
   private constructor(socket: Socket) {
     this.socket = socket
     socket.setNoDelay(true)
-    const batch: Incoming[] = []
     socket.on("data", (chunk: Buffer) => {
       if (this.handshake !== undefined) {
         const r = this.handshake.push(chunk)
         if (r === undefined) return
         this.handshake = undefined
-        this.handshakeResult = r
+        this.handshakeResult = r === "too-large" ? { status: -1, headers: new Map() } : r.head
         this.emit({ type: "upgraded" })
-        if (r.rest.length === 0) return
+        if (r === "too-large" || r.rest.length === 0) return
         chunk = r.rest
       }
-      this.reader.push(chunk, batch)
-      for (const e of batch) this.emit(e)
-      batch.length = 0
+      this.frames(chunk)
     })
     socket.on("end", () => {
       this.gone = true
@@ -77,7 +86,22 @@ export class RawConn {
     })
   }
 
-  handshakeResult: { status: number; headers: Record<string, string> } | undefined = undefined
+  handshakeResult: { status: number; headers: ReadonlyMap<string, string> } | undefined = undefined
+
+  /** The server's frames in `chunk`, as events; the first violation ends the reading. */
+  private frames(chunk: Buffer): void {
+    if (this.violated) return
+    for (const f of this.reader.push(chunk)) {
+      const e = this.messages.push(f)
+      if (e !== undefined) this.emit(e.type === "close" ? { ...e, code: e.code ?? 1005 } : e)
+      if (this.reader.violations.length + this.messages.violations.length > 0) break
+    }
+    const reason = this.reader.violations[0] ?? this.messages.violations[0]
+    if (reason !== undefined) {
+      this.violated = true
+      this.emit({ type: "violation", reason })
+    }
+  }
 
   /**
    * Connects to 127.0.0.1:port and upgrades. Resolves to the connection, or to a string saying
@@ -87,7 +111,7 @@ export class RawConn {
     const socket = connect({ host: "127.0.0.1", port })
     const conn = new RawConn(socket)
     const key = newKey()
-    socket.write(upgradeRequest("127.0.0.1", port, path, key))
+    socket.write(upgradeRequest({ host: `127.0.0.1:${port}`, path, key }))
     const first = await conn.next(timeoutMs)
     if (first.type !== "upgraded" || conn.handshakeResult === undefined) {
       conn.destroy()
@@ -99,7 +123,7 @@ export class RawConn {
       conn.destroy()
       return `handshake:${r.status}`
     }
-    if (r.headers["sec-websocket-accept"] !== expectedAccept(key)) {
+    if (r.headers.get("sec-websocket-accept") !== expectedAccept(key)) {
       conn.destroy()
       return "accept-mismatch"
     }

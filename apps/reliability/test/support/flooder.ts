@@ -10,19 +10,25 @@
  * `done <messages> <bytes> <ms> <closeCode>` (closeCode 0: no Close arrived).
  */
 import * as Net from "node:net"
-import { clientFrame, closePayload, Op, ServerFrames, upgradeRequest } from "./wire.js"
+import { closeCodeOf, closePayload, frame, FrameReader, Op, upgradeRequest, type ReadFrame } from "@wspipe/test-frames"
 
 const [port, totalBytes, maxMs, size] = process.argv.slice(2).map(Number) as [number, number, number, number]
 const socket = Net.connect({ port, host: "127.0.0.1" })
 socket.setNoDelay(true)
-const frames = new ServerFrames()
+const reader = new FrameReader()
+const received: Array<ReadFrame> = []
+const frames = {
+  push: (chunk: Buffer) => void received.push(...reader.push(chunk)),
+  closeCode: () => closeCodeOf(received)
+}
 let head = ""
 let sent = 0
 let bytes = 0
 let failed = ""
 const started = Date.now()
 
-const template = clientFrame(Op.Binary, new Uint8Array(size), true, true)
+// The all-zero key makes masking a no-op (valid on the wire, §5.3): one buffer is patched per message.
+const template = frame(Op.Binary, new Uint8Array(size), { mask: new Uint8Array(4) })
 const payloadAt = template.length - size
 const BATCH = 16 // messages per write
 
@@ -50,7 +56,7 @@ const flood = () => {
     }
     clearInterval(progress)
     if (socket.destroyed) return finish(frames.closeCode() ?? 0)
-    socket.write(clientFrame(Op.Close, closePayload(1000)))
+    socket.write(frame(Op.Close, closePayload(1000)))
     const deadline = setTimeout(() => finish(frames.closeCode() ?? 0), 30_000)
     const check = () => {
       if (frames.closeCode() === undefined) return
@@ -75,4 +81,4 @@ socket.on("data", (chunk: Buffer) => {
   if (end + 4 < chunk.length) frames.push(chunk.subarray(end + 4))
   flood()
 })
-socket.once("connect", () => socket.write(upgradeRequest("/flood")))
+socket.once("connect", () => socket.write(upgradeRequest({ path: "/flood" })))

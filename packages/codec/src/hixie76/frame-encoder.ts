@@ -22,8 +22,8 @@
  *
  * @example
  * ```ts
- * encodeText("Hi")                          // <00 48 69 ff>
- * encodeText(new TextEncoder().encode("€")) // <00 e2 82 ac ff>
+ * Hixie76.encodeText("Hi")                          // <00 48 69 ff>
+ * Hixie76.encodeText(new TextEncoder().encode("€")) // <00 e2 82 ac ff>
  * ```
  */
 export const encodeText = (payload: string | Uint8Array): Uint8Array => {
@@ -49,7 +49,7 @@ export const encodeText = (payload: string | Uint8Array): Uint8Array => {
  *
  * @example
  * ```ts
- * socket.write(encodeClose()) // <ff 00>
+ * socket.write(Hixie76.encodeClose()) // <ff 00>
  * ```
  */
 export const encodeClose = (): Uint8Array => Uint8Array.of(0xff, 0x00)
@@ -59,7 +59,7 @@ export const encodeClose = (): Uint8Array => Uint8Array.of(0xff, 0x00)
  *
  * @example
  * ```ts
- * textFrameLength(Buffer.byteLength("Hi")) // 4
+ * Hixie76.textFrameLength(Buffer.byteLength("Hi")) // 4
  * ```
  */
 export const textFrameLength = (payloadBytes: number): number => payloadBytes + 2

@@ -33,16 +33,16 @@
  *
  * @module
  */
-import { ProtocolError } from "../errors.js"
-import { join } from "../join.js"
-import { Utf8Validator } from "../utf8.js"
+import { ProtocolError, type ProtocolErrorKind } from "../errors.js"
+import { join } from "../bytes.js"
+import { Validator } from "../utf8.js"
 
 /**
  * Parser settings.
  *
  * @example
  * ```ts
- * const options: FrameParserOptions = { maxMessageSize: 1024 * 1024 }
+ * const options: Hixie76.FrameParserOptions = { maxMessageSize: 1024 * 1024 }
  * ```
  */
 export interface FrameParserOptions {
@@ -56,7 +56,7 @@ export interface FrameParserOptions {
  *
  * @example
  * ```ts
- * const sink: FrameSink = {
+ * const sink: Hixie76.FrameSink = {
  *   onMessage: (_kind, data) => console.log(new TextDecoder().decode(data)),
  *   onClose: () => console.log("closing handshake")
  * }
@@ -74,7 +74,7 @@ export interface FrameSink {
  *
  * @example
  * ```ts
- * new FrameParser(sink, { maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE / 64 })
+ * new Hixie76.FrameParser(hixieSink, { maxMessageSize: Hixie76.DEFAULT_MAX_MESSAGE_SIZE / 64 })
  * ```
  */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024
@@ -92,7 +92,7 @@ const EMPTY = new Uint8Array(0)
  *
  * @example
  * ```ts
- * const parser = new FrameParser({
+ * const parser = new Hixie76.FrameParser({
  *   onMessage: (_kind, data) => console.log(new TextDecoder().decode(data)),
  *   onClose: () => console.log("close")
  * })
@@ -113,7 +113,7 @@ export class FrameParser {
   /** Data bytes of the current text frame received in earlier chunks. */
   private got = 0
   /** Made at the first text frame. */
-  private utf8Validator: Utf8Validator | undefined = undefined
+  private utf8Validator: Validator | undefined = undefined
   private error: ProtocolError | undefined = undefined
   private closed = false
 
@@ -157,14 +157,14 @@ export class FrameParser {
           this.length = 0
           this.state = LENGTH
         } else {
-          this.fail(1002, `undefined frame type 0x${b.toString(16).padStart(2, "0")}`)
+          this.fail("invalid-frame-type", `undefined frame type 0x${b.toString(16).padStart(2, "0")}`)
           return this.error
         }
       } else if (state === LENGTH) {
         const b = chunk[p++]!
         const length = this.length * 128 + (b & 0x7f)
         if (length > Number.MAX_SAFE_INTEGER) {
-          this.fail(1009, "frame length field too large")
+          this.fail("frame-too-big", "frame length field too large")
           return this.error
         }
         this.length = length
@@ -207,15 +207,15 @@ export class FrameParser {
    *
    * @example
    * ```ts
-   * metrics.buffered += parser.bufferedBytes
+   * const held = hixieParser.bufferedBytes // bytes of a text frame spanning chunks, kept until its 0xFF
    * ```
    */
   get bufferedBytes(): number {
     return this.parts === undefined ? 0 : this.got
   }
 
-  private get utf8(): Utf8Validator {
-    return this.utf8Validator ??= new Utf8Validator()
+  private get utf8(): Validator {
+    return this.utf8Validator ??= new Validator()
   }
 
   /**
@@ -230,15 +230,15 @@ export class FrameParser {
     const stop = found ? q : Math.min(end, p + room)
     // §5.4 / fail fast: validate what arrived (0xFF itself is never valid UTF-8, so the terminator
     // cannot hide inside a sequence).
-    if (stop > p && !this.utf8.push(chunk, p, stop)) return this.fail(1007, "invalid UTF-8 in text")
+    if (stop > p && !this.utf8.push(chunk, p, stop)) return this.fail("invalid-utf8", "invalid UTF-8 in text")
     if (!found) {
-      if (end - p > room) return this.fail(1009, "message too big")
+      if (end - p > room) return this.fail("message-too-big", "message too big")
       if (end > p) (this.parts ??= []).push(p === 0 && end === chunk.length ? chunk : chunk.subarray(p, end))
       else this.parts ??= []
       this.got += end - p
       return end
     }
-    if (!this.utf8.finish()) return this.fail(1007, "truncated UTF-8 sequence at the end of a text frame")
+    if (!this.utf8.finish()) return this.fail("invalid-utf8", "truncated UTF-8 sequence at the end of a text frame")
     const parts = this.parts
     let data: Uint8Array
     if (parts === undefined) {
@@ -258,8 +258,8 @@ export class FrameParser {
   }
 
   /** Record the first error (the parser is dead afterwards) and free buffers. Returns -1. */
-  private fail(code: number, reason: string): -1 {
-    this.error = new ProtocolError(code, reason)
+  private fail(kind: ProtocolErrorKind, reason: string): -1 {
+    this.error = new ProtocolError(kind, reason)
     this.parts = undefined
     this.got = 0
     return -1

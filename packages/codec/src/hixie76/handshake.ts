@@ -31,7 +31,7 @@
  */
 import { createHash } from "node:crypto"
 import { HandshakeError } from "../errors.js"
-import { isTokenChar, type RequestHead } from "../http-request.js"
+import { isTokenChar, type RequestHead } from "../http.js"
 
 /**
  * The largest number a key's digits may form: 2^32 − 1. §4.1 builds a key as /number/ × /spaces/
@@ -39,7 +39,7 @@ import { isTokenChar, type RequestHead } from "../http-request.js"
  *
  * @example
  * ```ts
- * keyPart(`${MAX_KEY_NUMBER} `) // 4294967295 (one space)
+ * Hixie76.keyPart(`${Hixie76.MAX_KEY_NUMBER} `) // 4294967295 (one space)
  * ```
  */
 export const MAX_KEY_NUMBER = 4294967295
@@ -49,7 +49,7 @@ export const MAX_KEY_NUMBER = 4294967295
  *
  * @example
  * ```ts
- * const key3 = new Uint8Array(KEY3_LENGTH)
+ * const key3 = new Uint8Array(Hixie76.KEY3_LENGTH)
  * ```
  */
 export const KEY3_LENGTH = 8
@@ -63,8 +63,8 @@ export const KEY3_LENGTH = 8
  *
  * @example
  * ```ts
- * keyPart("18x 6]8vM;54 *(5:  {   U1]8  z [  8") // 155712099 = 1868545188 / 12
- * keyPart("12345")                              // HandshakeError(400): no space
+ * Hixie76.keyPart("18x 6]8vM;54 *(5:  {   U1]8  z [  8") // 155712099 = 1868545188 / 12
+ * Hixie76.keyPart("12345")                              // HandshakeError(400): no space
  * ```
  */
 export const keyPart = (value: string | undefined, name = "Sec-WebSocket-Key1"): number | HandshakeError => {
@@ -95,7 +95,7 @@ export const keyPart = (value: string | undefined, name = "Sec-WebSocket-Key1"):
  *
  * @example
  * ```ts
- * const answer = challengeResponse(155712099, 173347027, Buffer.from("Tm[K T2u", "latin1"))
+ * const answer = Hixie76.challengeResponse(155712099, 173347027, Buffer.from("Tm[K T2u", "latin1"))
  * Buffer.from(answer).toString("latin1") // "fQJ,fN/4F4!~K~MH" (the draft's worked example)
  * ```
  */
@@ -114,7 +114,7 @@ export const challengeResponse = (part1: number, part2: number, key3: Uint8Array
  *
  * @example
  * ```ts
- * const r = isHixie76Request(head) ? Hixie76.validateUpgrade(head) : validateUpgrade(head)
+ * const r = Hixie76.isHixie76Request(head) ? Hixie76.validateUpgrade(head) : Hixie76.validateUpgrade(head)
  * ```
  */
 export const isHixie76Request = (head: RequestHead): boolean => {
@@ -131,7 +131,7 @@ export const isHixie76Request = (head: RequestHead): boolean => {
  *
  * @example
  * ```ts
- * const req = validateUpgrade(head)
+ * const req = Hixie76.validateUpgrade(head)
  * if (!(req instanceof HandshakeError)) console.log(req.resource, req.origin, req.protocol)
  * ```
  */
@@ -185,8 +185,8 @@ const listHas = (list: string | undefined, token: string): boolean =>
  *
  * @example
  * ```ts
- * const r = validateUpgrade(head)
- * if (r instanceof HandshakeError) socket.end(rejectResponse(r))
+ * const r = Hixie76.validateUpgrade(head)
+ * if (r instanceof HandshakeError) socket.end(Handshake.rejectResponse(r))
  * ```
  */
 export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeError => {
@@ -246,7 +246,7 @@ export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeEr
  *
  * @example
  * ```ts
- * websocketLocation(req, false) // "ws://example.com/demo"
+ * Hixie76.websocketLocation(hixieRequest, false) // "ws://example.com/demo"
  * ```
  */
 export const websocketLocation = (request: UpgradeRequest, secure: boolean): string =>
@@ -275,7 +275,7 @@ const extraHeaders = (headers: Readonly<Record<string, string>> | undefined): st
  *
  * @example
  * ```ts
- * const options: AcceptOptions = { request: req, key3, secure: false, acceptProtocol: true }
+ * const options: Hixie76.AcceptOptions = { request: hixieRequest, key3, secure: false, acceptProtocol: true }
  * ```
  */
 export interface AcceptOptions {
@@ -299,7 +299,7 @@ export interface AcceptOptions {
  *
  * @example
  * ```ts
- * socket.write(acceptResponse({ request: req, key3, secure: false }))
+ * socket.write(Hixie76.acceptResponse({ request: hixieRequest, key3, secure: false }))
  * ```
  */
 export const acceptResponse = (options: AcceptOptions): Uint8Array => {
@@ -324,7 +324,7 @@ export const acceptResponse = (options: AcceptOptions): Uint8Array => {
  *
  * @example
  * ```ts
- * const { key3, rest } = done
+ * const { key3, rest } = key3Complete
  * if (rest.length > 0) parser.push(rest)
  * ```
  */
@@ -344,7 +344,7 @@ const ALREADY_COMPLETE = new HandshakeError(500, "key3 collector already complet
  *
  * @example
  * ```ts
- * const collector = new Key3Collector()
+ * const collector = new Hixie76.Key3Collector()
  * collector.push(Uint8Array.of(1, 2, 3))               // undefined: 3 of 8
  * collector.push(Uint8Array.of(4, 5, 6, 7, 8, 0, 0xff)) // { key3: 1..8, rest: <00 ff> }
  * ```
@@ -359,7 +359,7 @@ export class Key3Collector {
    *
    * @example
    * ```ts
-   * const r = new Key3Collector().push(Buffer.from("Tm[K T2u"))
+   * const r = new Hixie76.Key3Collector().push(Buffer.from("Tm[K T2u"))
    * ```
    */
   push(chunk: Uint8Array): Key3Complete | HandshakeError | undefined {

@@ -8,7 +8,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { HandshakeError } from "../../src/errors.js"
-import { RequestHeadParser } from "../../src/http-request.js"
+import { RequestHeadParser } from "../../src/http.js"
 import { FrameParser } from "../../src/hixie76/frame-parser.js"
 import { acceptResponse, Key3Collector, validateUpgrade } from "../../src/hixie76/handshake.js"
 import { buildHandshake, clientText, CLIENT_CLOSE, type ClientHandshake, seeded } from "./support/client.js"

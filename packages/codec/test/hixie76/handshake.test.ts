@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { HandshakeError } from "../../src/errors.js"
-import type { RequestHead } from "../../src/http-request.js"
+import type { RequestHead } from "../../src/http.js"
 import {
   acceptResponse,
   challengeResponse,

@@ -5,7 +5,7 @@
  * the handler as its `Closed` event, followed in band by an `Ending` that reaches the sender
  * behind the handler's replies (see `Inbox`); the sender then sends the Close reply.
  */
-import { FrameParser, type FrameSink, Hixie76, type MessageKind } from "@wspipe/codec"
+import { Hixie76, type Opcode, Parser } from "@wspipe/codec"
 import { Effect, Queue } from "effect"
 import { type Connection, record } from "../connection/connection.js"
 import * as Event from "../messages/event.js"
@@ -39,20 +39,20 @@ const reportEnd = (conn: Connection, out: Outputs, closed: boolean): void => {
 }
 
 /** An RFC 6455 connection's decoder: its frame parser, and the sink that turns frames into outputs. */
-class Rfc6455Decoder implements FrameSink, Decoder {
-  readonly parser: FrameParser
+class Rfc6455Decoder implements Parser.Sink, Decoder {
+  readonly parser: Parser.FrameParser
   /** A Close was received or a protocol error found: further bytes are ignored (§5.5.1). */
   closed = false
 
   constructor(readonly conn: Connection, private readonly out: Outputs, options: SocketInput.DecoderOptions) {
-    this.parser = new FrameParser(this, {
+    this.parser = new Parser.FrameParser(this, {
       role: "server",
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
       allowedRsv: options.allowedRsv
     })
   }
-  onMessage(kind: MessageKind, data: Uint8Array): void {
+  onMessage(kind: Opcode.MessageKind, data: Uint8Array): void {
     this.out.events.push(Event.Message(this.conn, kind, data))
   }
   onPing(data: Uint8Array): void {

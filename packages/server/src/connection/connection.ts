@@ -4,7 +4,7 @@
  * socket receiver and socket sender touch the socket. The request headers are not kept (they
  * cost more memory than the rest of an idle connection): they come once, in the `Open` event.
  */
-import type { ExtensionOffer } from "@wspipe/codec"
+import type { Negotiation } from "@wspipe/codec"
 import type { ClosedOrigin } from "../messages/event.js"
 
 /**
@@ -45,7 +45,7 @@ export interface Connection extends Address {
   /** The subprotocol the handshake selected, if any (RFC 6455 §4.2.2 `Sec-WebSocket-Protocol`). */
   readonly protocol: string | undefined
   /** The extensions the handshake accepted. */
-  readonly extensions: ReadonlyArray<ExtensionOffer>
+  readonly extensions: ReadonlyArray<Negotiation.ExtensionOffer>
   /** Peer address as seen by the socket (`127.0.0.1:51234`). */
   readonly remoteAddress: string
   /**

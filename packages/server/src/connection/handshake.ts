@@ -2,7 +2,7 @@
  * The handler's say in the opening handshake (RFC 6455 §4.2.2). It is asked before a connection
  * joins the pipeline, so a rejected client never reaches the actors.
  */
-import type { ExtensionOffer } from "@wspipe/codec"
+import type { Negotiation } from "@wspipe/codec"
 import type { Effect } from "effect"
 import type { Variant } from "./connection.js"
 
@@ -14,7 +14,7 @@ export interface HandshakeRequest {
   readonly headers: Readonly<Record<string, string>>
   /** Subprotocols the client offered, in its order of preference (§4.2.1 item 10). */
   readonly protocols: ReadonlyArray<string>
-  readonly extensions: ReadonlyArray<ExtensionOffer>
+  readonly extensions: ReadonlyArray<Negotiation.ExtensionOffer>
   readonly remoteAddress: string
   /** Which protocol the client asks for: RFC 6455, or draft-hixie-76 (only with `legacyHixie76`). A hook may refuse either. */
   readonly variant: Variant

@@ -11,13 +11,13 @@
  * refuse), the 101, the pipeline.
  */
 import type * as Net from "node:net"
-import { HandshakeError, Hixie76, type RequestHead } from "@wspipe/codec"
+import { HandshakeError, Hixie76, type Http } from "@wspipe/codec"
 import { admit, type Acceptor, ask, type ForkUpgrade, reject, remoteAddressOf } from "./upgrade.js"
 
 /** A `TLSSocket` is `encrypted`: its location is `wss://` (§5.2 step 13). */
 const isSecure = (socket: Net.Socket): boolean => (socket as Net.Socket & { encrypted?: boolean }).encrypted === true
 
-export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: RequestHead, rest: Uint8Array, forkUpgrade: ForkUpgrade): void => {
+export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: Http.RequestHead, rest: Uint8Array, forkUpgrade: ForkUpgrade): void => {
   const request = Hixie76.validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
   const refused = admit(acceptor, request.path)

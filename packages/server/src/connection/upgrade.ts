@@ -4,16 +4,7 @@
  * entry points end here: our own listener (`listen`) and an existing HTTP server (`attach`).
  */
 import type * as Net from "node:net"
-import {
-  acceptResponse,
-  HandshakeError,
-  Hixie76,
-  rejectResponse,
-  type RequestHead,
-  RequestHeadParser,
-  selectProtocol,
-  validateUpgrade
-} from "@wspipe/codec"
+import { Handshake as Rfc6455, HandshakeError, Hixie76, Http, Negotiation } from "@wspipe/codec"
 import { Cause, Effect } from "effect"
 import type { Pipeline } from "../runtime/pipeline.js"
 import type { RunFork } from "../runtime/run-fork.js"
@@ -50,7 +41,7 @@ export interface Acceptor {
 export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade: ForkUpgrade): void => {
   const { options } = acceptor.pipeline
   socket.setNoDelay(true)
-  const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
+  const parser = new Http.RequestHeadParser({ maxHeadSize: options.maxHeadSize })
   const stop = () => {
     clearTimeout(timer)
     socket.off("readable", onReadable)
@@ -92,14 +83,14 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade:
 export const upgrade = (
   acceptor: Acceptor,
   socket: Net.Socket,
-  head: RequestHead,
+  head: Http.RequestHead,
   rest: Uint8Array,
   forkUpgrade: ForkUpgrade
 ): void => {
   if (acceptor.pipeline.options.legacyHixie76 && Hixie76.isHixie76Request(head)) {
     return upgradeHixie76(acceptor, socket, head, rest, forkUpgrade)
   }
-  const request = validateUpgrade(head)
+  const request = Rfc6455.validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
   const refused = admit(acceptor, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
@@ -108,7 +99,7 @@ export const upgrade = (
     socket,
     rest,
     offered: request.protocols,
-    respond: (protocol, headers) => acceptResponse({ key: request.key, protocol, headers }),
+    respond: (protocol, headers) => Rfc6455.acceptResponse({ key: request.key, protocol, headers }),
     hookRequest: {
       path: request.path,
       query: request.query,
@@ -175,7 +166,7 @@ const decide = ({ acceptor, socket, rest, offered, respond, hookRequest }: Upgra
   if (decision._tag === "Reject") {
     return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
   }
-  const protocol = decision.protocol ?? selectProtocol(offered, acceptor.pipeline.options.protocols)
+  const protocol = decision.protocol ?? Negotiation.selectProtocol(offered, acceptor.pipeline.options.protocols)
   // §4.2.2: the server may only answer with a subprotocol the client offered.
   if (protocol !== undefined && !offered.includes(protocol)) {
     acceptor.runFork(Effect.logError(`handshake hook chose subprotocol "${protocol}" that the client did not offer`))
@@ -202,7 +193,7 @@ export const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeE
   const body = error.status === 426 && error.headers["Sec-WebSocket-Version"] === undefined
     ? "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket, RFC 6455).\n"
     : undefined
-  socket.end(rejectResponse(error, body))
+  socket.end(Rfc6455.rejectResponse(error, body))
   // A client that never reads the answer must not keep the socket.
   setTimeout(() => socket.destroy(), 2_000).unref()
 }

@@ -12,7 +12,7 @@
  * by TCP alone. A callback that throws or fails is logged and counted; in `open` or `message` it
  * closes only its connection, with 1011.
  */
-import type { MessageKind } from "@wspipe/codec"
+import type { Opcode } from "@wspipe/codec"
 import { Cause, Context, Effect, Exit } from "effect"
 import * as Handler from "../actors/handler.js"
 import * as Handshake from "../connection/handshake.js"
@@ -64,7 +64,7 @@ export interface Callbacks<S, R = never> {
   /** The connection is open (after the 101). */
   readonly open?: (state: S) => Result<S, R>
   /** A message: text as a string, binary as bytes; `kind` says which. */
-  readonly message: (data: string | Uint8Array, state: S, kind: MessageKind) => Result<S, R>
+  readonly message: (data: string | Uint8Array, state: S, kind: Opcode.MessageKind) => Result<S, R>
   /** The connection ended; nothing more can be sent to it. */
   readonly closed?: (reason: CloseReason, state: S) => Result<unknown, R>
 }

@@ -3,7 +3,7 @@
  * on its behalf (topics, broadcasts). Inside callbacks it is the "current connection"
  * (`Callbacks.write`, `Callbacks.close`, `Callbacks.publish`, …).
  */
-import { checkCloseArgs } from "@wspipe/codec"
+import { Close } from "@wspipe/codec"
 import { Context, Data, Effect, Queue } from "effect"
 import type { Connection } from "../connection/connection.js"
 import * as Command from "../messages/command.js"
@@ -47,7 +47,7 @@ export const checkClose = (code: number | undefined, reason: string | undefined)
   if (code === undefined) {
     return reason === undefined || reason === "" ? undefined : new CloseArgsError({ code: 1000, reason, message: "a reason needs a code" })
   }
-  const error = checkCloseArgs(code, reason ?? "")
+  const error = Close.checkArgs(code, reason ?? "")
   return error === undefined ? undefined : new CloseArgsError({ code, reason: reason ?? "", message: error.reason })
 }
 

@@ -2,7 +2,7 @@
  * Commands a handler gives the sender: the three routings of the Erlang original
  * (`unicast`, broadcast to all but the source, broadcast to all), close, ping, and topics.
  */
-import type { Frame, MessageKind } from "@wspipe/codec"
+import type { Frame, Opcode } from "@wspipe/codec"
 import type { Address, Connection } from "../connection/connection.js"
 
 /**
@@ -10,7 +10,7 @@ import type { Address, Connection } from "../connection/connection.js"
  * `{ kind, data }` pair (so a received `Message` event can be sent back as it is), or a pre-framed
  * `Frame` that goes out exactly as framed.
  */
-export type Outgoing = string | Uint8Array | Frame.Frame | { readonly kind: MessageKind; readonly data: Uint8Array }
+export type Outgoing = string | Uint8Array | Frame.Frame | { readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
 
 /** Send `message` to one connection. */
 export interface Unicast { readonly _tag: "Unicast"; readonly to: Address; readonly message: Outgoing }

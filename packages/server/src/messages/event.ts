@@ -2,7 +2,7 @@
  * Events the receiver gives the handler. In the Erlang original the handler receives
  * `{message, Data, From}`; here it receives `Message(conn, kind, data)`.
  */
-import type { MessageKind } from "@wspipe/codec"
+import type { Opcode } from "@wspipe/codec"
 import type { Connection } from "../connection/connection.js"
 import type { HandshakeRequest } from "../connection/handshake.js"
 
@@ -22,7 +22,7 @@ export interface Open {
  * A complete data message. `data` is the payload bytes (for text, valid UTF-8: the receiver has
  * checked it). A `Message` is itself a valid outgoing message, so echo is `Command.unicast(e.conn, e)`.
  */
-export interface Message { readonly _tag: "Message"; readonly conn: Connection; readonly kind: MessageKind; readonly data: Uint8Array }
+export interface Message { readonly _tag: "Message"; readonly conn: Connection; readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
 
 /**
  * Where a connection's ending came from (as Cowboy's `terminate_reason` tells them apart):
@@ -52,7 +52,7 @@ export interface Closed {
 export type Event = Open | Message | Closed
 
 export const Open = (conn: Connection, data: unknown, request: HandshakeRequest): Open => ({ _tag: "Open", conn, data, request })
-export const Message = (conn: Connection, kind: MessageKind, data: Uint8Array): Message => ({ _tag: "Message", conn, kind, data })
+export const Message = (conn: Connection, kind: Opcode.MessageKind, data: Uint8Array): Message => ({ _tag: "Message", conn, kind, data })
 export const Closed = (conn: Connection, code: number, reason: string, origin: ClosedOrigin): Closed => ({
   _tag: "Closed",
   conn,

@@ -8,7 +8,7 @@
 import type * as Http from "node:http"
 import type * as Https from "node:https"
 import * as Net from "node:net"
-import { requestHeadFromNode } from "@wspipe/codec"
+import { Http as HttpHead } from "@wspipe/codec"
 import { Context, Data, Duration, Effect, FiberSet, Layer, Queue, Scheduler, type Scope } from "effect"
 import type { Handler } from "../actors/handler.js"
 import type { Connection } from "../connection/connection.js"
@@ -159,7 +159,7 @@ export const attach = <I, O, R = never>(
       }
       claimed.add(socket)
       socket.setNoDelay(true)
-      upgrade(acceptor, socket, requestHeadFromNode(request), head, forkUpgrade)
+      upgrade(acceptor, socket, HttpHead.fromNode(request), head, forkUpgrade)
     }
     attached.add(onUpgrade)
     server.on("upgrade", onUpgrade)

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net"
 import websocket from "websocket-driver"
 import { HandshakeError, type ProtocolError } from "../../../src/errors.js"
 import { rejectResponse } from "../../../src/handshake.js"
-import { RequestHeadParser } from "../../../src/http-request.js"
+import { RequestHeadParser } from "../../../src/http.js"
 import * as Hixie76 from "../../../src/hixie76/index.js"
 
 export interface ServerLog {

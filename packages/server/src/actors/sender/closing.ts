@@ -3,7 +3,7 @@
  * reply to the peer's Close, the end of TCP, and the closes the server starts (a handler's close,
  * shutdown, the idle timeout).
  */
-import { checkCloseArgs } from "@wspipe/codec"
+import { Close } from "@wspipe/codec"
 import { type CloseStart, record } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
 import { End } from "../../messages/outbound.js"
@@ -39,7 +39,7 @@ export const close = (state: SenderState, command: Command.Close, remote: boolea
   }
   const entry = state.registry.get(command.to.id)
   if (entry === undefined) return
-  const valid = checkCloseArgs(command.code, command.reason) === undefined
+  const valid = Close.checkArgs(command.code, command.reason) === undefined
   startClose(state, entry, valid
     ? { origin: "server", code: command.code, reason: command.reason }
     : { origin: "server", code: 1011, reason: "invalid close code or reason" })

@@ -4,7 +4,7 @@
  * once per framing in use among its recipients, not once per recipient (`PerFraming`).
  * Pre-framed `Frame`s pass through untouched on RFC 6455.
  */
-import { encodeClose, encodeFrame, encodeFrameHeader, encodeMessage, Frame, Hixie76, Opcode } from "@wspipe/codec"
+import { Encoder, Frame, Hixie76, Opcode } from "@wspipe/codec"
 import type { Outgoing } from "../../messages/command.js"
 import { type Framed, Parts } from "../../messages/outbound.js"
 
@@ -28,7 +28,7 @@ export interface Framing {
 const SEPARATE_PAYLOAD = 64 * 1024
 
 const frameBytes = (opcode: number, data: Uint8Array): Framed =>
-  data.byteLength >= SEPARATE_PAYLOAD ? Parts(encodeFrameHeader(opcode, data.byteLength), data) : encodeFrame(opcode, data)
+  data.byteLength >= SEPARATE_PAYLOAD ? Parts(Encoder.header(opcode, data.byteLength), data) : Encoder.frame(opcode, data)
 
 /**
  * Frames `message` once for RFC 6455; `fragmentSize` (when set) splits large messages into
@@ -43,13 +43,13 @@ const frameBytes = (opcode: number, data: Uint8Array): Framed =>
  */
 export const frameOutgoing = (message: Outgoing, fragmentSize: number | undefined): Framed => {
   if (typeof message === "string") {
-    return fragmentSize === undefined ? encodeMessage("text", message) : encodeMessage("text", message, { fragmentSize })
+    return fragmentSize === undefined ? Encoder.message("text", message) : Encoder.message("text", message, { fragmentSize })
   }
   if (message instanceof Uint8Array) {
-    return fragmentSize === undefined ? frameBytes(Opcode.Binary, message) : encodeMessage("binary", message, { fragmentSize })
+    return fragmentSize === undefined ? frameBytes(Opcode.Binary, message) : Encoder.message("binary", message, { fragmentSize })
   }
   if (Frame.isFrame(message)) return message.bytes
-  if (fragmentSize !== undefined) return encodeMessage(message.kind, message.data, { fragmentSize })
+  if (fragmentSize !== undefined) return Encoder.message(message.kind, message.data, { fragmentSize })
   return frameBytes(message.kind === "text" ? Opcode.Text : Opcode.Binary, message.data)
 }
 
@@ -57,9 +57,9 @@ export const frameOutgoing = (message: Outgoing, fragmentSize: number | undefine
 export const rfc6455: Framing = {
   name: "rfc6455",
   message: frameOutgoing,
-  close: (code, reason) => (code === 1005 ? encodeClose() : encodeClose(code, reason)),
-  ping: (data) => encodeFrame(Opcode.Ping, data),
-  pong: (data) => encodeFrame(Opcode.Pong, data)
+  close: (code, reason) => (code === 1005 ? Encoder.close() : Encoder.close(code, reason)),
+  ping: (data) => Encoder.frame(Opcode.Ping, data),
+  pong: (data) => Encoder.frame(Opcode.Pong, data)
 }
 
 /**

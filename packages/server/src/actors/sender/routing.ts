@@ -4,7 +4,7 @@
  * use, and the same bytes go to every recipient. With a bus, what concerns other nodes leaves
  * through it once (`bus/bus.ts`); what came from the bus (`remote`) is delivered here only.
  */
-import { MAX_CONTROL_PAYLOAD } from "@wspipe/codec"
+import { Encoder } from "@wspipe/codec"
 import type { Address } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
 import { PerFraming } from "./framing.js"
@@ -84,7 +84,7 @@ export const route = (state: SenderState, command: Command.Command, remote: bool
     case "Ping": {
       const entry = localEntry(state, command.to)
       // A control frame carries at most 125 bytes (RFC 6455 §5.5).
-      if (entry === undefined || entry.closeSent || command.data.length > MAX_CONTROL_PAYLOAD) return
+      if (entry === undefined || entry.closeSent || command.data.length > Encoder.MAX_CONTROL_PAYLOAD) return
       const ping = entry.framing.ping(command.data)
       if (ping !== undefined) state.push(entry, ping)
       else state.recorder?.unsendable(entry.framing.name, "ping")

@@ -18,16 +18,20 @@
  * recipient to recognise a single LF). A bare CR anywhere is rejected with 400 (RFC 9112 §2.2:
  * such an element is invalid). Leading empty lines before the request line are ignored
  * (RFC 9112 §2.2: a server SHOULD ignore at least one).
+ *
+ * Imported as a namespace: `new Http.RequestHeadParser()`, `Http.fromNode(req)`.
+ *
+ * @module
  */
 import { HandshakeError } from "./errors.js"
 
 /**
  * A parsed request head: what validation needs, nothing more. Also built from a head that Node's
- * `http` module already parsed (see `requestHeadFromNode` in handshake.ts).
+ * `http` module already parsed (see {@link fromNode}).
  *
  * @example
  * ```ts
- * const head: RequestHead = { method: "GET", target: "/chat", versionMajor: 1, versionMinor: 1,
+ * const head: Http.RequestHead = { method: "GET", target: "/chat", versionMajor: 1, versionMinor: 1,
  *   headers: { host: "example.com" } }
  * ```
  */
@@ -46,7 +50,7 @@ export interface RequestHead {
  *
  * @example
  * ```ts
- * new RequestHeadParser({ maxHeadSize: 8 * 1024 })
+ * const options: Http.RequestHeadParserOptions = { maxHeadSize: 8 * 1024 }
  * ```
  */
 export interface RequestHeadParserOptions {
@@ -73,8 +77,8 @@ export interface RequestHeadComplete {
  *
  * @example
  * ```ts
- * const r: RequestHeadResult = parser.push(chunk)
- * if (r instanceof HandshakeError) socket.end(rejectResponse(r))
+ * const r: Http.RequestHeadResult = heads.push(chunk)
+ * if (r instanceof HandshakeError) socket.end(Handshake.rejectResponse(r))
  * ```
  */
 export type RequestHeadResult = undefined | RequestHeadComplete | HandshakeError
@@ -84,7 +88,7 @@ export type RequestHeadResult = undefined | RequestHeadComplete | HandshakeError
  *
  * @example
  * ```ts
- * new RequestHeadParser({ maxHeadSize: 2 * DEFAULT_MAX_HEAD_SIZE })
+ * new Http.RequestHeadParser({ maxHeadSize: 2 * Http.DEFAULT_MAX_HEAD_SIZE })
  * ```
  */
 export const DEFAULT_MAX_HEAD_SIZE = 16 * 1024
@@ -111,8 +115,8 @@ const TCHAR: Uint8Array = (() => {
  *
  * @example
  * ```ts
- * isTokenChar("a".charCodeAt(0)) // true
- * isTokenChar(0x20)              // false (space)
+ * Http.isTokenChar("a".charCodeAt(0)) // true
+ * Http.isTokenChar(0x20)              // false (space)
  * ```
  */
 export const isTokenChar = (code: number): boolean => TCHAR[code] === 1
@@ -123,7 +127,7 @@ export const isTokenChar = (code: number): boolean => TCHAR[code] === 1
  *
  * @example
  * ```ts
- * const parser = new RequestHeadParser()
+ * const parser = new Http.RequestHeadParser()
  * parser.push(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n")) // undefined: incomplete
  * const r = parser.push(Buffer.from("\r\n\x81\x80")) // { head, rest: <81 80> }
  * ```
@@ -214,7 +218,7 @@ const ALREADY_COMPLETE = new HandshakeError(500, "request head parser already co
  *
  * @example
  * ```ts
- * const r = parseRequestHead(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+ * const r = Http.parseRequestHead(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
  * if (r !== undefined && !(r instanceof HandshakeError)) r.head.headers.host // "a"
  * ```
  */
@@ -316,4 +320,38 @@ const parseFieldLine = (
     headers[name] = previous + (name === "cookie" ? "; " : ", ") + value
   }
   return undefined
+}
+
+/**
+ * Builds a {@link RequestHead} from a Node `http.IncomingMessage` (structurally typed, so the codec
+ * has no dependency on `node:http`). Node already lowercases names; array values are joined with
+ * ", " (RFC 9110 §5.3).
+ *
+ * @example
+ * ```ts
+ * server.on("upgrade", (req, socket) => {
+ *   const r = Handshake.validateUpgrade(Http.fromNode(req))
+ * })
+ * ```
+ */
+export const fromNode = (req: {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly httpVersionMajor: number
+  readonly httpVersionMinor: number
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+}): RequestHead => {
+  const headers: Record<string, string> = Object.create(null)
+  for (const name of Object.keys(req.headers)) {
+    const value = req.headers[name]
+    if (value === undefined) continue
+    headers[name.toLowerCase()] = typeof value === "string" ? value : value.join(", ")
+  }
+  return {
+    method: req.method ?? "",
+    target: req.url ?? "",
+    versionMajor: req.httpVersionMajor,
+    versionMinor: req.httpVersionMinor,
+    headers
+  }
 }

@@ -9,21 +9,30 @@
  *
  * Preconditions (the server validates user input before calling; the encoder does not re-check):
  * - control frames (ping, pong, close) carry ≤ 125 payload bytes (RFC 6455 §5.5) — use
- *   {@link checkControlPayload} (and `checkCloseArgs` from close.ts for close code/reason);
+ *   {@link checkControlPayload} (and `Close.checkArgs` for close code/reason);
  * - a close `code` is one that may appear on the wire (RFC 6455 §7.4);
  * - `rsv` only uses bits owned by a negotiated extension (RFC 6455 §5.2).
  *
  * Strings are encoded as well-formed UTF-8: a lone surrogate becomes U+FFFD (EF BF BD), as with
  * `Buffer.from(text)`, so a text frame built here always carries valid UTF-8 (RFC 6455 §5.6).
  *
+ * Imported as a namespace: `Encoder.text("Hello")`, `Encoder.frame(Opcode.Ping, data)`.
+ *
  * @module
  */
+import { unmask } from "./bytes.js"
 import { ProtocolError } from "./errors.js"
-import { unmask } from "./mask.js"
-import { Opcode, type MessageKind } from "./opcode.js"
+import * as Opcode from "./opcode.js"
+import type { MessageKind } from "./opcode.js"
 
-/** Options of {@link encodeFrame}. */
-export interface EncodeFrameOptions {
+/**
+ * Options of {@link frame}.
+ * @example
+ * ```ts
+ * const last: Encoder.FrameOptions = { fin: true, rsv: 0x40 }
+ * ```
+ */
+export interface FrameOptions {
   /** FIN bit (RFC 6455 §5.2); default `true`. `false` for all but the last fragment (§5.4). */
   readonly fin?: boolean | undefined
   /** RSV bits already shifted into place (`0x40` = RSV1, `0x20` = RSV2, `0x10` = RSV3); default 0. */
@@ -32,8 +41,14 @@ export interface EncodeFrameOptions {
   readonly mask?: Uint8Array | undefined
 }
 
-/** Options of {@link encodeMessage}. */
-export interface EncodeMessageOptions {
+/**
+ * Options of {@link message}.
+ * @example
+ * ```ts
+ * const chunked: Encoder.MessageOptions = { fragmentSize: 16 * 1024 }
+ * ```
+ */
+export interface MessageOptions {
   /**
    * Maximum payload bytes per frame: larger messages are split into a first frame carrying the
    * opcode with FIN=0, continuation frames (opcode 0), and a last frame with FIN=1 (RFC 6455 §5.4).
@@ -48,7 +63,13 @@ export interface EncodeMessageOptions {
   readonly mask?: Uint8Array | undefined
 }
 
-/** The largest payload a control frame may carry (RFC 6455 §5.5). */
+/**
+ * The largest payload a control frame may carry (RFC 6455 §5.5).
+ * @example
+ * ```ts
+ * const fits = (data: Uint8Array) => data.length <= Encoder.MAX_CONTROL_PAYLOAD
+ * ```
+ */
 export const MAX_CONTROL_PAYLOAD = 125
 
 const EMPTY = new Uint8Array(0)
@@ -61,12 +82,12 @@ const TWO_32 = 0x1_0000_0000
  *
  * @example
  * ```ts
- * frameHeaderLength(125, false)   // 2
- * frameHeaderLength(126, false)   // 4
- * frameHeaderLength(65536, true)  // 14
+ * Encoder.headerLength(125, false)   // 2
+ * Encoder.headerLength(126, false)   // 4
+ * Encoder.headerLength(65536, true)  // 14
  * ```
  */
-export const frameHeaderLength = (payloadLength: number, masked: boolean): number =>
+export const headerLength = (payloadLength: number, masked: boolean): number =>
   (payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10) + (masked ? 4 : 0)
 
 /** Strings up to this many UTF-16 units take the JS ASCII path (no native call). */
@@ -153,15 +174,11 @@ const writeHeader = (
  *
  * @example
  * ```ts
- * encodeFrameHeader(Opcode.Binary, 256) // 0x82 0x7e 0x01 0x00
+ * Encoder.header(Opcode.Binary, 256) // 0x82 0x7e 0x01 0x00
  * ```
  */
-export const encodeFrameHeader = (
-  opcode: number,
-  payloadLength: number,
-  options?: { readonly fin?: boolean | undefined; readonly rsv?: number | undefined }
-): Uint8Array => {
-  const out = Buffer.allocUnsafe(frameHeaderLength(payloadLength, false))
+export const header = (opcode: number, payloadLength: number, options?: Pick<FrameOptions, "fin" | "rsv">): Uint8Array => {
+  const out = Buffer.allocUnsafe(headerLength(payloadLength, false))
   writeHeader(out, 0, (options?.fin === false ? 0 : 0x80) | ((options?.rsv ?? 0) & 0x70) | (opcode & 0x0f), payloadLength, undefined)
   return out
 }
@@ -172,12 +189,12 @@ export const encodeFrameHeader = (
  *
  * @example
  * ```ts
- * const [header, payload] = encodeFrameParts(Opcode.Binary, oneMiB)
- * socket.cork(); socket.write(header); socket.write(payload); socket.uncork()
+ * const [head, payload] = Encoder.parts(Opcode.Binary, oneMiB)
+ * socket.cork(); socket.write(head); socket.write(payload); socket.uncork()
  * ```
  */
-export const encodeFrameParts = (opcode: number, payload: Uint8Array): readonly [Uint8Array, Uint8Array] =>
-  [encodeFrameHeader(opcode, payload.length), payload]
+export const parts = (opcode: number, payload: Uint8Array): readonly [Uint8Array, Uint8Array] =>
+  [header(opcode, payload.length), payload]
 
 /**
  * Encode one frame: header + a copy of `payload`, any length (7/16/64-bit length, RFC 6455 §5.2).
@@ -187,17 +204,17 @@ export const encodeFrameParts = (opcode: number, payload: Uint8Array): readonly 
  *
  * @example
  * ```ts
- * encodeFrame(Opcode.Text, Buffer.from("Hello"))
+ * Encoder.frame(Opcode.Text, Buffer.from("Hello"))
  * // 81 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
- * encodeFrame(Opcode.Text, Buffer.from("Hel"), { fin: false }) // 01 03 48 65 6c
- * encodeFrame(Opcode.Text, Buffer.from("Hello"), { mask: Uint8Array.of(0x37, 0xfa, 0x21, 0x3d) })
+ * Encoder.frame(Opcode.Text, Buffer.from("Hel"), { fin: false }) // 01 03 48 65 6c
+ * Encoder.frame(Opcode.Text, Buffer.from("Hello"), { mask: Uint8Array.of(0x37, 0xfa, 0x21, 0x3d) })
  * // 81 85 37 fa 21 3d 7f 9f 4d 51 58
  * ```
  */
-export const encodeFrame = (opcode: number, payload: Uint8Array, options?: EncodeFrameOptions): Uint8Array => {
+export const frame = (opcode: number, payload: Uint8Array, options?: FrameOptions): Uint8Array => {
   const mask = options?.mask
   const length = payload.length
-  const out = Buffer.allocUnsafe(frameHeaderLength(length, mask !== undefined) + length)
+  const out = Buffer.allocUnsafe(headerLength(length, mask !== undefined) + length)
   const b0 = (options?.fin === false ? 0 : 0x80) | ((options?.rsv ?? 0) & 0x70) | (opcode & 0x0f)
   const start = writeHeader(out, 0, b0, length, mask)
   out.set(payload, start)
@@ -211,15 +228,15 @@ export const encodeFrame = (opcode: number, payload: Uint8Array, options?: Encod
  *
  * @example
  * ```ts
- * encodeText("Hello") // 81 05 48 65 6c 6c 6f
+ * Encoder.text("Hello") // 81 05 48 65 6c 6c 6f
  * ```
  */
-export const encodeText = (text: string): Uint8Array => {
-  const length = utf8Length(text)
-  const start = frameHeaderLength(length, false)
+export const text = (data: string): Uint8Array => {
+  const length = utf8Length(data)
+  const start = headerLength(length, false)
   const out = Buffer.allocUnsafe(start + length)
   writeHeader(out, 0, 0x80 | Opcode.Text, length, undefined)
-  if (length > 0) writeString(out, text, start, length)
+  if (length > 0) writeString(out, data, start, length)
   return out
 }
 
@@ -228,50 +245,50 @@ export const encodeText = (text: string): Uint8Array => {
  *
  * @example
  * ```ts
- * encodeBinary(new Uint8Array(256)).subarray(0, 4) // 82 7e 01 00  (RFC 6455 §5.7)
+ * Encoder.binary(new Uint8Array(256)).subarray(0, 4) // 82 7e 01 00  (RFC 6455 §5.7)
  * ```
  */
-export const encodeBinary = (data: Uint8Array): Uint8Array => encodeFrame(Opcode.Binary, data)
+export const binary = (data: Uint8Array): Uint8Array => frame(Opcode.Binary, data)
 
 /**
  * Encode a ping (opcode 9, RFC 6455 §5.5.2). Precondition: ≤ 125 bytes.
  *
  * @example
  * ```ts
- * encodePing(Buffer.from("Hello")) // 89 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
- * encodePing()                     // 89 00
+ * Encoder.ping(Buffer.from("Hello")) // 89 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
+ * Encoder.ping()                     // 89 00
  * ```
  */
-export const encodePing = (data: Uint8Array = EMPTY): Uint8Array => encodeFrame(Opcode.Ping, data)
+export const ping = (data: Uint8Array = EMPTY): Uint8Array => frame(Opcode.Ping, data)
 
 /**
  * Encode a pong (opcode 10, RFC 6455 §5.5.3); echo the ping's payload. Precondition: ≤ 125 bytes.
  *
  * @example
  * ```ts
- * encodePong(Buffer.from("Hello")) // 8a 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
+ * Encoder.pong(Buffer.from("Hello")) // 8a 05 48 65 6c 6c 6f  (RFC 6455 §5.7)
  * ```
  */
-export const encodePong = (data: Uint8Array = EMPTY): Uint8Array => encodeFrame(Opcode.Pong, data)
+export const pong = (data: Uint8Array = EMPTY): Uint8Array => frame(Opcode.Pong, data)
 
 /**
  * Encode a close frame (opcode 8, RFC 6455 §5.5.1): no `code` → empty payload; otherwise the code
  * as a 2-byte network-order integer followed by `reason` in UTF-8 (`reason` is ignored without a
  * code, since a reason may only follow a code). Preconditions: `code` is wire-valid (§7.4) and the
- * reason is ≤ 123 UTF-8 bytes — check user input with `checkCloseArgs` (close.ts).
+ * reason is ≤ 123 UTF-8 bytes — check user input with `Close.checkArgs`.
  *
  * @example
  * ```ts
- * encodeClose()              // 88 00
- * encodeClose(1000)          // 88 02 03 e8
- * encodeClose(1001, "bye")   // 88 05 03 e9 62 79 65
+ * Encoder.close()              // 88 00
+ * Encoder.close(1000)          // 88 02 03 e8
+ * Encoder.close(1001, "bye")   // 88 05 03 e9 62 79 65
  * ```
  */
-export const encodeClose = (code?: number, reason = ""): Uint8Array => {
-  if (code === undefined) return encodeFrame(Opcode.Close, EMPTY)
+export const close = (code?: number, reason = ""): Uint8Array => {
+  if (code === undefined) return frame(Opcode.Close, EMPTY)
   const reasonLength = reason.length === 0 ? 0 : utf8Length(reason)
   const length = 2 + reasonLength
-  const start = frameHeaderLength(length, false)
+  const start = headerLength(length, false)
   const out = Buffer.allocUnsafe(start + length)
   writeHeader(out, 0, 0x80 | Opcode.Close, length, undefined)
   out[start] = (code >>> 8) & 0xff
@@ -282,21 +299,20 @@ export const encodeClose = (code?: number, reason = ""): Uint8Array => {
 
 /**
  * Validate the payload of a control frame that user code wants to send: more than 125 bytes is
- * not allowed (RFC 6455 §5.5). Returns the error as a value (code 1002) or `undefined` when fine.
- * Accepts the payload or its byte length.
+ * not allowed (RFC 6455 §5.5). Returns the error as a value (`"control-frame-too-big"`, code 1002)
+ * or `undefined` when fine. Accepts the payload or its byte length.
  *
  * @example
  * ```ts
- * const err = checkControlPayload(userBytes)
- * if (err !== undefined) return err           // ProtocolError(1002, "control frame payload …")
- * socket.write(encodePing(userBytes))
+ * const err = Encoder.checkControlPayload(userBytes) // ProtocolError "control-frame-too-big" if > 125
+ * if (err === undefined) socket.write(Encoder.ping(userBytes))
  * ```
  */
 export const checkControlPayload = (payload: Uint8Array | number): ProtocolError | undefined => {
   const length = typeof payload === "number" ? payload : payload.length
   return length <= MAX_CONTROL_PAYLOAD
     ? undefined
-    : new ProtocolError(1002, `control frame payload is ${length} bytes; at most 125 allowed (RFC 6455 §5.5)`)
+    : new ProtocolError("control-frame-too-big", `control frame payload is ${length} bytes; at most 125 allowed (RFC 6455 §5.5)`)
 }
 
 /** The effective fragment size, or 0 when the message goes in one frame. */
@@ -314,7 +330,7 @@ const fragmentedLength = (length: number, size: number, masked: boolean): number
   const full = Math.floor(length / size)
   const last = length - full * size
   return (
-    full * (frameHeaderLength(size, masked) + size) + (last > 0 ? frameHeaderLength(last, masked) + last : 0)
+    full * (headerLength(size, masked) + size) + (last > 0 ? headerLength(last, masked) + last : 0)
   )
 }
 
@@ -328,16 +344,12 @@ const fragmentedLength = (length: number, size: number, masked: boolean): number
  *
  * @example
  * ```ts
- * encodeMessage("text", "Hello", { fragmentSize: 3 })
+ * Encoder.message("text", "Hello", { fragmentSize: 3 })
  * // 01 03 48 65 6c  80 02 6c 6f   ("Hel" + "lo", RFC 6455 §5.7)
- * encodeMessage("binary", bytes) // same as encodeBinary(bytes)
+ * Encoder.message("binary", bytes) // same as Encoder.binary(bytes)
  * ```
  */
-export const encodeMessage = (
-  kind: MessageKind,
-  data: Uint8Array | string,
-  options?: EncodeMessageOptions
-): Uint8Array => {
+export const message = (kind: MessageKind, data: Uint8Array | string, options?: MessageOptions): Uint8Array => {
   const opcode = kind === "text" ? Opcode.Text : Opcode.Binary
   const isString = typeof data === "string"
   const length = isString ? utf8Length(data) : data.length
@@ -348,7 +360,7 @@ export const encodeMessage = (
 
   if (size === 0) {
     // One frame (RFC 6455 §5.2).
-    const start = frameHeaderLength(length, masked)
+    const start = headerLength(length, masked)
     const out = Buffer.allocUnsafe(start + length)
     writeHeader(out, 0, 0x80 | rsv | opcode, length, mask)
     if (length > 0) {

@@ -1,6 +1,6 @@
 /**
  * Incremental WebSocket frame parser (RFC 6455 §5). Bytes arrive in chunks of any size, even one
- * byte at a time; complete messages and control frames are handed to a {@link FrameSink}
+ * byte at a time; complete messages and control frames are handed to a {@link Sink}
  * synchronously. Every protocol rule is checked as early as the bytes allow: header rules on the
  * header bytes, sizes from the length field before any payload is buffered (§10.4), and text
  * payloads are UTF-8 validated as they arrive (§8.1, fail fast).
@@ -10,23 +10,31 @@
  * they arrive and joined once. Fragments are collected and concatenated once, at the end of the
  * message.
  *
+ * Imported as a namespace: `new Parser.FrameParser(sink, options)`; errors are {@link ProtocolError}
+ * values whose `kind` names the rule broken.
+ *
  * @module
  */
 import { Buffer } from "node:buffer"
-import { parseClosePayload } from "./close.js"
-import { ProtocolError } from "./errors.js"
-import { join, unmaskJoin } from "./join.js"
-import { maskKey, unmaskInto, unmaskSmall } from "./frame-unmask.js"
+import { join, maskKey, unmaskInto, unmaskJoin, unmaskSmall } from "./bytes.js"
+import { parsePayload } from "./close.js"
+import { ProtocolError, type ProtocolErrorKind } from "./errors.js"
 import type { MessageKind } from "./opcode.js"
-import { Utf8Validator } from "./utf8.js"
+import { Validator } from "./utf8.js"
 
-/** Parser settings. */
-export interface FrameParserOptions {
+/**
+ * Parser settings.
+ * @example
+ * ```ts
+ * const options: Parser.Options = { role: "server", maxMessageSize: 1 << 20 }
+ * ```
+ */
+export interface Options {
   /** "server": frames MUST be masked; "client": frames MUST NOT be (§5.1, §5.3). Default "server". */
   readonly role?: "server" | "client"
-  /** Max payload bytes of one frame; larger → 1009. Default 16 MiB. */
+  /** Max payload bytes of one frame; larger → `"frame-too-big"` (1009). Default 16 MiB. */
   readonly maxFrameSize?: number
-  /** Max bytes of one assembled message; larger → 1009. Default 64 MiB. */
+  /** Max bytes of one assembled message; larger → `"message-too-big"` (1009). Default 64 MiB. */
   readonly maxMessageSize?: number
   /** RSV bits (0x40 = RSV1) a negotiated extension allows on the FIRST frame of a data message. */
   readonly allowedRsv?: number
@@ -36,8 +44,12 @@ export interface FrameParserOptions {
  * Receives what the parser decodes, synchronously from `push`. Callbacks must not call `push`
  * (no re-entrancy) and should not throw: an exception propagates out of `push` and leaves the
  * parser in an unspecified state.
+ * @example
+ * ```ts
+ * const ignore: Parser.Sink = { onMessage: () => {}, onPing: () => {}, onPong: () => {}, onClose: () => {} }
+ * ```
  */
-export interface FrameSink {
+export interface Sink {
   /** A complete data message. `data` may be a subarray of a pushed chunk (zero-copy). */
   onMessage(kind: MessageKind, data: Uint8Array, rsv: number): void
   onPing(data: Uint8Array): void
@@ -55,21 +67,22 @@ const EMPTY = new Uint8Array(0)
  *
  * @example
  * ```ts
- * const parser = new FrameParser({
+ * const parser = new Parser.FrameParser({
  *   onMessage: (kind, data) => console.log(kind, new TextDecoder().decode(data)),
  *   onPing: () => {}, onPong: () => {}, onClose: (code) => console.log("close", code)
  * }, { role: "client" })
  * parser.push(Uint8Array.of(0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f)) // logs: text Hello
+ * parser.push(Uint8Array.of(0x83, 0x00))?.kind // "invalid-opcode": opcode 3 is reserved (1002)
  * ```
  */
 export class FrameParser {
-  private readonly sink: FrameSink
+  private readonly sink: Sink
   private readonly server: boolean
   private readonly maxFrame: number
   private readonly maxMessage: number
   private readonly allowedRsv: number
   /** Made at the first text frame: a connection that sends only binary never needs one. */
-  private utf8Validator: Utf8Validator | undefined = undefined
+  private utf8Validator: Validator | undefined = undefined
   private error: ProtocolError | undefined = undefined
   private closed = false
 
@@ -93,8 +106,8 @@ export class FrameParser {
   private check = false
   private frameLen = 0
   // A frame whose payload spans chunks: its pieces (text unmasked in place as it lands, other
-  // payloads still masked) and their total. Memory follows the bytes received, not the length the header claims, so a peer cannot
-  // reserve `maxFrameSize` per connection by sending headers alone.
+  // payloads still masked) and their total. Memory follows the bytes received, not the length the
+  // header claims, so a peer cannot reserve `maxFrameSize` per connection by sending headers alone.
   private frameParts: Uint8Array[] | undefined = undefined
   private frameGot = 0
 
@@ -107,7 +120,7 @@ export class FrameParser {
   private fragments: Uint8Array[] = []
   private fragmentBytes = 0
 
-  constructor(sink: FrameSink, options: FrameParserOptions = {}) {
+  constructor(sink: Sink, options: Options = {}) {
     this.sink = sink
     this.server = (options.role ?? "server") === "server"
     this.maxFrame = options.maxFrameSize ?? 16 * 1024 * 1024
@@ -119,12 +132,6 @@ export class FrameParser {
    * Feed bytes (the parser takes ownership: it unmasks in place and may hand out subarrays).
    * Returns the first protocol error; after an error or a close frame, later pushes are ignored
    * (they return the same error / undefined).
-   *
-   * @example
-   * ```ts
-   * const err = parser.push(Uint8Array.of(0x83, 0x80, 0, 0, 0, 0)) // opcode 3 is reserved
-   * err?.code // 1002
-   * ```
    */
   push(chunk: Uint8Array): ProtocolError | undefined {
     if (this.error !== undefined) return this.error
@@ -161,10 +168,7 @@ export class FrameParser {
    * stream ended cleanly, §7.1.5); false after a protocol error.
    */
   get idle(): boolean {
-    return (
-      this.error === undefined &&
-      (this.closed || (this.headLen === 0 && this.frameParts === undefined && this.msgOpcode === 0))
-    )
+    return this.error === undefined && (this.closed || (this.headLen === 0 && this.frameParts === undefined && this.msgOpcode === 0))
   }
 
   /**
@@ -190,29 +194,27 @@ export class FrameParser {
     if (opcode >= 0x8) {
       // Control frames (§5.5): opcodes 0xB–0xF are reserved (§5.2); never fragmented; RSV bits
       // belong to extensions that only define them for data frames (RFC 7692 §6).
-      if (opcode > 0xa) return this.fail(1002, `reserved opcode ${opcode}`)
-      if (!fin) return this.fail(1002, "fragmented control frame")
-      if (rsv !== 0) return this.fail(1002, "RSV bit on a control frame")
+      if (opcode > 0xa) return this.fail("invalid-opcode", `reserved opcode ${opcode}`)
+      if (!fin) return this.fail("fragmented-control-frame", "fragmented control frame")
+      if (rsv !== 0) return this.fail("rsv-on-control-frame", "RSV bit on a control frame")
     } else if (opcode === 0) {
       // §5.4: a continuation only continues an open fragmented message; RSV only on its first frame.
-      if (this.msgOpcode === 0) return this.fail(1002, "continuation frame without a message")
-      if (rsv !== 0) return this.fail(1002, "RSV bit on a continuation frame")
+      if (this.msgOpcode === 0) return this.fail("unexpected-continuation", "continuation frame without a message")
+      if (rsv !== 0) return this.fail("rsv-on-continuation", "RSV bit on a continuation frame")
     } else if (opcode <= 0x2) {
       // §5.4: fragments of one message are not interleaved with another data message.
-      if (this.msgOpcode !== 0) return this.fail(1002, "data frame inside a fragmented message")
-      if ((rsv & ~this.allowedRsv) !== 0) return this.fail(1002, "RSV bit not negotiated")
-    } else return this.fail(1002, `reserved opcode ${opcode}`)
+      if (this.msgOpcode !== 0) return this.fail("expected-continuation", "data frame inside a fragmented message")
+      if ((rsv & ~this.allowedRsv) !== 0) return this.fail("rsv-not-negotiated", "RSV bit not negotiated")
+    } else return this.fail("invalid-opcode", `reserved opcode ${opcode}`)
     if (end - p < 2) return 0
     const b1 = src[p + 1]!
     const masked = (b1 & 0x80) !== 0
     // §5.1: client-to-server frames are masked, server-to-client frames are not.
-    if (masked !== this.server) {
-      return this.fail(1002, masked ? "masked server frame" : "unmasked client frame")
-    }
+    if (masked !== this.server) return masked ? this.fail("masked-frame", "masked server frame") : this.fail("unmasked-frame", "unmasked client frame")
     let len = b1 & 0x7f
     let n = 2
     if (len >= 126) {
-      if (opcode >= 0x8) return this.fail(1002, "control frame payload over 125 bytes") // §5.5
+      if (opcode >= 0x8) return this.fail("control-frame-too-big", "control frame payload over 125 bytes") // §5.5
       if (len === 126) {
         n = 4
         if (end - p < 4) return 0
@@ -222,15 +224,15 @@ export class FrameParser {
         if (end - p < 10) return 0
         const hi = ((src[p + 2]! << 24) | (src[p + 3]! << 16) | (src[p + 4]! << 8) | src[p + 5]!) >>> 0
         // §5.2: "the most significant bit MUST be 0".
-        if (hi > 0x7fffffff) return this.fail(1002, "64-bit length with the high bit set")
+        if (hi > 0x7fffffff) return this.fail("invalid-length", "64-bit length with the high bit set")
         const lo = ((src[p + 6]! << 24) | (src[p + 7]! << 16) | (src[p + 8]! << 8) | src[p + 9]!) >>> 0
         len = hi * 4294967296 + lo
       }
     }
     // §10.4: limits are enforced from the declared length, before any payload is buffered.
-    if (len > this.maxFrame) return this.fail(1009, `frame of ${len} bytes exceeds the limit`)
+    if (len > this.maxFrame) return this.fail("frame-too-big", `frame of ${len} bytes exceeds the limit`)
     if (opcode < 0x8 && this.msgSize + len > this.maxMessage) {
-      return this.fail(1009, "message exceeds the size limit")
+      return this.fail("message-too-big", "message exceeds the size limit")
     }
     if (masked) {
       if (end - p < n + 4) return 0
@@ -274,8 +276,8 @@ export class FrameParser {
     return n - had
   }
 
-  private get utf8(): Utf8Validator {
-    return this.utf8Validator ??= new Utf8Validator()
+  private get utf8(): Validator {
+    return this.utf8Validator ??= new Validator()
   }
 
   // ---- payload -------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ export class FrameParser {
       else unmaskInto(chunk, p, chunk, p, n, maskKey(this.m0, this.m1, this.m2, this.m3), 0)
     }
     if (this.check && !(high === 0 && this.utf8.atBoundary) && !this.utf8.push(chunk, p, e)) {
-      return this.fail(1007, "invalid UTF-8 in text")
+      return this.fail("invalid-utf8", "invalid UTF-8 in text")
     }
     // A plain Uint8Array view: `Buffer#subarray` builds a Buffer subclass object, ~3× the cost.
     return this.deliver(new Uint8Array(chunk.buffer, chunk.byteOffset + p, n)) ? e : -1
@@ -315,7 +317,7 @@ export class FrameParser {
         // §8.1 fail fast: text is unmasked as it lands (continuing the mask cycle where the last
         // piece ended) and rejected at the first invalid byte received, even mid-frame.
         if (this.masked) unmaskInto(chunk, p, chunk, p, take, maskKey(this.m0, this.m1, this.m2, this.m3), at & 3)
-        if (!this.utf8.push(chunk, p, p + take)) return this.fail(1007, "invalid UTF-8 in text")
+        if (!this.utf8.push(chunk, p, p + take)) return this.fail("invalid-utf8", "invalid UTF-8 in text")
       }
       parts.push(p === 0 && take === chunk.length ? chunk : chunk.subarray(p, p + take))
       this.frameGot = at + take
@@ -337,9 +339,9 @@ export class FrameParser {
       else if (opcode === 0xa) this.sink.onPong(data)
       else {
         // §5.5.1: the close frame ends the stream; bytes after it are not frames of this session.
-        const close = parseClosePayload(data)
+        const close = parsePayload(data)
         if (close instanceof ProtocolError) {
-          this.fail(close.code, close.reason)
+          this.fail(close.kind, close.reason)
           return false
         }
         this.closed = true
@@ -353,7 +355,7 @@ export class FrameParser {
     }
     // §8.1: a sequence left incomplete at the end of a text message is invalid.
     if (this.fin && this.check && !this.utf8.finish()) {
-      this.fail(1007, "truncated UTF-8 sequence at the end of a text message")
+      this.fail("invalid-utf8", "truncated UTF-8 sequence at the end of a text message")
       return false
     }
     if (!this.fin) {
@@ -385,8 +387,8 @@ export class FrameParser {
   }
 
   /** Record the first error (the parser is dead afterwards) and free buffers. Returns -1. */
-  private fail(code: number, reason: string): -1 {
-    this.error = new ProtocolError(code, reason)
+  private fail(kind: ProtocolErrorKind, reason: string): -1 {
+    this.error = new ProtocolError(kind, reason)
     this.frameParts = undefined
     this.frameGot = 0
     this.fragments = []
