@@ -5,4 +5,4 @@ import { chat } from "./chat.js"
 
 const defaults = { host: "127.0.0.1", port: 9001 }
 Cli.main("chat", "the wspipe chat server", Cli.serverFlags(defaults), (options) =>
-  Server.runMain(Server.serve(chat, { ...defaults, ...options })))
+  Server.runMain(Cli.withOperations(options, (listen) => Server.serve(chat, { ...defaults, ...listen }))))

@@ -5,4 +5,4 @@ import { echo } from "./echo.js"
 
 const defaults = { host: "127.0.0.1", port: 9000 }
 Cli.main("echo", "the wspipe echo server", Cli.serverFlags(defaults), (options) =>
-  Server.runMain(Server.serve(echo, { ...defaults, ...options })))
+  Server.runMain(Cli.withOperations(options, (listen) => Server.serve(echo, { ...defaults, ...listen }))))
