@@ -89,9 +89,10 @@ export interface Operations {
 }
 
 /**
- * Runs a server program with the operations flags applied: the logs' format and level
- * (`Logs.layer`), and with `--metrics` a `/metrics` endpoint (`Metrics.serve`) started before the
- * server and stopped after its graceful shutdown. `program` gets the other options.
+ * Runs a server program with the operations flags applied: with `--log-format`/`--log-level`
+ * the logs' format and level (`Logs.layer`), and with `--metrics` a `/metrics` endpoint
+ * (`Metrics.serve`) started before the server and stopped after its graceful shutdown.
+ * `program` gets the other options.
  *
  * @example
  * ```ts
@@ -108,13 +109,15 @@ export const withOperations = <A, E>(
   program: (listen: ListenOptions) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ConfigError | ListenError> => {
   const { metrics, logFormat, logLevel, ...listen } = options
-  return Effect.scoped(Effect.gen(function*() {
+  const run = Effect.scoped(Effect.gen(function*() {
     if (metrics !== undefined) {
       const served = yield* MetricsServer.serve(metrics)
       yield* Effect.logInfo(`metrics on ${served.url}`).pipe(Effect.annotateLogs({ url: served.url }))
     }
     return yield* program(listen)
-  })).pipe(Effect.provide(Logs.layer({ format: logFormat, level: logLevel })))
+  }))
+  // Without log flags the program keeps whatever loggers it was given.
+  return logFormat === undefined && logLevel === undefined ? run : Effect.provide(run, Logs.layer({ format: logFormat, level: logLevel }))
 }
 
 const sizeFlag = (name: string, option: string, description: string, defaultText: string): Flag => ({

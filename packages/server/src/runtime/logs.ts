@@ -66,7 +66,8 @@ export const layer = (options: Options = {}): Layer.Layer<never> => {
   const format = options.format ?? "pretty"
   const stream = options.stream ?? "stdout"
   return Layer.mergeAll(
-    Logger.layer([format === "json" ? json(stream) : Logger.defaultLogger]),
+    // Effect's tracer logger stays (log lines as events of the current span), as by default.
+    Logger.layer([format === "json" ? json(stream) : Logger.defaultLogger, Logger.tracerLogger]),
     Layer.succeed(Logger.LogToStderr, stream === "stderr"),
     Layer.succeed(References.MinimumLogLevel, options.level ?? "Info"),
     Layer.succeed(CurrentFormat, format)
