@@ -4,11 +4,12 @@
  * `Server.runMain` (graceful stop on SIGTERM, exit 1 on a failed start).
  */
 import { type Handler, Server } from "@wspipe/server"
+import { Cli } from "@wspipe/server/cli"
 import { Effect } from "effect"
 import { RedisTransport } from "./redis-transport.js"
 
-/** `Server.ListenOptions`, plus how many workers and which Redis. */
-export interface ScaledOptions extends Server.ListenOptions {
+/** `Server.ListenOptions`, the operations flags (`--metrics`, logs), plus how many workers and which Redis. */
+export interface ScaledOptions extends Server.ListenOptions, Cli.Operations {
   /** Worker processes sharing the port. Default 1 (this process). */
   readonly workers?: number
   /** `redis://…`: join the other workers and machines through Redis pub/sub. */
@@ -30,14 +31,14 @@ export interface ScaledOptions extends Server.ListenOptions {
  * ```
  */
 export const runScaled = <I, O>(handler: Server.HandlerOrConfig<I, O, never> | Handler.Handler<I, O>, options: ScaledOptions): void => {
-  const { workers = 1, redis, redisWhenDown = "fail", ...listen } = options
+  const { workers = 1, redis, redisWhenDown = "fail", ...rest } = options
   Server.runCluster(workers, () => {
-    const program = redis === undefined
+    const program = (listen: Server.ListenOptions) => redis === undefined
       ? Server.serve(handler, listen)
       : Effect.scoped(Effect.flatMap(
         RedisTransport.make({ url: redis, startWhenDown: redisWhenDown }),
         (transport) => Server.serve(handler, { ...listen, bus: { transport } })
       ))
-    Server.runMain(program)
+    Server.runMain(Cli.withOperations(rest, program))
   })
 }

@@ -6,7 +6,8 @@
  * - `Handler`: the handler actor (`fiber`, `batch`, `byPath`); `Callbacks`: the callback API
  * - `Inbox`: what a handler or stage takes from; `Stage`: actors put between two others
  * - `Event` (what the handler gets), `Command` (what it gives), `Handshake` (its say in the upgrade)
- * - `Reading`: pausing one connection's reads; `Metrics`: the server's metrics
+ * - `Reading`: pausing one connection's reads; `Metrics`: the server's metrics, their Prometheus
+ *   text and a `/metrics` endpoint; `Logs`: JSON or pretty logs and their level
  * - `Pipeline`: the configuration of a custom pipeline
  * - `Bus`: many processes and machines as one server (Redis transport in `@wspipe/bus-redis`)
  *
@@ -23,7 +24,8 @@ export * as Event from "./messages/event.js"
 export * as Handler from "./actors/handler.js"
 export * as Handshake from "./connection/handshake.js"
 export * as Inbox from "./runtime/inbox.js"
-export * as Metrics from "./runtime/metrics.js"
+export * as Logs from "./runtime/logs.js"
+export * as Metrics from "./runtime/metrics-api.js"
 export type * as Pipeline from "./runtime/pipeline.js"
 export * as Reading from "./connection/reading.js"
 export * as Server from "./runtime/server.js"

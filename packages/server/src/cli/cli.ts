@@ -4,7 +4,11 @@
  * `--help` prints the table; an unknown flag or a bad value exits 2 with one clear line.
  */
 import { parseArgs } from "node:util"
-import type { ListenOptions } from "../runtime/server.js"
+import { Effect, type LogLevel } from "effect"
+import * as Logs from "../runtime/logs.js"
+import * as MetricsServer from "../runtime/metrics-server.js"
+import type { ConfigError } from "../runtime/options.js"
+import type { ListenError, ListenOptions } from "../runtime/server.js"
 
 /** One flag: how it is spelled, what it sets, and how to read its value. */
 export interface Flag {
@@ -44,7 +48,8 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
   {
     name: "hixie76", type: "boolean", description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)", defaultText: "off",
     apply: (v, into) => void (into["legacyHixie76"] = v === true || v === "1" || v === "true")
-  }
+  },
+  ...operationsFlags
 ]
 
 /**
@@ -75,6 +80,78 @@ export const scaleFlags: ReadonlyArray<Flag> = [
     }
   }
 ]
+
+/** `--metrics`, `--log-format`, `--log-level`: read by {@link withOperations}, not by the server. */
+const operationsFlags: ReadonlyArray<Flag> = [
+  {
+    name: "metrics", type: "string", env: "METRICS", valueName: "[HOST:]PORT",
+    description: "serve Prometheus metrics on GET /metrics at this address (host default 127.0.0.1; port 0: any free port)", defaultText: "off",
+    apply: (v, into) => {
+      const match = /^(?:(\[[^\]]+\]|[^:\s]*):)?(\d+)$/.exec(String(v))
+      const port = match === null ? NaN : Number(match[2])
+      if (match === null || port > 65535) return `--metrics: expected PORT or HOST:PORT such as 9464 or 0.0.0.0:9464, got "${String(v)}"`
+      const host = (match[1] ?? "").replace(/^\[(.*)\]$/, "$1")
+      into["metrics"] = { host: host === "" ? "127.0.0.1" : host, port }
+      return undefined
+    }
+  },
+  {
+    name: "log-format", type: "string", env: "LOG_FORMAT", valueName: "json|pretty", description: "json: one JSON object per line on stdout", defaultText: "pretty",
+    apply: (v, into) => {
+      if (v !== "json" && v !== "pretty") return `--log-format: expected json or pretty, got "${String(v)}"`
+      into["logFormat"] = v
+      return undefined
+    }
+  },
+  {
+    name: "log-level", type: "string", env: "LOG_LEVEL", valueName: "LEVEL", description: "trace, debug (each connection's open and close), info, warn, error, fatal or none", defaultText: "info",
+    apply: (v, into) => {
+      const level = Logs.parseLevel(String(v))
+      if (level === undefined) return `--log-level: expected trace, debug, info, warn, error, fatal or none, got "${String(v)}"`
+      into["logLevel"] = level
+      return undefined
+    }
+  }
+]
+
+/** What the operations flags set (see {@link withOperations}). */
+export interface Operations {
+  readonly metrics?: { readonly host: string; readonly port: number }
+  readonly logFormat?: Logs.Format
+  readonly logLevel?: LogLevel.LogLevel
+}
+
+/**
+ * Runs a server program with the operations flags applied: with `--log-format`/`--log-level`
+ * the logs' format and level (`Logs.layer`), and with `--metrics` a `/metrics` endpoint
+ * (`Metrics.serve`) started before the server and stopped after its graceful shutdown.
+ * `program` gets the other options.
+ *
+ * @example
+ * ```ts
+ * import { Command, Handler, Server } from "@wspipe/server"
+ * import { Cli } from "@wspipe/server/cli"
+ *
+ * const echo = Handler.batch((events) => events.flatMap((e) => e._tag === "Message" ? [Command.unicast(e.conn, e)] : []))
+ * Cli.main("echo", "the echo server", Cli.serverFlags({ host: "127.0.0.1", port: 9000 }), (options) =>
+ *   Server.runMain(Cli.withOperations(options, (listen) => Server.serve(echo, { host: "127.0.0.1", port: 9000, ...listen }))))
+ * ```
+ */
+export const withOperations = <A, E>(
+  options: ListenOptions & Operations & Record<string, unknown>,
+  program: (listen: ListenOptions) => Effect.Effect<A, E>
+): Effect.Effect<A, E | ConfigError | ListenError> => {
+  const { metrics, logFormat, logLevel, ...listen } = options
+  const run = Effect.scoped(Effect.gen(function*() {
+    if (metrics !== undefined) {
+      const served = yield* MetricsServer.serve(metrics)
+      yield* Effect.logInfo(`metrics on ${served.url}`).pipe(Effect.annotateLogs({ url: served.url }))
+    }
+    return yield* program(listen)
+  }))
+  // Without log flags the program keeps whatever loggers it was given.
+  return logFormat === undefined && logLevel === undefined ? run : Effect.provide(run, Logs.layer({ format: logFormat, level: logLevel }))
+}
 
 const sizeFlag = (name: string, option: string, description: string, defaultText: string): Flag => ({
   name,
@@ -125,7 +202,7 @@ export const parse = (
   flags: ReadonlyArray<Flag>,
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>
-): Parsed<ListenOptions & Record<string, unknown>> => {
+): Parsed<ListenOptions & Operations & Record<string, unknown>> => {
   const spec: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } }
   for (const flag of flags) spec[flag.name] = { type: flag.type }
   let values: Record<string, string | boolean | undefined>
@@ -142,7 +219,7 @@ export const parse = (
     const error = flag.apply(value, options)
     if (error !== undefined) return { _tag: "Invalid", message: `${program}: ${error}` }
   }
-  return { _tag: "Run", options: options as ListenOptions & Record<string, unknown> }
+  return { _tag: "Run", options: options as ListenOptions & Operations & Record<string, unknown> }
 }
 
 /** The `--help` text: every flag with its value, default and environment variable. */
@@ -175,7 +252,7 @@ export const main = (
   program: string,
   summary: string,
   flags: ReadonlyArray<Flag>,
-  start: (options: ListenOptions & Record<string, unknown>) => void
+  start: (options: ListenOptions & Operations & Record<string, unknown>) => void
 ): void => {
   const parsed = parse(program, summary, flags, process.argv.slice(2), process.env)
   switch (parsed._tag) {

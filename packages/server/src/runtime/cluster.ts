@@ -22,7 +22,6 @@ const stderrLog: ClusterLog = {
 /** In a worker of `runCluster`: the primary prints this once, for the first worker ready. */
 export const announceReady = (url: string): void => {
   if (cluster.isWorker && process.send !== undefined) process.send({ wspipe: "listening", url })
-  else process.stdout.write(`listening on ${url}\n`)
 }
 
 /** Is this process a worker of `runCluster`? */

@@ -15,11 +15,10 @@ import type { Connection } from "../connection/connection.js"
 import { type Acceptor, serveSocket, upgrade } from "../connection/upgrade.js"
 import * as Command from "../messages/command.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
-import { Recorder } from "./recorder.js"
 import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
 import * as Pipeline from "./pipeline.js"
 import * as PipelineScheduler from "./scheduler.js"
-import { announceReady } from "./cluster.js"
+import { makeRecorder, ready, shutdownBegins, shutdownEnds } from "./server-log.js"
 
 export { ConfigError, defaults, type ServerOptions } from "./options.js"
 export { runMain, type RunMainOptions } from "./run-main.js"
@@ -186,8 +185,9 @@ export const layer = <I, O, R = never>(
 ): Layer.Layer<WsServer, ConfigError | ListenError, R> => Layer.effect(WsServer, listen(handler, options))
 
 /**
- * Listens, writes one ready line (`listening on ws://…`) to stdout, and runs until interrupted —
- * the body of a server program (see {@link runMain}).
+ * Listens, writes one ready line (`listening on ws://…`) to stdout (a JSON log line instead with
+ * `Logs.layer({ format: "json" })`), and runs until interrupted — the body of a server program
+ * (see {@link runMain}).
  *
  * @example
  * ```ts
@@ -203,8 +203,7 @@ export const serve = <I, O, R = never>(
 ): Effect.Effect<never, ConfigError | ListenError, R> =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* listen(handler, options)
-    // In a `runCluster` worker the primary prints it, once for all workers.
-    yield* Effect.sync(() => announceReady(server.url!))
+    yield* ready(server.url!)
     return yield* Effect.never
   }))
 
@@ -219,7 +218,7 @@ const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: Serve
     const resolved = resolveOptions(options)
     if (resolved instanceof ConfigError) return yield* resolved
     const context = yield* Effect.context<never>()
-    const recorder = new Recorder(context)
+    const recorder = makeRecorder(context)
     const pipeline = yield* Pipeline.make(config, resolved, recorder)
     const runForkWith = Effect.runForkWith(context)
     const acceptor: Acceptor = {
@@ -250,13 +249,14 @@ const shutdown = (acceptor: Acceptor, stopAccepting: Effect.Effect<void>): Effec
     yield* stopAccepting
     const { options, senderInbox } = acceptor.pipeline
     const sockets = acceptor.live.sockets
-    if (sockets.size > 0) {
-      const open = sockets.size
-      yield* Effect.logInfo(`shutting down: closing ${open} connection(s) with 1001, waiting up to ${options.shutdownTimeoutMs} ms`)
+    const open = sockets.size
+    yield* shutdownBegins(open, options.shutdownTimeoutMs)
+    if (open > 0) {
+      const started = Date.now()
       yield* Queue.offer(senderInbox, RuntimeMessage.CloseAll(1001, "server shutting down"))
-      const deadline = Date.now() + options.shutdownTimeoutMs
+      const deadline = started + options.shutdownTimeoutMs
       while (sockets.size > 0 && Date.now() < deadline) yield* Effect.sleep(Duration.millis(10))
-      if (sockets.size > 0) yield* Effect.logWarning(`shutdown: ${sockets.size} connection(s) did not close in time; dropping them`)
+      yield* shutdownEnds(open, sockets.size, Date.now() - started)
     }
     for (const socket of sockets) socket.destroy()
     // Socket receivers waiting on a full inbox resume (their offer fails) instead of lingering.
