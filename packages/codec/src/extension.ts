@@ -63,8 +63,12 @@ export interface NegotiatedExtensions {
   readonly accepted: Array<ExtensionOffer>
   /** The extensions that accepted, parallel to `accepted` (for per-connection setup later). */
   readonly extensions: Array<Extension>
-  /** Each accepted extension's `agreed` value (or `undefined`), parallel to `accepted`. */
-  readonly agreed: Array<unknown>
+  /**
+   * Each accepted extension's `agreed` value (or `undefined`), parallel to `accepted`; the field
+   * itself is absent when no accepted extension returned one (so results of extensions without
+   * agreed parameters are unchanged).
+   */
+  readonly agreed?: Array<unknown>
   /** Union of their RSV bits: the frame parser's `allowedRsv`. */
   readonly rsv: number
   /** The `Sec-WebSocket-Extensions` response value, or `undefined` to send no header. */
@@ -95,9 +99,10 @@ export const negotiateExtensions = (
   const accepted: Array<ExtensionOffer> = []
   const extensions: Array<Extension> = []
   const agreed: Array<unknown> = []
+  let anyAgreed = false
   let rsv = 0
   if (offers.length === 0 || supported.length === 0) {
-    return { accepted, extensions, agreed, rsv, header: undefined }
+    return { accepted, extensions, rsv, header: undefined }
   }
   const asked = new Set<string>()
   for (const offer of offers) {
@@ -115,13 +120,9 @@ export const negotiateExtensions = (
     accepted.push({ name: extension.name, params: response.params })
     extensions.push(extension)
     agreed.push("agreed" in response ? response.agreed : undefined)
+    if ("agreed" in response) anyAgreed = true
     rsv |= bits
   }
-  return {
-    accepted,
-    extensions,
-    agreed,
-    rsv,
-    header: accepted.length === 0 ? undefined : formatExtensions(accepted)
-  }
+  const header = accepted.length === 0 ? undefined : formatExtensions(accepted)
+  return anyAgreed ? { accepted, extensions, agreed, rsv, header } : { accepted, extensions, rsv, header }
 }

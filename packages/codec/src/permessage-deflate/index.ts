@@ -78,5 +78,5 @@ export const extension = (options: Options = {}): PermessageDeflateExtension => 
  */
 export const agreement = (negotiated: NegotiatedExtensions): Agreement | undefined => {
   const i = negotiated.accepted.findIndex((e) => e.name === NAME)
-  return i < 0 ? undefined : (negotiated.agreed[i] as Agreement | undefined)
+  return i < 0 ? undefined : (negotiated.agreed?.[i] as Agreement | undefined)
 }

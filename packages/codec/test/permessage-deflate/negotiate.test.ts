@@ -162,7 +162,7 @@ describe("the Extension plug point", () => {
     const r = negotiateExtensions(offers("x-foo, permessage-deflate; client_max_window_bits"), [ext])
     expect(r.header).toBe("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
     expect(r.rsv).toBe(0x40)
-    expect(r.agreed.length).toBe(1)
+    expect(r.agreed?.length).toBe(1)
     expect(PMD.agreement(r)?.inflate).toEqual({ windowBits: 15, noContextTakeover: true })
   })
 
@@ -177,7 +177,8 @@ describe("the Extension plug point", () => {
     const noop = { name: "x-noop", rsv: 0x20, accept: () => ({ name: "x-noop", params: [] }) }
     const r = negotiateExtensions(offers("x-noop, permessage-deflate"), [noop, PMD.extension()])
     expect(r.header).toBe("x-noop, permessage-deflate; server_no_context_takeover; client_no_context_takeover")
-    expect(r.agreed[0]).toBeUndefined()
+    expect(r.agreed?.[0]).toBeUndefined()
+    expect(negotiateExtensions(offers("x-noop"), [noop])).not.toHaveProperty("agreed")
     expect(r.rsv).toBe(0x60)
   })
 
