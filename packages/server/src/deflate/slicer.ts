@@ -77,6 +77,7 @@ export class Slicer {
     this.active.splice(a, 1)
     job.abort()
     this.fill()
+    this.wake()
   }
 
   private wake(): void {

@@ -141,6 +141,21 @@ describe("the message limit is enforced while inflating (deflate bomb)", () => {
     expect(engine.counters.maxSliceOutput).toBeLessThanOrEqual(256 * 1024 + 64 * 1024)
   })
 
+  it("1 MiB that inflates to 1 GiB: 1009 after limit + 1 bytes, never more held", async () => {
+    // 64 standalone sync-flushed segments of 16 MiB of zeros each: one valid DEFLATE stream.
+    const segment = zlib.deflateRawSync(new Uint8Array(16 * MiB), { ...SYNC, level: 9 })
+    const bomb1g = Buffer.concat(Array.from({ length: 64 }, () => segment))
+    const payload = bomb1g.subarray(0, bomb1g.length - 4)
+    expect(payload.length).toBeLessThan(1.1 * MiB)
+    const engine = new DeflateEngine()
+    const results: Array<InflateResult> = []
+    const rx = engine.inflater(noTakeover, { maxMessageSize: 16 * MiB }, (_, r) => results.push(r))
+    expect(rx.message("binary", payload)).toBe(Pending)
+    while (results.length === 0) await new Promise((r) => setImmediate(r))
+    expect((results[0] as InflateError).code).toBe(1009)
+    expect((results[0] as InflateError).inflated).toBe(16 * MiB + 1)
+  })
+
   it("a message exactly at the limit passes", () => {
     const engine = new DeflateEngine({ inflateSliceOutput: 4 * MiB })
     const rx = engine.inflater(noTakeover, { maxMessageSize: MiB }, never)
