@@ -63,9 +63,19 @@ export class DeflateRun {
     this.total += fill
   }
 
+  /** The output so far, in chunks (the last 4 bytes of the last ones are the flush's trailer). */
+  get output(): ReadonlyArray<Uint8Array> {
+    return this.chunks
+  }
+
+  /** Bytes of the payload: all output but the final `00 00 ff ff`. */
+  get payloadSize(): number {
+    return this.total - 4
+  }
+
   /** The payload: the compressed bytes without the final `00 00 ff ff` (RFC 7692 §7.2.1 step 3). */
   result(): Uint8Array {
-    const size = this.total - 4
+    const size = this.payloadSize
     const chunks = this.chunks
     if (chunks.length === 1) return chunks[0]!.subarray(0, size)
     const out = new Uint8Array(size)

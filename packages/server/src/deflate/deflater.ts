@@ -18,6 +18,7 @@
  */
 import { PermessageDeflate } from "@wspipe/codec"
 import { DeflateRun } from "./deflate-run.js"
+import { Joiner } from "./joiner.js"
 import { Pending } from "./errors.js"
 import type { SlicedJob, Slicer } from "./slicer.js"
 import { ZlibHandle } from "./zlib-handle.js"
@@ -52,6 +53,8 @@ export type DeflateCallback<T> = (token: T, result: DeflateResult) => void
 /** A compression in progress whose result one or more deflaters wait for. */
 class DeflateJob implements SlicedJob {
   private handle: ZlibHandle | undefined = undefined
+  /** After compressing: joining the output in slices (see `Joiner`). */
+  private joiner: Joiner | undefined = undefined
   readonly run: DeflateRun
   result: DeflateResult | typeof Pending = Pending
   readonly waiters: Array<() => void> = []
@@ -70,12 +73,23 @@ class DeflateJob implements SlicedJob {
   }
 
   step(): boolean {
+    if (this.joiner !== undefined) {
+      if (!this.joiner.step(4 * this.host.deflateBudget)) return false
+      return this.done(this.joiner.result)
+    }
     if (!this.run.step(this.handle!, this.host.deflateBudget)) return false
     if (!(this.context instanceof ZlibHandle)) this.handle!.close()
     this.handle = undefined
     this.host.counters.deflatedSliced++
     // zlib cannot fail on valid input; should it, the message goes out uncompressed.
-    this.result = this.run.failure === undefined ? this.run.result() : undefined
+    if (this.run.failure !== undefined) return this.done(undefined)
+    if (this.run.output.length <= 1) return this.done(this.run.result())
+    this.joiner = new Joiner(this.run.output, this.run.payloadSize)
+    return false
+  }
+
+  private done(result: DeflateResult): true {
+    this.result = result
     for (const w of this.waiters) w()
     return true
   }

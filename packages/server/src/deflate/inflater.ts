@@ -14,6 +14,7 @@
 import { Utf8Validator, type MessageKind, type PermessageDeflate } from "@wspipe/codec"
 import { InflateError, Pending } from "./errors.js"
 import { InflateRun, type SliceBudget } from "./inflate-run.js"
+import { Joiner } from "./joiner.js"
 import type { SlicedJob, Slicer } from "./slicer.js"
 import { Window } from "./window.js"
 import { ZlibHandle } from "./zlib-handle.js"
@@ -183,13 +184,19 @@ export class MessageInflater {
   }
 
   finish(run: InflateRun, r: true | InflateError): InflateResult {
+    const failed = this.settle(run, r)
+    return failed ?? run.result()
+  }
+
+  /** Records the outcome (failure, or the takeover window slid over the output). */
+  settle(run: InflateRun, r: true | InflateError): InflateError | undefined {
     if (r !== true) {
       this.failed = r
       this.queue = undefined
       return r
     }
     this.window?.append(run.output)
-    return run.result()
+    return undefined
   }
 
   /** Called by the job when its message is done; delivers it, then what waited behind it. */
@@ -213,9 +220,13 @@ export class MessageInflater {
   }
 }
 
-/** A big message, inflated one slice per event-loop turn on its own zlib context. */
+/**
+ * A big message, inflated one slice per event-loop turn on its own zlib context, then joined into
+ * one buffer in slices of the same output budget.
+ */
 class InflateJob implements SlicedJob {
   private handle: ZlibHandle | undefined = undefined
+  private joiner: Joiner | undefined = undefined
   readonly run: InflateRun
 
   constructor(private readonly owner: MessageInflater, private readonly kind: MessageKind, parts: ReadonlyArray<Uint8Array>) {
@@ -229,12 +240,24 @@ class InflateJob implements SlicedJob {
   }
 
   step(): boolean {
+    if (this.joiner !== undefined) return this.join()
     const r = this.run.step(this.handle!, this.owner.budget)
     this.owner.sliced(this.run)
     if (r === false) return false
     this.handle!.close()
     this.handle = undefined
-    this.owner.completed(this.kind, this.owner.finish(this.run, r))
+    const failed = this.owner.settle(this.run, r)
+    if (failed !== undefined || this.run.output.length <= 1) {
+      this.owner.completed(this.kind, failed ?? this.run.result())
+      return true
+    }
+    this.joiner = new Joiner(this.run.output, this.run.total)
+    return false
+  }
+
+  private join(): boolean {
+    if (!this.joiner!.step(this.owner.budget.output)) return false
+    this.owner.completed(this.kind, this.joiner!.result)
     return true
   }
 

@@ -4,96 +4,12 @@
  * parser and encoder) and this engine; and ws's own `PerMessageDeflate` on the raw bytes.
  */
 import { createRequire } from "node:module"
-import * as net from "node:net"
 import { dirname, join } from "node:path"
-import {
-  encodeFrame,
-  FrameParser,
-  negotiateExtensions,
-  Opcode,
-  PermessageDeflate,
-  RequestHeadParser,
-  acceptResponse,
-  validateUpgrade,
-  type MessageKind
-} from "@wspipe/codec"
+import { PermessageDeflate } from "@wspipe/codec"
 import { afterEach, describe, expect, it } from "vitest"
 import WebSocket from "ws"
-import { DeflateEngine, InflateError, Pending, type InflateResult } from "../../src/deflate/index.js"
-
-interface Echo {
-  readonly port: number
-  /** The Sec-WebSocket-Extensions answers given. */
-  readonly answers: Array<string | undefined>
-  /** RSV1 of every data frame received. */
-  readonly rsv: Array<number>
-  close(): Promise<void>
-}
-
-/** An echo server: every message comes back, compressed per the agreement and threshold. */
-const echoServer = (options: PermessageDeflate.Options): Promise<Echo> => {
-  const engine = new DeflateEngine()
-  const ext = PermessageDeflate.extension(options)
-  const answers: Array<string | undefined> = []
-  const rsvs: Array<number> = []
-  const server = net.createServer((socket) => {
-    const head = new RequestHeadParser()
-    let parser: FrameParser | undefined
-    socket.on("data", (chunk: Buffer) => {
-      if (parser !== undefined) {
-        parser.push(chunk)
-        return
-      }
-      const r = head.push(chunk)
-      if (r === undefined || !("head" in r)) return
-      const req = validateUpgrade(r.head)
-      if (!("key" in req)) return socket.destroy()
-      const negotiated = negotiateExtensions(req.extensions, [ext])
-      answers.push(negotiated.header)
-      socket.write(acceptResponse({ key: req.key, extensions: negotiated.header }))
-      const agreement = PermessageDeflate.agreement(negotiated)
-      const opcode = (kind: MessageKind) => (kind === "text" ? Opcode.Text : Opcode.Binary)
-      const send = (kind: MessageKind, data: Uint8Array, payload: Uint8Array | undefined) =>
-        socket.write(payload === undefined ? encodeFrame(opcode(kind), data) : encodeFrame(opcode(kind), payload, { rsv: 0x40 }))
-      const tx = agreement && engine.deflater<[MessageKind, Uint8Array]>(agreement, ([kind, data], p) => send(kind, data, p))
-      const echo = (kind: MessageKind, r: InflateResult) => {
-        if (r instanceof InflateError) return socket.end(encodeFrame(Opcode.Close, Uint8Array.of(r.code >> 8, r.code & 255)))
-        if (tx === undefined) return send(kind, r, undefined)
-        const p = tx.compress(r, [kind, r])
-        if (p !== Pending) send(kind, r, p)
-      }
-      const rx = agreement && engine.inflater(agreement.inflate, { maxMessageSize: 1 << 24 }, echo)
-      parser = new FrameParser({
-        onMessage: (kind, data, rsv) => {
-          rsvs.push(rsv)
-          const copy = Uint8Array.from(data) // the parser owns its chunks
-          if (rx === undefined) return echo(kind, copy)
-          const r = rx.message(kind, copy, (rsv & PermessageDeflate.RSV1) !== 0)
-          if (r !== Pending) echo(kind, r)
-        },
-        onPing: () => {},
-        onPong: () => {},
-        onClose: () => {
-          rx?.close()
-          tx?.close()
-          socket.end(encodeFrame(Opcode.Close, new Uint8Array(0)))
-        }
-      }, { role: "server", allowedRsv: negotiated.rsv, maxMessageSize: 1 << 24 })
-      if (r.rest.length > 0) parser.push(r.rest)
-    })
-    socket.on("error", () => {})
-  })
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        answers,
-        rsv: rsvs,
-        close: () => new Promise((r) => server.close(() => r()))
-      })
-    })
-  })
-}
+import { DeflateEngine } from "../../src/deflate/index.js"
+import { echoServer, type Echo } from "./echo-server.js"
 
 /** Sends each message with a `ws` client and collects the echoes (as strings / byte lengths). */
 const roundTrip = async (port: number, perMessageDeflate: WebSocket.PerMessageDeflateOptions | boolean, messages: Array<string | Buffer>) => {
