@@ -1,6 +1,6 @@
 /**
- * The extension plug point (RFC 6455 §9). No extension is implemented yet; permessage-deflate
- * (RFC 7692) will implement {@link Extension}. The handshake only negotiates: it asks each
+ * The extension plug point (RFC 6455 §9). permessage-deflate (RFC 7692, `PermessageDeflate`)
+ * implements {@link Extension}. The handshake only negotiates: it asks each
  * supported extension whether it accepts the client's offers for it, collects the response header
  * and the RSV bits the accepted extensions own. The runtime passes those bits to the frame parser as
  * `allowedRsv` (RFC 6455 §5.2: a non-zero RSV bit without a negotiated extension defining it MUST
@@ -13,8 +13,23 @@
 import { formatExtensions, type ExtensionOffer } from "./negotiation.js"
 
 /**
+ * What {@link Extension.accept} returns: the response params, and optionally the agreed
+ * parameters the runtime needs to set up the connection (e.g. permessage-deflate's window bits
+ * per direction). `agreed` is opaque to the negotiation and handed back in
+ * {@link NegotiatedExtensions.agreed}.
+ *
+ * @example
+ * ```ts
+ * const accepted: AcceptedExtension = { name: "x-noop", params: [], agreed: { level: 1 } }
+ * ```
+ */
+export interface AcceptedExtension extends ExtensionOffer {
+  readonly agreed?: unknown
+}
+
+/**
  * A server-side extension. Per-connection state (e.g. a deflate context) is not part of
- * negotiation; an implementation will add a factory for it when one exists.
+ * negotiation: the runtime builds it from the `agreed` value its `accept` returned.
  *
  * @example
  * ```ts
@@ -34,7 +49,7 @@ export interface Extension {
    * Given the client's offers for this name (in the client's preference order, RFC 7692 §5), the
    * accepted response params, or `undefined` to decline (then the name is not answered at all).
    */
-  accept(offers: ReadonlyArray<ExtensionOffer>): ExtensionOffer | undefined
+  accept(offers: ReadonlyArray<ExtensionOffer>): AcceptedExtension | ExtensionOffer | undefined
 }
 
 /**
@@ -52,6 +67,12 @@ export interface NegotiatedExtensions {
   readonly accepted: Array<ExtensionOffer>
   /** The extensions that accepted, parallel to `accepted` (for per-connection setup later). */
   readonly extensions: Array<Extension>
+  /**
+   * Each accepted extension's `agreed` value (or `undefined`), parallel to `accepted`; the field
+   * itself is absent when no accepted extension returned one (so results of extensions without
+   * agreed parameters are unchanged).
+   */
+  readonly agreed?: Array<unknown>
   /** Union of their RSV bits: the frame parser's `allowedRsv`. */
   readonly rsv: number
   /** The `Sec-WebSocket-Extensions` response value, or `undefined` to send no header. */
@@ -81,6 +102,8 @@ export const negotiate = (
 ): NegotiatedExtensions => {
   const accepted: Array<ExtensionOffer> = []
   const extensions: Array<Extension> = []
+  const agreed: Array<unknown> = []
+  let anyAgreed = false
   let rsv = 0
   if (offers.length === 0 || supported.length === 0) {
     return { accepted, extensions, rsv, header: undefined }
@@ -100,12 +123,10 @@ export const negotiate = (
     // The response always names the extension itself, whatever the implementation returned.
     accepted.push({ name: extension.name, params: response.params })
     extensions.push(extension)
+    agreed.push("agreed" in response ? response.agreed : undefined)
+    if ("agreed" in response) anyAgreed = true
     rsv |= bits
   }
-  return {
-    accepted,
-    extensions,
-    rsv,
-    header: accepted.length === 0 ? undefined : formatExtensions(accepted)
-  }
+  const header = accepted.length === 0 ? undefined : formatExtensions(accepted)
+  return anyAgreed ? { accepted, extensions, agreed, rsv, header } : { accepted, extensions, rsv, header }
 }

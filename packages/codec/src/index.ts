@@ -47,3 +47,5 @@ export * as Negotiation from "./negotiation.js"
 export * as Extension from "./extension.js"
 /** The pre-RFC protocol draft-hixie-76, opt-in (the Erlang original's): handshake, frame parser, encoder. */
 export * as Hixie76 from "./hixie76/index.js"
+/** permessage-deflate (RFC 7692): offer parsing and the server's negotiation. */
+export * as PermessageDeflate from "./permessage-deflate/index.js"
