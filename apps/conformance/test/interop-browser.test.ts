@@ -8,6 +8,7 @@
  * expected values are recomputed here in Node, so a wrong byte anywhere fails the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startWireTap, type Tapped, type WireTap } from "../interop/wire-tap.js"
 import { type BrowserSession, launchBrowser, startPageServer } from "../interop/browser.js"
 import { type RunningServer, startCloseServer, startEchoServer } from "../interop/echo-server.js"
 import { patternBytes, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON, sha256Hex } from "../interop/util.js"
@@ -22,13 +23,16 @@ const HOOK_MS = 60_000
 let echoServer: RunningServer | undefined
 let pageServer: { origin: string; close: () => Promise<void> } | undefined
 let browser: BrowserSession | undefined
+let tap: WireTap | undefined
 
 beforeAll(async () => {
   ;[echoServer, pageServer] = await Promise.all([startEchoServer({ readyTimeoutMs: left() }), startPageServer()])
+  tap = await startWireTap(echoServer.url)
   browser = await launchBrowser(pageServer.origin, left())
 }, HOOK_MS)
 
 afterAll(async () => {
+  await tap?.close()
   await browser?.close()
   await pageServer?.close()
   if (echoServer) {
@@ -36,6 +40,18 @@ afterAll(async () => {
     expect(stopped.forced, echoServer.output()).toBe(false)
   }
 }, HOOK_MS)
+
+/** The default answer (docs/limits.md): no context takeover either way. */
+const DEFAULT_ANSWER = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+
+/** Every echo of at least the 1024-byte threshold was compressed (RSV1), every smaller one not (RFC 7692 §6). */
+const expectCompressedEchoes = (tapped: Tapped) => {
+  expect(tapped.violations).toEqual([])
+  const big = tapped.frames.filter((f) => f.compressed)
+  expect(big.length, "compressed frames").toBeGreaterThan(0)
+  // A compressed frame carries a payload smaller than its message; the uncompressed ones are the small messages.
+  for (const f of tapped.frames.filter((f) => !f.compressed)) expect(f.size).toBeLessThan(1024)
+}
 
 /** What the page reports for a binary payload that arrived as `type`. */
 function binary(type: "arraybuffer" | "blob", bytes: Uint8Array) {
@@ -50,12 +66,19 @@ function binary(type: "arraybuffer" | "blob", bytes: Uint8Array) {
 describe("interop: Chromium WebSocket <-> wspipe echo", () => {
   let r: any
   beforeAll(async () => {
-    r = await browser!.run("echo", echoServer!.url, left())
+    r = await browser!.run("echo", tap!.url, left()) // through the tap, which reads the server's frames
   }, HOOK_MS)
 
-  it("opens without a subprotocol and declines Chromium's permessage-deflate offer", () => {
+  it("opens without a subprotocol and agrees to Chromium's permessage-deflate offer", () => {
     expect(r.protocol).toBe("")
-    expect(r.extensions).toBe("")
+    expect(r.extensions).toBe(DEFAULT_ANSWER)
+  })
+
+  it("the echoes Chromium received were compressed (RSV1 on the wire) from the 1024-byte threshold up", () => {
+    // The page's echo connection: the one that carried the most frames.
+    const echo = [...tap!.connections].sort((a, b) => b.frames.length - a.frames.length)[0]!
+    expect(echo.extensions).toBe(DEFAULT_ANSWER)
+    expectCompressedEchoes(echo)
   })
 
   it("echoes text as text, exactly", () => {

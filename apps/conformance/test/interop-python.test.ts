@@ -10,30 +10,41 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startCloseServer, startEchoServer } from "../interop/echo-server.js"
 import { runPythonClient } from "../interop/python.js"
+import { startWireTap, type WireTap } from "../interop/wire-tap.js"
 import { patternBytes, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON, sha256Hex } from "../interop/util.js"
 
 let server: RunningServer
 let summary: Promise<any>
+let tap: WireTap
 
 beforeAll(async () => {
   server = await startEchoServer()
+  tap = await startWireTap(server.url) // reads the server's frames on the way to Python
   // One run of the script serves all assertions below; each test awaits the same promise.
-  summary = runPythonClient("echo", server.url)
+  summary = runPythonClient("echo", tap.url)
   summary.catch(() => undefined) // reported by the tests that await it
 })
 
 afterAll(async () => {
+  await tap?.close()
   if (!server) return
   const stopped = await server.stop()
   expect(stopped.forced, server.output()).toBe(false)
 })
 
 describe("interop: Python websockets <-> wspipe echo", () => {
-  it("completes the handshake without extensions or subprotocol", async () => {
+  it("agrees to websockets' default permessage-deflate offer, without subprotocol", async () => {
     const s = await summary
-    // websockets offers permessage-deflate by default; the server must not accept it.
-    expect(s.extensions).toBeNull()
+    expect(s.extensions).toBe("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
     expect(s.subprotocol).toBeNull()
+  })
+
+  it("the echoes Python received were compressed (RSV1 on the wire) from the 1024-byte threshold up", async () => {
+    await summary
+    const echo = tap.connections.find((c) => c.frames.length > 2)!
+    expect(echo.violations).toEqual([])
+    expect(echo.frames.some((f) => f.compressed)).toBe(true)
+    for (const f of echo.frames.filter((f) => !f.compressed)) expect(f.size).toBeLessThan(1024)
   })
 
   it("echoes text messages exactly, as text", async () => {

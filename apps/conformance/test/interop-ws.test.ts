@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startCloseServer, startEchoServer } from "../interop/echo-server.js"
 import { CLOSE_TRIGGER, patternBytes, SERVER_CLOSE_CODE, SERVER_CLOSE_REASON } from "../interop/util.js"
+import { startWireTap } from "../interop/wire-tap.js"
 import { WsClient } from "../interop/ws-client.js"
 
 let server: RunningServer
@@ -60,10 +61,25 @@ afterAll(async () => {
 })
 
 describe("interop: ws client <-> wspipe echo", () => {
-  it("negotiates no extension although ws offers permessage-deflate", async () => {
-    const c = await connect()
-    expect(c.ws.extensions).toBe("")
-    expect(c.ws.protocol).toBe("")
+  it("agrees to ws's permessage-deflate offer; the echo of a big message comes back compressed", async () => {
+    const tap = await startWireTap(server.url)
+    try {
+      const c = await connect(tap.url)
+      expect(c.ws.extensions).toBe("permessage-deflate") // ws names the extensions it accepted
+      expect(tap.connections[0]!.extensions).toBe("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+      expect(c.ws.protocol).toBe("")
+      const big = "compressible ".repeat(1000)
+      c.ws.send(big)
+      c.ws.send("small")
+      expectText(await c.next(), big)
+      expectText(await c.next(), "small")
+      const frames = tap.connections[0]!.frames
+      expect(tap.connections[0]!.violations).toEqual([])
+      expect(frames.map((f) => f.compressed)).toEqual([true, false]) // RSV1 from the 1024-byte threshold (RFC 7692 §6)
+      expect(frames[0]!.size).toBeLessThan(big.length / 10)
+    } finally {
+      await tap.close()
+    }
   })
 
   it("echoes text messages as text, across the 7/16/64-bit length boundaries", async () => {

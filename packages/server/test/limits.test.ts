@@ -92,7 +92,8 @@ describe("limits and faults", () => {
         Effect.forever(Effect.gen(function*() {
           for (const e of yield* Inbox.takeAll(inbox)) if (e._tag === "Open") conns.push(e.conn)
         })))
-      const { url, server } = yield* start(handler, { slowConsumer: "drop", outboundQueueCapacity: 4 })
+      // Uncompressed: 30 MiB of one repeated byte would deflate to almost nothing and fill no buffer.
+      const { url, server } = yield* start(handler, { slowConsumer: "drop", outboundQueueCapacity: 4, perMessageDeflate: false })
       const reader = yield* connect(url)
       const stalled = yield* connect(url)
       yield* waitUntil(() => conns.length === 2, 5_000, "two Open events")

@@ -20,6 +20,7 @@ import * as Routing from "./sender/routing.js"
 import { flush } from "./sender/slow-consumer.js"
 import { type SenderOptions, SenderState } from "./sender/state.js"
 import type { BusLink } from "../bus/bus.js"
+import type { DeflateEngine } from "../deflate/engine.js"
 
 export type { SenderOptions, SlowConsumerPolicy } from "./sender/state.js"
 
@@ -48,10 +49,12 @@ export const sender = (
   inbox: Queue.Dequeue<Command.Command | RuntimeMessage.RuntimeMessage>,
   options: SenderOptions,
   recorder?: Recorder,
-  node: { readonly id: string; readonly bus: BusLink | undefined } = LOCAL
+  node: { readonly id: string; readonly bus: BusLink | undefined; readonly deflate?: DeflateEngine | undefined } = LOCAL
 ): Effect.Effect<never> => {
   // Outside the fiber body: a supervisor restart keeps the registry and the topics.
-  const state = new SenderState(options, recorder, node.id, node.bus)
+  const state = new SenderState(options, recorder, node.id, node.bus, node.deflate)
+  // A sliced compression finishes outside the loop, between batches: hand its frames over then.
+  state.flushLater = () => flush(state)
 
   const command = (message: Command.Command, remote: boolean): void =>
     message._tag === "Close" ? Closing.close(state, message, remote) : Routing.route(state, message, remote)
@@ -59,7 +62,7 @@ export const sender = (
   const dispatch = (message: Command.Command | RuntimeMessage.RuntimeMessage): void => {
     switch (message._tag) {
       case "Register":
-        return state.register(message.conn, message.link, message.framing)
+        return state.register(message.conn, message.link, message.framing, message.deflate)
       case "Pong":
         return Routing.pong(state, message.to, message.data)
       case "Remote":

@@ -4,6 +4,7 @@
  * From then on the connection lives in its socket's events; when the socket closes it is gone.
  */
 import type * as Net from "node:net"
+import { PermessageDeflate } from "@wspipe/codec"
 import { Effect, Queue } from "effect"
 import { SocketReceiver } from "../actors/socket-receiver.js"
 import * as Framing from "../actors/sender/framing.js"
@@ -36,7 +37,9 @@ export const enter = (
   socket: Net.Socket,
   rest: Uint8Array,
   data: unknown,
-  request: HandshakeRequest
+  request: HandshakeRequest,
+  /** permessage-deflate's agreed parameters, when the connection compresses (RFC 7692). */
+  deflate?: PermessageDeflate.Agreement
 ): void => {
   const { options, recorder } = pipeline
   const socketSender = new SocketSender(socket, options.outboundQueueCapacity, runFork, options.closeTimeoutMs)
@@ -50,12 +53,14 @@ export const enter = (
   })
   // Register before Attach: the handler hears of the connection only after the sender knows it,
   // so its first command to the connection cannot arrive before the registration.
-  const register = RuntimeMessage.Register(conn, socketSender, conn.variant === "hixie76" ? Framing.hixie76 : Framing.rfc6455)
+  const register = RuntimeMessage.Register(conn, socketSender, conn.variant === "hixie76" ? Framing.hixie76 : Framing.rfc6455, deflate)
   const attach = SocketInput.Attach(conn, rest, {
     variant: conn.variant,
     maxFrameSize: options.maxFrameSize,
     maxMessageSize: options.maxMessageSize,
-    allowedRsv: 0
+    // RSV1 belongs to permessage-deflate on a message's first frame (RFC 7692 §6).
+    allowedRsv: deflate === undefined ? 0 : PermessageDeflate.RSV1,
+    deflate
   }, data, request)
   const startReading = () => {
     const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)

@@ -2,7 +2,7 @@
  * The handler's say in the opening handshake (RFC 6455 §4.2.2). It is asked before a connection
  * joins the pipeline, so a rejected client never reaches the actors.
  */
-import type { Negotiation } from "@wspipe/codec"
+import type { Negotiation, PermessageDeflate } from "@wspipe/codec"
 import type { Effect } from "effect"
 import type { Variant } from "./connection.js"
 
@@ -18,6 +18,12 @@ export interface HandshakeRequest {
   readonly remoteAddress: string
   /** Which protocol the client asks for: RFC 6455, or draft-hixie-76 (only with `legacyHixie76`). A hook may refuse either. */
   readonly variant: Variant
+  /**
+   * The permessage-deflate parameters the server would agree to for this client's offers
+   * (`extensions`), or `undefined` when it offered none acceptable or compression is off. Refuse it
+   * for this connection with `Handshake.accept({ compression: false })`.
+   */
+  readonly compression: PermessageDeflate.Agreement | undefined
 }
 
 /** Accept: optionally pick one of the offered subprotocols, add response headers, attach data. */
@@ -27,6 +33,8 @@ export interface Accept {
   readonly headers: Readonly<Record<string, string>>
   /** Given to the handler in the `Open` event. */
   readonly data: unknown
+  /** `false`: this connection goes without permessage-deflate even though the client offered it. */
+  readonly compression: boolean
 }
 
 /** Reject with an HTTP status; `reason` goes into the `Error` response header (as ExWs does). */
@@ -52,8 +60,13 @@ export type HandshakeHook<R = never> = (request: HandshakeRequest) => Decision |
  * ```
  */
 export const accept = (
-  options: { readonly protocol?: string | undefined; readonly headers?: Readonly<Record<string, string>>; readonly data?: unknown } = {}
-): Accept => ({ _tag: "Accept", protocol: options.protocol, headers: options.headers ?? {}, data: options.data })
+  options: {
+    readonly protocol?: string | undefined
+    readonly headers?: Readonly<Record<string, string>>
+    readonly data?: unknown
+    readonly compression?: boolean
+  } = {}
+): Accept => ({ _tag: "Accept", protocol: options.protocol, headers: options.headers ?? {}, data: options.data, compression: options.compression ?? true })
 
 /** Reject with `status` (4xx/5xx) and a human `reason`. */
 export const reject = (status: number, reason: string, headers: Readonly<Record<string, string>> = {}): Reject => ({

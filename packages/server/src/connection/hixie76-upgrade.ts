@@ -29,6 +29,7 @@ export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: Htt
       socket,
       rest,
       offered,
+      negotiated: undefined,
       respond: (protocol, headers) =>
         Hixie76.acceptResponse({ request, key3, secure: isSecure(socket), acceptProtocol: protocol !== undefined, headers }),
       hookRequest: {
@@ -38,7 +39,8 @@ export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: Htt
         protocols: offered,
         extensions: [],
         remoteAddress: remoteAddressOf(socket),
-        variant: "hixie76"
+        variant: "hixie76",
+        compression: undefined
       }
     }, forkUpgrade)
   })

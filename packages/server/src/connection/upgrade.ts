@@ -4,7 +4,7 @@
  * entry points end here: our own listener (`listen`) and an existing HTTP server (`attach`).
  */
 import type * as Net from "node:net"
-import { Handshake as Rfc6455, HandshakeError, Hixie76, Http, Negotiation } from "@wspipe/codec"
+import { Extension, Handshake as Rfc6455, HandshakeError, Hixie76, Http, Negotiation, PermessageDeflate } from "@wspipe/codec"
 import { Cause, Effect } from "effect"
 import type { Pipeline } from "../runtime/pipeline.js"
 import type { RunFork } from "../runtime/run-fork.js"
@@ -13,8 +13,16 @@ import { enter, type Live } from "./enter.js"
 import * as Handshake from "./handshake.js"
 import { upgradeHixie76 } from "./hixie76-upgrade.js"
 
-/** Until permessage-deflate lands, no connection has extensions: one shared empty list. */
+/** A connection without extensions: one shared empty list. */
 const NO_EXTENSIONS: ReadonlyArray<never> = Object.freeze([])
+
+/** What the extension negotiation (RFC 6455 §9.1) decided for one request. */
+interface Negotiated {
+  readonly agreement: PermessageDeflate.Agreement
+  readonly header: string | undefined
+  readonly rsv: number
+  readonly accepted: ReadonlyArray<Negotiation.ExtensionOffer>
+}
 
 /**
  * Starts an upgrade's fiber in the server's scope, with the handler's services (a handshake hook
@@ -94,12 +102,14 @@ export const upgrade = (
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
   const refused = admit(acceptor, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
+  const negotiated = negotiate(acceptor, request.extensions)
   ask({
     acceptor,
     socket,
     rest,
     offered: request.protocols,
-    respond: (protocol, headers) => Rfc6455.acceptResponse({ key: request.key, protocol, headers }),
+    negotiated,
+    respond: (protocol, headers, extensions) => Rfc6455.acceptResponse({ key: request.key, protocol, headers, extensions }),
     hookRequest: {
       path: request.path,
       query: request.query,
@@ -107,9 +117,19 @@ export const upgrade = (
       protocols: request.protocols,
       extensions: request.extensions,
       remoteAddress: remoteAddressOf(socket),
-      variant: "rfc6455"
+      variant: "rfc6455",
+      compression: negotiated?.agreement
     }
   }, forkUpgrade)
+}
+
+/** permessage-deflate for the client's offers, when the server has it on and an offer is acceptable (RFC 7692 §5). */
+const negotiate = (acceptor: Acceptor, offers: ReadonlyArray<Negotiation.ExtensionOffer>): Negotiated | undefined => {
+  const deflate = acceptor.pipeline.deflate
+  if (deflate === undefined || offers.length === 0) return undefined
+  const result = Extension.negotiate(offers, [deflate.extension])
+  const agreement = PermessageDeflate.agreement(result)
+  return agreement === undefined ? undefined : { agreement, header: result.header, rsv: result.rsv, accepted: result.accepted }
 }
 
 /** The peer as the socket sees it (`127.0.0.1:51234`). */
@@ -132,8 +152,10 @@ export interface Upgrading {
   readonly rest: Uint8Array
   /** The subprotocols the client offered, in its order of preference. */
   readonly offered: ReadonlyArray<string>
-  /** The 101 response of this protocol, for the chosen subprotocol. */
-  readonly respond: (protocol: string | undefined, headers: Readonly<Record<string, string>>) => Uint8Array
+  /** The extensions the server would accept (permessage-deflate), unless the hook declines them. */
+  readonly negotiated: Negotiated | undefined
+  /** The 101 response of this protocol, for the chosen subprotocol and extensions. */
+  readonly respond: (protocol: string | undefined, headers: Readonly<Record<string, string>>, extensions: string | undefined) => Uint8Array
   readonly hookRequest: Handshake.HandshakeRequest
 }
 
@@ -162,7 +184,7 @@ const hookFailed = ({ acceptor, socket }: Upgrading, cause: Cause.Cause<unknown>
   )
 
 /** Carries out the hook's decision: an error status, or 101 and the pipeline. */
-const decide = ({ acceptor, socket, rest, offered, respond, hookRequest }: Upgrading, decision: Handshake.Decision): void => {
+const decide = ({ acceptor, socket, rest, offered, negotiated, respond, hookRequest }: Upgrading, decision: Handshake.Decision): void => {
   if (decision._tag === "Reject") {
     return reject(acceptor, socket, new HandshakeError(decision.status, decision.reason, decision.headers))
   }
@@ -173,17 +195,18 @@ const decide = ({ acceptor, socket, rest, offered, respond, hookRequest }: Upgra
     return reject(acceptor, socket, new HandshakeError(500, "server chose a subprotocol the client did not offer"))
   }
   if (socket.destroyed) return
-  socket.write(respond(protocol, decision.headers))
+  const extensions = decision.compression ? negotiated : undefined
+  socket.write(respond(protocol, decision.headers, extensions?.header))
   const conn = makeConnection({
     path: hookRequest.path,
     query: hookRequest.query,
     protocol,
-    extensions: NO_EXTENSIONS,
+    extensions: extensions?.accepted ?? NO_EXTENSIONS,
     remoteAddress: hookRequest.remoteAddress,
     variant: hookRequest.variant,
     node: acceptor.pipeline.nodeId
   })
-  enter(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest)
+  enter(acceptor.pipeline, acceptor.live, acceptor.runFork, conn, socket, rest, decision.data, hookRequest, extensions?.agreement)
 }
 
 /** Answers an error status with the reason in an `Error` header, then closes (RFC 6455 §4.2.1). */

@@ -3,13 +3,23 @@
  * and leaving, Pong replies (RFC 6455 §5.5.3), the idle watch's verdict, and shutdown. Users never
  * build these; they share the sender's inbox so that one queue orders everything a client is sent.
  */
+import type { PermessageDeflate } from "@wspipe/codec"
 import type { Connection } from "../connection/connection.js"
 import type { Framing } from "../actors/sender/framing.js"
 import type { Command } from "./command.js"
 import type { SocketLink } from "./outbound.js"
 
-/** A connection joins the registry (before the receiver announces it to the handler), with its wire protocol's framing. */
-export interface Register { readonly _tag: "Register"; readonly conn: Connection; readonly link: SocketLink; readonly framing: Framing }
+/**
+ * A connection joins the registry (before the receiver announces it to the handler), with its wire
+ * protocol's framing and, when it compresses, permessage-deflate's agreed parameters.
+ */
+export interface Register {
+  readonly _tag: "Register"
+  readonly conn: Connection
+  readonly link: SocketLink
+  readonly framing: Framing
+  readonly deflate: PermessageDeflate.Agreement | undefined
+}
 /** Answer a Ping (RFC 6455 §5.5.3). Sent by the receiver straight to the sender. */
 export interface Pong { readonly _tag: "Pong"; readonly to: Connection; readonly data: Uint8Array }
 /** The idle watch found `to` silent for `idleTimeoutMs`: ping it (RFC 6455 §5.5.2; nothing on draft-76, which has no ping). */
@@ -42,7 +52,13 @@ export class Ending {
 
 export type RuntimeMessage = Register | Pong | IdlePing | IdleTimeout | CloseAll | Remote | Ending
 
-export const Register = (conn: Connection, link: SocketLink, framing: Framing): Register => ({ _tag: "Register", conn, link, framing })
+export const Register = (conn: Connection, link: SocketLink, framing: Framing, deflate?: PermessageDeflate.Agreement): Register => ({
+  _tag: "Register",
+  conn,
+  link,
+  framing,
+  deflate
+})
 export const Pong = (to: Connection, data: Uint8Array): Pong => ({ _tag: "Pong", to, data })
 export const IdlePing = (to: Connection): IdlePing => ({ _tag: "IdlePing", to })
 export const IdleTimeout = (to: Connection): IdleTimeout => ({ _tag: "IdleTimeout", to })

@@ -2,6 +2,7 @@
  * What a socket receiver hands the receiver: raw bytes and the end of the stream.
  * `Attach` comes first for every connection, carrying the bytes that arrived with the handshake.
  */
+import type { PermessageDeflate } from "@wspipe/codec"
 import type { Connection, Variant } from "../connection/connection.js"
 import type { HandshakeRequest } from "../connection/handshake.js"
 
@@ -36,7 +37,13 @@ export interface Eof { readonly _tag: "Eof"; readonly conn: Connection }
 /** The socket failed (reset, timeout). */
 export interface SocketError { readonly _tag: "SocketError"; readonly conn: Connection; readonly cause: unknown }
 
-export type SocketInput = Attach | Chunk | Eof | SocketError
+/**
+ * Work of the receiver's that finished outside its loop (a big message inflated in slices), given
+ * back to it through its own inbox so it runs in order with everything else.
+ */
+export interface Later { readonly _tag: "Later"; readonly conn: Connection; readonly run: () => void }
+
+export type SocketInput = Attach | Chunk | Eof | SocketError | Later
 
 /** Per-connection limits the receiver's decoder applies, and which protocol's decoder. */
 export interface DecoderOptions {
@@ -44,6 +51,8 @@ export interface DecoderOptions {
   readonly maxFrameSize: number
   readonly maxMessageSize: number
   readonly allowedRsv: number
+  /** permessage-deflate's agreed parameters: the receiver inflates this connection's messages. */
+  readonly deflate?: PermessageDeflate.Agreement | undefined
 }
 
 export const Attach = (
@@ -55,4 +64,5 @@ export const Attach = (
 ): Attach => ({ _tag: "Attach", conn, rest, options, data, request })
 export const Chunk = (conn: Connection, bytes: Uint8Array, credit?: Credit): Chunk => ({ _tag: "Chunk", conn, bytes, credit })
 export const Eof = (conn: Connection): Eof => ({ _tag: "Eof", conn })
+export const Later = (conn: Connection, run: () => void): Later => ({ _tag: "Later", conn, run })
 export const SocketError = (conn: Connection, cause: unknown): SocketError => ({ _tag: "SocketError", conn, cause })

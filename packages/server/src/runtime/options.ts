@@ -2,6 +2,7 @@
  * Configuration: one typed options object with documented defaults (docs/limits.md). Invalid
  * values fail at start with a `ConfigError` naming the option.
  */
+import { PermessageDeflate } from "@wspipe/codec"
 import { Data } from "effect"
 import type { SlowConsumerPolicy } from "../actors/sender/state.js"
 import type { BusOptions } from "../bus/bus.js"
@@ -65,11 +66,22 @@ export interface ServerOptions {
    * connections cross it (docs/scale-out.md). Default: none, this node alone.
    */
   readonly bus?: BusOptions | undefined
+  /**
+   * permessage-deflate (RFC 7692), negotiated with every client that offers it (every browser
+   * does). Default on, with `server_no_context_takeover; client_no_context_takeover`, level 1 and
+   * a 1024-byte threshold: an idle connection then costs no zlib state, a broadcast is compressed
+   * once for all, and small messages are sent as they are (docs/limits.md "Compression").
+   * `false` turns it off; an object sets the parameters (context takeover, window bits, level,
+   * memLevel, threshold). A handshake hook can refuse it per connection.
+   */
+  readonly perMessageDeflate?: boolean | PermessageDeflate.Options | undefined
 }
 
 /** The resolved options. */
-export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus">> & {
+export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus" | "perMessageDeflate">> & {
   readonly bus: BusOptions | undefined
+  /** The compression parameters, or `undefined` when it is off. */
+  readonly perMessageDeflate: PermessageDeflate.ResolvedOptions | undefined
   readonly path: string | undefined
   readonly protocols: ReadonlyArray<string>
   readonly fragmentSize: number | undefined
@@ -98,7 +110,8 @@ export const defaults: ResolvedOptions = {
   maxInflightBytes: 256 * 1024,
   slowConsumer: "close",
   legacyHixie76: false,
-  bus: undefined
+  bus: undefined,
+  perMessageDeflate: PermessageDeflate.resolveOptions({})
 }
 
 /** An option has a value the server cannot run with. */
@@ -141,6 +154,16 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
   }
   if (resolved.slowConsumer !== "close" && resolved.slowConsumer !== "drop") {
     return new ConfigError({ option: "slowConsumer", message: `slowConsumer must be "close" or "drop", got ${String(resolved.slowConsumer)}` })
+  }
+  const deflate = merged["perMessageDeflate"]
+  if (deflate === false) merged["perMessageDeflate"] = undefined
+  else if (deflate === true) merged["perMessageDeflate"] = defaults.perMessageDeflate
+  else if (deflate !== defaults.perMessageDeflate) {
+    try {
+      merged["perMessageDeflate"] = PermessageDeflate.resolveOptions(deflate as PermessageDeflate.Options)
+    } catch (error) {
+      return new ConfigError({ option: "perMessageDeflate", message: `perMessageDeflate: ${(error as Error).message}` })
+    }
   }
   if (typeof resolved.legacyHixie76 !== "boolean") {
     return new ConfigError({ option: "legacyHixie76", message: `legacyHixie76 must be true or false, got ${String(resolved.legacyHixie76)}` })

@@ -9,17 +9,20 @@
  * the handler's replies through whatever stages are there.
  */
 import { randomBytes } from "node:crypto"
+import { PermessageDeflate } from "@wspipe/codec"
 import { Duration, Effect, Queue, type Scope } from "effect"
 import { receiver as defaultReceiver } from "../actors/receiver.js"
 import { sender as defaultSender, type SenderOptions } from "../actors/sender.js"
 import type { Handler } from "../actors/handler.js"
 import * as Bus from "../bus/bus.js"
+import { DeflateEngine } from "../deflate/engine.js"
 import type { HandshakeHook } from "../connection/handshake.js"
 import { IdleWatch } from "../connection/idle-watch.js"
 import * as Command from "../messages/command.js"
 import type * as Event from "../messages/event.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
-import type * as SocketInput from "../messages/socket-input.js"
+import * as SocketInput from "../messages/socket-input.js"
+import type { DecoderContext } from "../actors/receiver/decoders.js"
 import * as Inbox from "./inbox.js"
 import type { Recorder } from "./recorder.js"
 import type { ResolvedOptions } from "./options.js"
@@ -31,7 +34,8 @@ export type ReceiverActor = (
   inbox: Queue.Dequeue<SocketInput.SocketInput>,
   handler: Queue.Enqueue<Event.Event | RuntimeMessage.Ending>,
   sender: Queue.Enqueue<RuntimeMessage.RuntimeMessage>,
-  recorder?: Recorder
+  recorder?: Recorder,
+  context?: DecoderContext
 ) => Effect.Effect<unknown, unknown>
 
 /** The sender actor's shape (replaceable: e.g. a custom router). `node` names this node and its bus. */
@@ -39,7 +43,7 @@ export type SenderActor = (
   inbox: Queue.Dequeue<Command.Command | RuntimeMessage.RuntimeMessage>,
   options: SenderOptions,
   recorder?: Recorder,
-  node?: { readonly id: string; readonly bus: Bus.BusLink | undefined }
+  node?: { readonly id: string; readonly bus: Bus.BusLink | undefined; readonly deflate?: DeflateEngine | undefined }
 ) => Effect.Effect<unknown, unknown>
 
 /**
@@ -74,10 +78,18 @@ export interface Pipeline {
   readonly recorder: Recorder
   /** This node's id: it names the node in every `Connection` (see `Address`). */
   readonly nodeId: string
+  /** permessage-deflate: what the handshake negotiates with, and the engine that compresses; none when off. */
+  readonly deflate: Compression | undefined
   /** The idle timeout's watch over this server's connections. */
   readonly idle: IdleWatch
   /** Items waiting in each queue (for metrics and tests). */
   readonly depths: () => { readonly receiver: number; readonly handler: number; readonly sender: number }
+}
+
+/** A server's compression: the extension it negotiates, and the engine shared by its connections. */
+export interface Compression {
+  readonly extension: PermessageDeflate.PermessageDeflateExtension
+  readonly engine: DeflateEngine
 }
 
 /**
@@ -103,12 +115,25 @@ export const make = <I, O, R>(
     const receiverOutput = (eventsInbox ?? handlerInbox) as Inbox.Inbox<Event.Event | RuntimeMessage.Ending>
 
     const nodeId = options.bus?.nodeId ?? randomBytes(6).toString("hex")
+    const deflate: Compression | undefined = options.perMessageDeflate === undefined
+      ? undefined
+      : { extension: PermessageDeflate.extension(options.perMessageDeflate), engine: new DeflateEngine() }
+    if (deflate !== undefined) yield* Effect.addFinalizer(() => Effect.sync(() => deflate.engine.close()))
     const bus = options.bus === undefined ? undefined : yield* Bus.make(options.bus, nodeId, senderInbox)
     if (bus !== undefined) yield* Effect.forkScoped(supervise("bus", "bus", bus.run))
 
     const runReceiver = config.receiver ?? defaultReceiver
     const runSender = config.sender ?? defaultSender
-    yield* Effect.forkScoped(supervise("receiver", "receiver", runReceiver(receiverInbox, Inbox.offerTo(receiverOutput), senderInbox, recorder)))
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const decoding: DecoderContext = {
+      deflate: deflate?.engine,
+      // Never lost: a full inbox makes the item wait its turn (the queue keeps waiting offers in order).
+      later: (conn, run) => {
+        const item = SocketInput.Later(conn, run)
+        if (!Queue.offerUnsafe(receiverInbox, item)) runFork(Queue.offer(receiverInbox, item))
+      }
+    }
+    yield* Effect.forkScoped(supervise("receiver", "receiver", runReceiver(receiverInbox, Inbox.offerTo(receiverOutput), senderInbox, recorder, decoding)))
     if (before !== undefined) {
       yield* Effect.forkScoped(supervise("stage", before.name, before.run(eventsInbox!, Inbox.offerTo(handlerInbox))))
     }
@@ -122,7 +147,7 @@ export const make = <I, O, R>(
       slowConsumer: options.slowConsumer,
       outboundBufferLimit: options.outboundBufferLimit,
       outboundQueueCapacity: options.outboundQueueCapacity
-    }, recorder, { id: nodeId, bus: bus?.link })))
+    }, recorder, { id: nodeId, bus: bus?.link, deflate: deflate?.engine })))
 
     const depths = () => ({
       receiver: Queue.sizeUnsafe(receiverInbox),
@@ -163,6 +188,7 @@ export const make = <I, O, R>(
       options,
       recorder,
       nodeId,
+      deflate,
       idle,
       depths
     }

@@ -27,7 +27,8 @@ export const fakeRequest = (path = "/"): Handshake.HandshakeRequest => ({
   protocols: [],
   extensions: [],
   remoteAddress: "test:0",
-  variant: "rfc6455"
+  variant: "rfc6455",
+  compression: undefined
 })
 
 /** An in-memory socket link for the sender: its out queue plus a record of abort/destroy calls. */

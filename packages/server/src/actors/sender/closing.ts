@@ -82,6 +82,7 @@ export const abort = (state: SenderState, entry: Entry, start: CloseStart): void
   if (entry.ended) return
   noteStart(entry, start)
   entry.ended = true
+  entry.deflater?.close() // what it still compresses for this connection will not be sent
   state.forget(entry)
   entry.link.abort(entry.framing.close(start.code, start.reason))
 }

@@ -7,6 +7,7 @@
 import { Encoder, Frame, Hixie76, Opcode } from "@wspipe/codec"
 import type { Outgoing } from "../../messages/command.js"
 import { type Framed, Parts } from "../../messages/outbound.js"
+import { Compressed } from "./compression.js"
 
 /** How one wire protocol frames what the sender sends. */
 export interface Framing {
@@ -104,8 +105,15 @@ export class PerFraming {
   private firstFraming: Framing | undefined = undefined
   private firstFramed: Framed | undefined = undefined
   private others: Array<readonly [Framing, Framed | undefined]> | undefined = undefined
+  /** Its permessage-deflate forms, made for the first recipient that compresses. */
+  private deflated: Compressed | undefined = undefined
 
-  constructor(private readonly outgoing: Outgoing, private readonly fragmentSize: number | undefined) {}
+  constructor(readonly outgoing: Outgoing, private readonly fragmentSize: number | undefined) {}
+
+  /** The message's compressed forms (see `compression.ts`). */
+  compressed(): Compressed {
+    return this.deflated ??= new Compressed(this.outgoing, this.fragmentSize)
+  }
 
   get(framing: Framing): Framed | undefined {
     if (this.firstFraming === framing) return this.firstFramed

@@ -7,11 +7,21 @@
 import { Encoder } from "@wspipe/codec"
 import type { Address } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
+import { Pending } from "../../deflate/errors.js"
+import { compressible } from "./compression.js"
 import { PerFraming } from "./framing.js"
 import type { Entry, SenderState } from "./state.js"
 
-/** Queues `message` framed for `entry`'s protocol, or counts it when that protocol cannot carry it. */
+/**
+ * Queues `message` framed for `entry`'s protocol — compressed when the connection agreed to
+ * permessage-deflate — or counts it when that protocol cannot carry it.
+ */
 const pushMessage = (state: SenderState, entry: Entry, framed: PerFraming): void => {
+  if (entry.deflater !== undefined && state.deflate !== undefined && compressible(framed.outgoing)) {
+    const payload = framed.compressed().for(state.deflate, entry.deflater, { entry, message: framed })
+    if (payload === Pending) return // the deflater pushes it when done, in order
+    if (payload !== undefined) return state.pushNow(entry, framed.compressed().frame(payload))
+  }
   const bytes = framed.get(entry.framing)
   if (bytes !== undefined) state.push(entry, bytes)
   else state.recorder?.unsendable(entry.framing.name, "message")

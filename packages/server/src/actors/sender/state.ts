@@ -6,7 +6,11 @@
 import type { Connection } from "../../connection/connection.js"
 import { byteLength, End, type Outbound, type SocketLink } from "../../messages/outbound.js"
 import type { Recorder } from "../../runtime/recorder.js"
+import type { PermessageDeflate } from "@wspipe/codec"
 import type { BusLink } from "../../bus/bus.js"
+import type { MessageDeflater } from "../../deflate/deflater.js"
+import type { DeflateEngine } from "../../deflate/engine.js"
+import type { Token } from "./compression.js"
 import type { Framing } from "./framing.js"
 
 /** How the sender treats a client whose socket sender's queue is full. */
@@ -30,6 +34,8 @@ export interface Entry {
   readonly link: SocketLink
   /** The connection's wire protocol. */
   readonly framing: Framing
+  /** permessage-deflate, when the connection agreed to it. */
+  readonly deflater: MessageDeflater<Token> | undefined
   /** Frames routed to this connection in the current batch; none between batches (no array kept). */
   pending: Array<Outbound> | undefined
   /** In `touched` this batch. */
@@ -51,31 +57,61 @@ export class SenderState {
   frames = 0
   bytes = 0
 
+  /** Hands the frames that late work (a sliced compression) added to the socket senders. */
+  flushLater: () => void = () => {}
+
   constructor(
     readonly options: SenderOptions,
     readonly recorder: Recorder | undefined,
     /** This node's id: commands to other nodes' connections go through `bus`. */
     readonly nodeId: string,
-    readonly bus: BusLink | undefined
+    readonly bus: BusLink | undefined,
+    /** The server's deflate engine (none when compression is off). */
+    readonly deflate: DeflateEngine | undefined
   ) {}
 
-  register(conn: Connection, link: SocketLink, framing: Framing): void {
-    this.registry.set(conn.id, {
+  register(conn: Connection, link: SocketLink, framing: Framing, deflate: PermessageDeflate.Agreement | undefined): void {
+    const entry: Entry = {
       conn,
       link,
       framing,
+      deflater: undefined,
       pending: undefined,
       touched: false,
       closeSent: false,
       ended: false,
       closeTimer: undefined,
       topics: undefined
-    })
+    }
+    if (deflate !== undefined && this.deflate !== undefined) {
+      // A big message compressed in slices comes back here when it is done: it goes out then,
+      // and what was queued for the connection behind it follows (the deflater keeps the order).
+      ;(entry as { deflater: MessageDeflater<Token> }).deflater = this.deflate.deflater<Token>(deflate, (token, payload) => {
+        this.pushNow(token.entry, payload === undefined ? token.message.get(token.entry.framing)! : token.message.compressed().frame(payload))
+        this.flushLater()
+      })
+    }
+    this.registry.set(conn.id, entry)
   }
 
-  /** Adds `item` to what `entry` gets at the end of this batch. */
+  /**
+   * Adds `item` to what `entry` gets at the end of this batch — or, while the connection's
+   * deflater is still compressing an earlier message, right after that message.
+   */
   push(entry: Entry, item: Outbound): void {
     if (entry.ended) return
+    if (entry.deflater?.busy === true) {
+      entry.deflater.defer(() => {
+        this.pushNow(entry, item)
+        this.flushLater()
+      })
+      return
+    }
+    this.pushNow(entry, item)
+  }
+
+  /** Adds `item` for `entry` now (its place in the connection's order is already decided). */
+  pushNow(entry: Entry, item: Outbound): void {
     if (!entry.touched) {
       entry.touched = true
       this.touched.push(entry)
@@ -102,6 +138,9 @@ export class SenderState {
   /** Removes `entry` from the registry and from its topics. */
   forget(entry: Entry): void {
     this.registry.delete(entry.conn.id)
+    // Freed after whatever it still compresses for the connection (its End among it), or now.
+    const deflater = entry.deflater
+    deflater?.defer(() => deflater.close())
     if (entry.closeTimer !== undefined) clearTimeout(entry.closeTimer)
     entry.closeTimer = undefined
     if (entry.topics === undefined) return
