@@ -46,6 +46,10 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
     apply: (v, into) => integer("idle-timeout", v, 0, Number.MAX_SAFE_INTEGER, into, "idleTimeoutMs")
   },
   {
+    name: "no-deflate", type: "boolean", description: "do not negotiate permessage-deflate (compression, RFC 7692)", defaultText: "deflate on, no context takeover",
+    apply: (v, into) => void (v === true && (into["perMessageDeflate"] = false))
+  },
+  {
     name: "hixie76", type: "boolean", description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)", defaultText: "off",
     apply: (v, into) => void (into["legacyHixie76"] = v === true || v === "1" || v === "true")
   },
