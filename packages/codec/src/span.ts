@@ -20,6 +20,7 @@ export const ASSEMBLE_AT = 1024 * 1024
  *
  * @example
  * ```ts
+ * import { Span } from "../src/span.js" // internal: not exported from the root
  * const span = new Span(4, undefined, undefined)
  * span.add(Uint8Array.of(1, 2), 0, 2)
  * span.add(Uint8Array.of(3, 4), 0, 2)

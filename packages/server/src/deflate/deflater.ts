@@ -110,11 +110,15 @@ type Item<T> =
  *
  * @example
  * ```ts
- * const tx = engine.deflater(agreement, (frame, payload) => route(conn, frame, payload))
- * const r = tx.compress(bytes, frame)
- * if (r === Pending) {}                          // onLater(frame, payload) later, in order
- * else if (r === undefined) send(encodeFrame(op, bytes))
- * else send(encodeFrame(op, r, { rsv: 0x40 }))   // RFC 7692 §6: RSV1 on the first frame
+ * import { DeflateEngine, Pending } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const send: (payload: Uint8Array, rsv1: boolean) => void
+ * const engine = new DeflateEngine()
+ * const params = { deflate: { windowBits: 15, noContextTakeover: true }, threshold: 1024, level: 1, memLevel: 8 }
+ * const tx = engine.deflater<string>(params, (_token, later) => later === undefined ? undefined : send(later, true))
+ * const r = tx.compress(new Uint8Array(4096), "message 1")
+ * if (r === Pending) {}                      // the callback gets it later, in order
+ * else if (r === undefined) {}              // below the threshold: send it plain
+ * else send(r, true)                        // RFC 7692 §6: RSV1 on the first frame
  * ```
  */
 export class MessageDeflater<T> {
@@ -250,9 +254,12 @@ export class MessageDeflater<T> {
  *
  * @example
  * ```ts
- * const b = engine.broadcast(bytes)
- * for (const e of recipients) {
- *   const r = b.for(e.deflater, frame) // Uint8Array (RSV1) | undefined (plain) | Pending
+ * import { DeflateEngine, type MessageDeflater } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const recipients: ReadonlyArray<MessageDeflater<number>>
+ * const engine = new DeflateEngine()
+ * const b = engine.broadcast(new Uint8Array(4096))
+ * for (const [i, deflater] of recipients.entries()) {
+ *   const r = deflater.shared(b, i) // Uint8Array (RSV1) | undefined (plain) | Pending
  * }
  * ```
  */

@@ -48,9 +48,14 @@ const SCRATCH = 64 * 1024
 /**
  * @example
  * ```ts
+ * import { DeflateEngine, type InflateCallback, type DeflateCallback } from "../src/deflate/index.js" // internal: not exported from the package root
+ * import type { PermessageDeflate } from "@wspipe/codec"
+ * declare const agreement: PermessageDeflate.Agreement
+ * declare const onInflated: InflateCallback
+ * declare const onDeflated: DeflateCallback<number>
  * const engine = new DeflateEngine()
- * const rx = engine.inflater(agreement.inflate, { maxMessageSize }, onInflated)
- * const tx = engine.deflater(agreement, onDeflated)
+ * const rx = engine.inflater(agreement.inflate, { maxMessageSize: 1 << 20 }, onInflated)
+ * const tx = engine.deflater({ deflate: agreement.deflate, threshold: 1024, level: 1, memLevel: 8 }, onDeflated)
  * engine.close() // at server shutdown
  * ```
  */
