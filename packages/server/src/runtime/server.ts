@@ -22,7 +22,7 @@ import { makeRecorder, ready, shutdownBegins, shutdownEnds } from "./server-log.
 
 export { ConfigError, defaults, type ServerOptions } from "./options.js"
 export { runMain, type RunMainOptions } from "./run-main.js"
-export { runCluster } from "./cluster.js"
+export { runCluster, workerSlot } from "./cluster.js"
 
 /** `listen` could not bind (the port is in use, the address is not ours…). */
 export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string; readonly cause: unknown }> {}
