@@ -10,7 +10,7 @@ import { Frame, PermessageDeflate } from "@wspipe/codec"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import WebSocket from "ws"
-import { Command, Handler, Handshake } from "../src/index.js"
+import { Command, Handler, Handshake, Prepared } from "../src/index.js"
 import * as Framing from "../src/actors/sender/framing.js"
 import { DeflateEngine } from "../src/deflate/engine.js"
 import { sender } from "../src/internal.js"
@@ -102,6 +102,76 @@ describe("permessage-deflate in the sender", () => {
       expect((a![2] as Uint8Array)[0]).toBe(0x81) // a pre-framed Frame goes out as framed
       expect(engine.counters.broadcastCompressions).toBe(1)
       engine.close()
+    }))
+})
+
+describe("Prepared: framed and compressed once, sent many times", () => {
+  it.live("one compression and one frame per form across commands; takeover recipients compress in their own context", () =>
+    Effect.gen(function*() {
+      const engine = new DeflateEngine()
+      const offer = [{ name: "permessage-deflate", params: [["client_max_window_bits", true]] }] as const
+      const shared = PermessageDeflate.negotiate(offer)!
+      const takeover = PermessageDeflate.negotiate(offer, { serverNoContextTakeover: false })!
+      expect(takeover.deflate.noContextTakeover).toBe(false)
+      const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
+      yield* Effect.forkChild(sender(inbox, {
+        fragmentSize: undefined, closeTimeoutMs: 5000, slowConsumer: "close", outboundBufferLimit: 1 << 22, outboundQueueCapacity: 64
+      }, undefined, { id: "local", bus: undefined, deflate: engine }))
+      const agreements = [shared, shared, takeover, undefined]
+      const peers = []
+      for (const agreement of agreements) {
+        const peer = { conn: fakeConn(), link: yield* fakeLink() }
+        peers.push(peer)
+        yield* Queue.offer(inbox, RuntimeMessage.Register(peer.conn, peer.link, Framing.rfc6455, agreement))
+      }
+      const [a, b, own, plain] = peers
+      const big = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, side: i % 2 ? "buy" : "sell" })))
+      const news = Prepared.text(big)
+      yield* Queue.offerAll(inbox, [
+        Command.subscribe(a!.conn, "news"),
+        Command.subscribe(plain!.conn, "news"),
+        Command.broadcastAll(news),
+        Command.unicast(b!.conn, news),
+        Command.publish("news", news)
+      ])
+      const first = [yield* takeN(a!.link.out, 2), yield* takeN(b!.link.out, 2), yield* takeN(own!.link.out, 1), yield* takeN(plain!.link.out, 2)]
+      const [aGot, bGot, ownGot, plainGot] = first
+      // Every no-takeover recipient, in every command, got the same bytes: compressed once, framed once.
+      for (const bytes of [...aGot!, ...bGot!]) expect(bytes).toBe(aGot![0])
+      expect((aGot![0] as Uint8Array)[0]).toBe(0xc1) // FIN + RSV1 + text (RFC 7692 §6)
+      expect((aGot![0] as Uint8Array).length).toBeLessThan(big.length / 3)
+      expect(plainGot![1]).toBe(plainGot![0]) // framed once without compression too
+      expect((plainGot![0] as Uint8Array)[0]).toBe(0x81)
+      expect((ownGot![0] as Uint8Array)[0]).toBe(0xc1)
+      expect(ownGot![0]).not.toBe(aGot![0]) // compressed in its own context (takeover)
+      expect(engine.counters.broadcastCompressions).toBe(1)
+      // The same text not prepared is compressed again by each command.
+      yield* Queue.offerAll(inbox, [Command.unicast(a!.conn, big), Command.unicast(b!.conn, big)])
+      const again = [yield* takeN(a!.link.out, 1), yield* takeN(b!.link.out, 1)]
+      expect(again[0]![0]).not.toBe(again[1]![0])
+      expect(engine.counters.broadcastCompressions).toBe(3)
+      engine.close()
+    }))
+
+  it.live("a prepared message reaches real clients as its text, compressed or not", () =>
+    Effect.gen(function*() {
+      const big = "prepared once ".repeat(200)
+      const news = Prepared.text(big)
+      const announcer = Handler.batch((events) => events.flatMap((e) => e._tag === "Message" ? [Command.broadcastAll(news)] : []))
+      const { url } = yield* start(announcer)
+      const open = (perMessageDeflate: boolean) =>
+        Effect.promise(() => new Promise<{ ws: WebSocket; next: Promise<string> }>((resolve) => {
+          const ws = new WebSocket(url, { perMessageDeflate })
+          const next = new Promise<string>((got) => ws.once("message", (d) => got(String(d))))
+          ws.once("open", () => resolve({ ws, next }))
+        }))
+      const zipped = yield* open(true)
+      const plain = yield* open(false)
+      zipped.ws.send("go")
+      expect(yield* Effect.promise(() => zipped.next)).toBe(big)
+      expect(yield* Effect.promise(() => plain.next)).toBe(big)
+      zipped.ws.close()
+      plain.ws.close()
     }))
 })
 
