@@ -39,7 +39,7 @@ export interface DeflaterHost {
   readonly deflateBudget: number
   /** The shared no-takeover compressor for these zlib parameters. */
   sharedDeflater(windowBits: number, level: number, memLevel: number): ZlibHandle
-  readonly counters: { deflatedSync: number; deflatedSliced: number; broadcastCompressions: number }
+  readonly counters: { deflatedSync: number; deflatedSliced: number; broadcastCompressions: number; deflatedBytesIn: number; deflatedBytesOut: number }
 }
 
 /**
@@ -89,7 +89,7 @@ class DeflateJob implements SlicedJob {
   }
 
   private done(result: DeflateResult): true {
-    this.result = result
+    this.result = result === undefined ? undefined : counted(this.host, this.run.input.length, result)
     for (const w of this.waiters) w()
     return true
   }
@@ -98,6 +98,13 @@ class DeflateJob implements SlicedJob {
     if (!(this.context instanceof ZlibHandle)) this.handle?.close()
     this.handle = undefined
   }
+}
+
+/** Counts one compression's bytes in and out (the engine's counters), and returns its result. */
+const counted = (host: DeflaterHost, input: number, output: Uint8Array): Uint8Array => {
+  host.counters.deflatedBytesIn += input
+  host.counters.deflatedBytesOut += output.length
+  return output
 }
 
 type Item<T> =
@@ -202,7 +209,7 @@ export class MessageDeflater<T> {
       run.step(handle, host.deflateBudget)
       if (!takeover) handle.reset() // server_no_context_takeover (RFC 7692 §7.1.1.1)
       host.counters.deflatedSync++
-      return run.failure === undefined ? run.result() : undefined
+      return run.failure === undefined ? counted(host, data.length, run.result()) : undefined
     }
     const job = new DeflateJob(host, data, this.context ?? { windowBits: this.zlibBits, level: params.level, memLevel: params.memLevel })
     this.wait(job, token, true)
@@ -292,7 +299,7 @@ export class Broadcast {
       handle.reset()
       host.counters.deflatedSync++
       if (run.failure !== undefined) return undefined
-      const bytes = run.result()
+      const bytes = counted(host, this.data.length, run.result())
       this.cache.set(key, bytes)
       return bytes
     }

@@ -41,6 +41,12 @@ export interface EngineCounters {
   deflatedSync: number
   deflatedSliced: number
   broadcastCompressions: number
+  /** Bytes of compressed messages received, and what they inflated to (successful ones). */
+  inflatedBytesIn: number
+  inflatedBytesOut: number
+  /** Bytes of messages compressed, and what they compressed to (a shared result counts once). */
+  deflatedBytesIn: number
+  deflatedBytesOut: number
 }
 
 const SCRATCH = 64 * 1024
@@ -72,7 +78,11 @@ export class DeflateEngine implements InflaterHost, DeflaterHost {
     maxSliceOutput: 0,
     deflatedSync: 0,
     deflatedSliced: 0,
-    broadcastCompressions: 0
+    broadcastCompressions: 0,
+    inflatedBytesIn: 0,
+    inflatedBytesOut: 0,
+    deflatedBytesIn: 0,
+    deflatedBytesOut: 0
   }
   private inflate: ZlibHandle | undefined = undefined
   private readonly deflaters = new Map<number, ZlibHandle>()

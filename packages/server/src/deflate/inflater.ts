@@ -29,7 +29,7 @@ export interface InflaterHost {
   readonly inflateBudget: SliceBudget
   /** The no-takeover inflater shared by all connections (windowBits 15 decodes every window). */
   sharedInflater(): ZlibHandle
-  readonly counters: { inflatedSync: number; inflatedSliced: number; maxSliceInput: number; maxSliceOutput: number }
+  readonly counters: { inflatedSync: number; inflatedSliced: number; maxSliceInput: number; maxSliceOutput: number; inflatedBytesIn: number; inflatedBytesOut: number }
 }
 
 /** A message's result: the inflated bytes, or why the connection must fail. */
@@ -204,6 +204,9 @@ export class MessageInflater {
       return r
     }
     this.window?.append(run.output)
+    const c = this.host.counters
+    c.inflatedBytesIn += run.inputBytes
+    c.inflatedBytesOut += run.total
     return undefined
   }
 
