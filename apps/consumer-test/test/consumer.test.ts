@@ -1,8 +1,9 @@
 // The packages as a user gets them: build, `pnpm pack` both, then in a fresh npm project outside
 // the workspace (os.tmpdir()) `npm install` the two tarballs with the registry's latest effect 4.x
-// and ws, type-check the consumer in fixture/ with the workspace's tsc, run it under plain node,
-// and have a ws client get its echo. Fails when the packages do not install, do not type-check
-// (two copies of Effect do not), or do not run.
+// and ws. The project is docs/getting-started.md's (its package.json, tsconfig.json, src/server.ts
+// and src/client.ts come from the page's code blocks) plus fixture/entry-points.ts. It type-checks
+// with the workspace's tsc, runs under plain node, and the page's ws client gets its echo. Fails
+// when the packages do not install, do not type-check (two copies of Effect do not), or do not run.
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process"
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, "../../..")
 const fixture = resolve(here, "../fixture")
+const guide = join(root, "docs/getting-started.md")
 const bin = (name: string) => join(root, "node_modules/.bin", name)
 
 let work = ""
@@ -114,6 +116,27 @@ const copiesOf = (dir: string, name: string): Array<string> => {
   return found
 }
 
+/** The code blocks of the guide that name a file (```ts title="src/server.ts"), by file name. */
+const guideFiles = (): Map<string, string> => {
+  const files = new Map<string, string>()
+  for (const block of readFileSync(guide, "utf8").matchAll(/^```\w+ title="([^"]+)"\n([\s\S]*?)^```$/gm)) {
+    files.set(block[1]!, block[2]!)
+  }
+  return files
+}
+
+/** Runs `node args` in `cwd` to its end (killed after 15 s): its exit and its output. */
+const runNode = async (cwd: string, args: ReadonlyArray<string>): Promise<{ readonly exit: number | string; readonly output: string }> => {
+  const child = spawn(process.execPath, args, { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
+  children.add(child)
+  let output = ""
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+  const exit = await exitOf(child, 15_000)
+  children.delete(child)
+  return { exit, output }
+}
+
 /** Starts `node dist/server.js --port 0`, resolves with its URL once it printed the ready line. */
 const startServer = (cwd: string): Promise<{ readonly child: ChildProcess; readonly url: string; readonly output: () => string }> =>
   new Promise((resolvePromise, reject) => {
@@ -171,12 +194,16 @@ describe("the packed packages in a fresh npm project", () => {
     expect(server.manifest.dependencies?.effect, "effect is not a dependency").toBeUndefined()
     expect(server.manifest.peerDependencies?.effect, "effect is a peer dependency").toMatch(/^\^4\.\d+\.\d+$/)
 
-    // A fresh project outside the workspace: nothing of the workspace's node_modules is visible.
+    // A fresh project outside the workspace (nothing of the workspace's node_modules is visible):
+    // the guide's files, and the entry-points check.
     const project = join(work, "project")
-    mkdirSync(project)
-    writeFileSync(join(project, "package.json"), `${JSON.stringify({ name: "wspipe-consumer", private: true, type: "module" }, null, 2)}\n`)
-    cpSync(join(fixture, "tsconfig.json"), join(project, "tsconfig.json"))
-    cpSync(join(fixture, "src"), join(project, "src"), { recursive: true })
+    const files = guideFiles()
+    expect([...files.keys()].sort(), "the guide's files").toEqual(["package.json", "src/client.ts", "src/server.ts", "tsconfig.json"])
+    for (const [name, text] of files) {
+      mkdirSync(dirname(join(project, name)), { recursive: true })
+      writeFileSync(join(project, name), text)
+    }
+    cpSync(join(fixture, "entry-points.ts"), join(project, "src/entry-points.ts"))
     run("npm", [
       "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error",
       codec.tarball, server.tarball, "effect@4", "ws@8", "@types/ws@8", "@types/node@20"
@@ -185,22 +212,20 @@ describe("the packed packages in a fresh npm project", () => {
     expect(effect.version, "the registry's effect 4.x").toMatch(/^4\./)
 
     // Type-check (and compile) with the workspace's TypeScript, against the installed declarations,
-    // with the tsconfig docs/getting-started.md gives. Then once more checking every declaration
+    // with the guide's tsconfig. Then once more checking every declaration
     // file too (skipLibCheck off; Effect's own declarations need the DOM lib for that).
     run(bin("tsc"), ["-p", "tsconfig.json"], { cwd: project, timeoutMs: 120_000 })
     run(bin("tsc"), ["-p", "tsconfig.json", "--noEmit", "--skipLibCheck", "false", "--lib", "ES2022,DOM"], { cwd: project, timeoutMs: 120_000 })
 
-    // Plain node runs it, and a ws client gets its echo.
+    // Plain node runs every entry point, and the guide's server, whose echo its client gets.
+    const entryPoints = await runNode(project, ["dist/entry-points.js"])
+    expect(entryPoints, "node dist/entry-points.js").toEqual({ exit: 0, output: "entry points ok\n" })
     const running = await startServer(project)
-    const client = spawn(process.execPath, ["dist/client.js", running.url], { cwd: project, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
-    children.add(client)
-    let clientOutput = ""
-    client.stdout!.setEncoding("utf8").on("data", (chunk: string) => (clientOutput += chunk))
-    client.stderr!.setEncoding("utf8").on("data", (chunk: string) => (clientOutput += chunk))
-    const clientExit = await exitOf(client, 15_000)
-    children.delete(client)
-    expect(clientExit, `client:\n${clientOutput}\nserver:\n${running.output()}`).toBe(0)
-    expect(clientOutput).toContain("echo ok")
+    const client = await runNode(project, ["dist/client.js", running.url])
+    expect(client, `the guide's client (server: ${running.output()})`).toEqual({
+      exit: 0,
+      output: "text: hello\nbinary: 010203\nclosed: 1000\n"
+    })
 
     // SIGTERM is a graceful shutdown: exit 0. A healthy server printed its ready line and nothing
     // else (two copies of Effect still echo, but the handler dies and restarts on every batch).
