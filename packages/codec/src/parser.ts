@@ -288,7 +288,9 @@ export class FrameParser {
     const n = this.frameLen
     if (end - p < n) {
       // Spans chunks: collect the pieces as they come (see `Span`).
-      this.span = new Span(n, this.masked ? maskKey(this.m0, this.m1, this.m2, this.m3) : undefined, this.check ? this.utf8 : undefined)
+      // The span keeps its own copy of the key: `maskKey` is one scratch array shared by every
+      // parser, and other connections' frames are parsed before this one completes.
+      this.span = new Span(n, this.masked ? Uint8Array.of(this.m0, this.m1, this.m2, this.m3) : undefined, this.check ? this.utf8 : undefined)
       return this.appendPayload(chunk, p, end)
     }
     // Zero-copy: the whole payload is in this chunk; unmask in place (§5.3).

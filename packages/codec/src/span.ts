@@ -35,7 +35,7 @@ export class Span {
 
   constructor(
     readonly length: number,
-    /** The frame's masking key (client frames, §5.3), or undefined. */
+    /** The frame's masking key (client frames, §5.3), or undefined. Kept: not a shared scratch. */
     private readonly mask: Uint8Array | undefined,
     /** Set for text: pieces are validated as they land. */
     private readonly utf8: Validator | undefined

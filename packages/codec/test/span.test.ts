@@ -48,3 +48,23 @@ describe("a payload bigger than ASSEMBLE_AT, in chunks", () => {
     expect(failed!.at).toBeLessThan(text.length - 65536)
   })
 })
+
+describe("spanning frames of two connections, interleaved", () => {
+  it.each([["text", 1], ["binary", 2]] as const)("each %s frame is unmasked with its own key, whatever the other parser did meanwhile", (_kind, opcode) => {
+    // Regression: a span once kept the parsers' shared mask-key scratch, so a frame of another
+    // connection parsed before this one completed changed the key under it (1007 in a load test).
+    const payload = (c: string) => "x".repeat(40) + c.repeat(60)
+    const frameA = masked(opcode, payload("a"), { mask: Uint8Array.of(1, 2, 3, 4) })
+    const frameB = masked(opcode, payload("b"), { mask: Uint8Array.of(200, 150, 100, 50) })
+    const a = recorder()
+    const b = recorder()
+    const parserA = new Parser.FrameParser(a.sink)
+    const parserB = new Parser.FrameParser(b.sink)
+    const half = 50
+    for (const [parser, bytes] of [[parserA, frameA.slice(0, half)], [parserB, frameB.slice(0, half)], [parserA, frameA.slice(half)], [parserB, frameB.slice(half)]] as const) {
+      expect(parser.push(bytes)).toBeUndefined()
+    }
+    expect(Buffer.from((a.events[0] as { data: Uint8Array }).data).toString()).toBe(payload("a"))
+    expect(Buffer.from((b.events[0] as { data: Uint8Array }).data).toString()).toBe(payload("b"))
+  })
+})
