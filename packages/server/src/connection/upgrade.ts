@@ -17,6 +17,7 @@ import {
 import { Cause, Effect } from "effect"
 import type { Pipeline } from "../runtime/pipeline.js"
 import type { RunFork } from "../runtime/run-fork.js"
+import type { Admission } from "./admission.js"
 import { makeConnection } from "./connection.js"
 import { enter, type Live } from "./enter.js"
 import * as Handshake from "./handshake.js"
@@ -38,15 +39,22 @@ export interface Acceptor {
   readonly runFork: RunFork
   /** Set on shutdown: new upgrades get 503. */
   closing: boolean
+  /** Origins and per-address limits (403, 429), before the hook and the pipeline. */
+  readonly admission: Admission
 }
 
 /**
  * Serves one socket of our own listener: reads the request head with the codec's incremental
  * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades. Reading the head
  * needs no fiber: plain socket callbacks feed the parser, and `upgrade` is called once, with the
- * complete head.
+ * complete head. `timeoutMs` is what is left of `handshakeTimeoutMs` (TLS took the rest).
  */
-export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade: ForkUpgrade): void => {
+export const serveSocket = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  forkUpgrade: ForkUpgrade,
+  timeoutMs = acceptor.pipeline.options.handshakeTimeoutMs
+): void => {
   const { options } = acceptor.pipeline
   socket.setNoDelay(true)
   const parser = new RequestHeadParser({ maxHeadSize: options.maxHeadSize })
@@ -61,7 +69,7 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade:
     stop()
     socket.destroy()
   }
-  const timer = setTimeout(onGone, options.handshakeTimeoutMs)
+  const timer = setTimeout(onGone, timeoutMs)
   const onReadable = () => {
     let bytes: Buffer | null
     while ((bytes = socket.read() as Buffer | null) !== null) {
@@ -100,6 +108,8 @@ export const upgrade = (
     return reject(acceptor, socket, new HandshakeError(404, `no WebSocket endpoint at ${request.path}`))
   }
   if (acceptor.closing) return reject(acceptor, socket, new HandshakeError(503, "server is shutting down"))
+  const refused = acceptor.admission.admit(socket, head.headers)
+  if (refused !== undefined) return reject(acceptor, socket, refused)
   if (acceptor.live.sockets.size >= options.maxConnections) {
     return reject(acceptor, socket, new HandshakeError(503, "too many connections", { "Retry-After": "5" }))
   }

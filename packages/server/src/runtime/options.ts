@@ -4,9 +4,10 @@
  */
 import { Data } from "effect"
 import type { SlowConsumerPolicy } from "../actors/sender/state.js"
+import { type AdmissionOptions, admissionDefaults, type ResolvedAdmission, validateAdmission } from "../connection/admission.js"
 
 /** Everything tunable. Every field is optional; `defaults` lists the values used. */
-export interface ServerOptions {
+export interface ServerOptions extends AdmissionOptions {
   /** Only upgrades to this exact path are accepted (others get 404). Default: any path. */
   readonly path?: string | undefined
   /**
@@ -56,7 +57,7 @@ export interface ServerOptions {
 }
 
 /** The resolved options. */
-export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize">> & {
+export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | keyof AdmissionOptions>> & ResolvedAdmission & {
   readonly path: string | undefined
   readonly protocols: ReadonlyArray<string>
   readonly fragmentSize: number | undefined
@@ -83,7 +84,8 @@ export const defaults: ResolvedOptions = {
   outboundQueueCapacity: 16_384,
   outboundBufferLimit: 4 * MiB,
   maxInflightBytes: 256 * 1024,
-  slowConsumer: "close"
+  slowConsumer: "close",
+  ...admissionDefaults
 }
 
 /** An option has a value the server cannot run with. */
@@ -133,5 +135,7 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
   if (!Array.isArray(resolved.protocols) || resolved.protocols.some((p) => typeof p !== "string" || p.length === 0)) {
     return new ConfigError({ option: "protocols", message: "protocols must be an array of non-empty strings" })
   }
+  const admission = validateAdmission(resolved)
+  if (admission !== undefined) return new ConfigError(admission)
   return resolved
 }
