@@ -87,25 +87,53 @@ describe("listen with tls", () => {
       expect(after).toBeLessThan(850)
     }))
 
-  it.live("TLS errors cost only their socket: plain HTTP, garbage, a client that refuses the certificate", () =>
+  it.live("TLS errors cost only their socket: plain HTTP, garbage, a reset mid-handshake, a client that refuses the certificate", () =>
     Effect.gen(function*() {
       const { url, port } = yield* start(echo, { tls })
+      const dropped = (socket: Net.Socket, what: string) => {
+        socket.on("error", () => {})
+        socket.resume() // read, to see the server's alert and its end
+        return closedAfter(socket, Date.now(), what)
+      }
       const plain = yield* Effect.promise(() => tcp(port))
-      plain.on("error", () => {})
-      plain.resume() // read, to see the server's alert and its end
+      const plainDropped = dropped(plain, "plain HTTP to be dropped")
       plain.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n")
       const garbage = yield* Effect.promise(() => tcp(port))
-      garbage.on("error", () => {})
-      garbage.resume()
+      const garbageDropped = dropped(garbage, "garbage to be dropped")
       garbage.write(Buffer.from([0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5])) // application data before any handshake
+      const reset = yield* Effect.promise(() => tcp(port))
+      const resetDone = dropped(reset, "the reset socket to close")
+      reset.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40, 0x01])) // the start of a ClientHello…
+      yield* Effect.sleep("30 millis")
+      reset.resetAndDestroy() // …then a TCP reset
       const refusing = Tls.connect({ port, host: "127.0.0.1", servername: "localhost" }) // no CA: it aborts with an alert
       refusing.on("error", () => {})
-      yield* Effect.promise(() => Promise.all([
-        closedAfter(plain, Date.now(), "plain HTTP to be dropped"),
-        closedAfter(garbage, Date.now(), "garbage to be dropped"),
-        within(new Promise((resolve) => refusing.once("close", resolve)), 5_000, "the refusing client to close")
-      ]))
+      const refused = within(new Promise((resolve) => refusing.once("close", resolve)), 5_000, "the refusing client to close")
+      yield* Effect.promise(() => Promise.all([plainDropped, garbageDropped, resetDone, refused]))
+      yield* Effect.sleep("50 millis")
       const client = yield* connect(url, undefined, trustCa)
+      yield* client.send("still serving")
+      expect(yield* client.nextText()).toBe("still serving")
+    }))
+
+  it.live("a bad TLS record or a reset after a rejected request costs only that socket", () =>
+    Effect.gen(function*() {
+      const { url, port } = yield* start(echo, { tls, path: "/ws" })
+      const raw = yield* Effect.promise(() => tcp(port))
+      // Half-open: this client does not answer the server's end, so the server's socket stays.
+      const secure = Tls.connect({ socket: raw, ...trustCa, servername: "localhost", allowHalfOpen: true })
+      secure.on("error", () => {})
+      yield* Effect.promise(() => within(new Promise((resolve) => secure.once("secureConnect", resolve)), 5_000, "TLS"))
+      secure.write("GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+      const answer = yield* Effect.promise(() => within(new Promise<string>((resolve) => secure.once("data", (d: Buffer) => resolve(String(d)))), 5_000, "the 404"))
+      expect(answer).toMatch(/^HTTP\/1\.1 404/)
+      // Under the TLS layer: a record the server cannot decrypt (a TLS error), then a TCP reset.
+      raw.write(Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20, ...Array<number>(32).fill(9)]))
+      yield* Effect.sleep("50 millis")
+      raw.resetAndDestroy()
+      yield* Effect.sleep("100 millis")
+      const client = yield* connect(`${url}ws`, undefined, trustCa)
       yield* client.send("still serving")
       expect(yield* client.nextText()).toBe("still serving")
     }))

@@ -8,8 +8,11 @@
  * One budget, `handshakeTimeoutMs`, runs from the TCP accept: a client that never finishes TLS
  * is dropped when it runs out, and the HTTP request gets only what TLS left of it. A TLS error
  * (a plain-HTTP client on the TLS port, a bad record, an unknown CA at the client) destroys that
- * one socket and is never thrown. Client certificates are not offered here: a server that needs
- * them can `attach` to an `https.createServer`, whose checks Node does.
+ * one socket and is never thrown: Node reports a server socket's TLS errors on its internal
+ * `_tlsError` event and destroys it (tls.test.ts shows each case); the `error` listeners below
+ * are for whatever else a socket may emit, so that nothing can reach the process as an
+ * uncaught error. Client certificates are not offered here: a server that needs them can
+ * `attach` to an `https.createServer`, whose checks Node does.
  */
 import type * as Net from "node:net"
 import * as Tls from "node:tls"
