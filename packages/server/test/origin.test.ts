@@ -3,6 +3,8 @@
  * a refused origin gets 403 with the `Error` header before the handshake hook and the pipeline,
  * allowed ones (exact, wildcard, `null`) and requests without `Origin` connect.
  */
+import * as Http from "node:http"
+import type * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
 import { echo } from "../../../apps/echo/src/echo.js"
@@ -127,5 +129,20 @@ describe("allowedOrigins over real sockets", () => {
       expect((yield* rejections403) - before).toBe(4)
       expect(hookSaw).toHaveLength(4) // the hook never saw a refused request
       expect(server.connections()).toBe(open) // nor did the pipeline
+    }))
+
+  it.live("attach applies the same checks (403 for an origin, 429 for an address) to an http server's upgrades", () =>
+    Effect.gen(function*() {
+      const http = Http.createServer((_req, res) => res.end("page"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => {
+        http.closeAllConnections()
+        http.close()
+      }))
+      yield* Server.attach(http, echo, { allowedOrigins: ["https://app.example.com"], maxConnectionsPerAddress: 1 })
+      yield* Effect.promise(() => new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve)))
+      const url = `ws://127.0.0.1:${(http.address() as Net.AddressInfo).port}/`
+      expect((yield* rejected(url, undefined, { origin: "https://evil.test" })).status).toBe(403)
+      yield* connect(url, undefined, { origin: "https://app.example.com" })
+      expect((yield* rejected(url, undefined, { origin: "https://app.example.com" })).status).toBe(429)
     }))
 })
