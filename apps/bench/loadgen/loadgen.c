@@ -79,8 +79,7 @@ void close_all(worker *w, double seconds) {
     conn *c = &w->conns[i];
     if (c->state == CS_DONE || c->state == CS_IDLE) continue;
     w->unclean_closes++; /* the server never answered our close frame */
-    close(c->fd);
-    c->fd = -1;
+    conn_close_fd(c);
     c->state = CS_DONE;
   }
 }
@@ -100,7 +99,8 @@ static void usage(void) {
           "  --rate R         broadcast: send R messages/s (default: saturate)\n"
           "  --inflight K     broadcast, saturating: max messages not yet received by all (default 8)\n"
           "  --fragments N    echo: send each message as N frames (server reassembly / fragment echo)\n"
-          "  --connect-timeout S  give up opening connections after S seconds (default 30)\n");
+          "  --connect-timeout S  give up opening connections after S seconds (default 30)\n"
+          "  --tls            wss://: TLS (OpenSSL) on every connection; the certificate is not verified\n");
   exit(2);
 }
 
@@ -109,7 +109,8 @@ static void parse_args(int argc, char **argv) {
       {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"conns", 1, 0, 'c'}, {"depth", 1, 0, 'd'},
       {"size", 1, 0, 's'}, {"binary", 0, 0, 'b'}, {"seconds", 1, 0, 't'}, {"warmup", 1, 0, 'w'},
       {"threads", 1, 0, 'T'}, {"rate", 1, 0, 'r'}, {"inflight", 1, 0, 'i'},
-      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {0, 0, 0, 0}};
+      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {"tls", 0, 0, 'L'},
+      {0, 0, 0, 0}};
   if (argc < 2) usage();
   const char *m = argv[1];
   if (!strcmp(m, "echo")) cfg.mode = MODE_ECHO;
@@ -135,6 +136,7 @@ static void parse_args(int argc, char **argv) {
       case 'C': cfg.connect_timeout = atof(optarg); break;
       case 'F': cfg.fragments = atoi(optarg); break;
       case 'v': cfg.verbose = 1; break;
+      case 'L': cfg.tls = 1; break;
       default: usage();
     }
   }
@@ -191,6 +193,7 @@ int main(int argc, char **argv) {
   parse_args(argc, argv);
   G.total = cfg.conns + (cfg.mode == MODE_BROADCAST ? 1 : 0);
   raise_fd_limit();
+  if (cfg.tls && tls_init() < 0) { fprintf(stderr, "loadgen: cannot create the TLS context\n"); exit(2); }
   pthread_mutex_init(&G.err_lock, NULL);
   if (cfg.threads > G.total) cfg.threads = G.total;
 

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include "hist.h"
 
@@ -28,6 +29,7 @@ typedef struct {
   int fragments;        /* echo: send each message as this many frames (tests reassembly) */
   double connect_timeout;
   int verbose;
+  int tls;              /* wss://: every connection does a TLS handshake first (tls.c) */
 } config;
 
 typedef struct {
@@ -35,12 +37,13 @@ typedef struct {
   size_t len, cap, off; /* off: bytes already written (output buffers only) */
 } buf;
 
-enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_DONE };
+enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_DONE, CS_TLS };
 
 struct worker;
 typedef struct conn {
   int fd, id;
   enum conn_state state;
+  void *ssl;           /* OpenSSL's SSL with --tls, else NULL */
   struct worker *w;
   buf in, out, frag;   /* frag: a fragmented server message being reassembled */
   int frag_op, polling_out;
@@ -114,6 +117,18 @@ void conn_send_fragment(conn *c, int fin, int opcode, const uint8_t *payload, si
 void conn_flush(conn *c);
 void conn_close_start(conn *c);           /* send close 1000; completes on the server's close */
 void conn_reset(conn *c);                 /* after CS_DONE: ready for conn_start again */
+
+void conn_close_fd(conn *c);              /* closes the socket (and its TLS session) */
+
+/* tls.c: OpenSSL client sessions for --tls. */
+enum { TLS_DONE, TLS_WANT_READ, TLS_WANT_WRITE, TLS_FAILED };
+int tls_init(void);
+int tls_begin(conn *c);                   /* after connect(): a client session on c->fd */
+int tls_handshake(conn *c, char *why, size_t n);
+ssize_t tls_read(conn *c, uint8_t *p, size_t len, int *want_write); /* like read(2) */
+ssize_t tls_write(conn *c, const uint8_t *p, size_t len);          /* like write(2) */
+int tls_pending(conn *c);                 /* decrypted bytes waiting inside OpenSSL */
+void tls_free(conn *c);
 
 /* Hooks implemented by the modes (modes.c); called by wsconn.c. */
 void mode_on_open(conn *c);

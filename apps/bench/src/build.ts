@@ -10,9 +10,11 @@ export const binDir = join(benchDir, "bin")
 const srcDir = join(benchDir, "loadgen")
 
 const targets = {
-  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "hist.c", "sha1.c"],
+  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "hist.c", "sha1.c", "tls.c"],
   "echo-server": ["echo-server.c", "sha1.c"]
 } as const
+/** Libraries each target links: the load generator speaks TLS through OpenSSL (`--tls`). */
+const libraries: Record<keyof typeof targets, ReadonlyArray<string>> = { loadgen: ["-lssl", "-lcrypto"], "echo-server": [] }
 
 export interface Binaries {
   readonly loadgen: string
@@ -24,8 +26,43 @@ function newestSource(): number {
   return Math.max(...readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(srcDir, f)).mtimeMs))
 }
 
+/**
+ * The OpenSSL headers the load generator builds against: Debian's libssl-dev, installed here
+ * when missing (as root, or with `sudo -n`), the way scripts/test-setup.sh installs its packages.
+ */
+function ensureOpenSSL(log: (line: string) => void): void {
+  if (existsSync("/usr/include/openssl/ssl.h")) return
+  log("installing libssl-dev (OpenSSL headers for the load generator's --tls)")
+  const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-n"]
+  const run = (args: string[]) => {
+    const [cmd, ...rest] = [...asRoot, "env", "DEBIAN_FRONTEND=noninteractive", ...args]
+    execFileSync(cmd!, rest, { stdio: ["ignore", "inherit", "inherit"] })
+  }
+  try {
+    run(["apt-get", "update", "-q"])
+    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "libssl-dev"])
+  } catch (error) {
+    throw new Error(`the load generator needs OpenSSL's headers: install Debian's libssl-dev (${(error as Error).message})`)
+  }
+}
+
+/**
+ * A self-signed certificate for the TLS scenarios, made once with openssl into bin/tls/ (the
+ * load generator does not verify it; the servers only need one).
+ */
+export function benchCertificate(): { readonly cert: string; readonly key: string } {
+  const dir = join(binDir, "tls")
+  const out = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") }
+  if (existsSync(out.cert) && existsSync(out.key)) return out
+  mkdirSync(dir, { recursive: true })
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", out.key,
+    "-out", out.cert, "-days", "3650", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" })
+  return out
+}
+
 export function buildC(log: (line: string) => void = () => {}): Binaries {
   mkdirSync(binDir, { recursive: true })
+  ensureOpenSSL(log)
   const newest = newestSource()
   for (const [name, sources] of Object.entries(targets)) {
     const out = join(binDir, name)
@@ -33,7 +70,7 @@ export function buildC(log: (line: string) => void = () => {}): Binaries {
     log(`building ${name} with cc -O2`)
     // Build to a private name, then rename: a concurrent run never sees a half-written binary.
     const tmp = `${out}.${process.pid}.tmp`
-    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s))], {
+    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s)), ...libraries[name as keyof typeof targets]], {
       stdio: ["ignore", "inherit", "inherit"]
     })
     renameSync(tmp, out)
