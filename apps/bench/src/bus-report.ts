@@ -26,7 +26,7 @@ const deliveries: BusMetric = { label: "deliveries/s", dir: "↑", digits: 0, pi
 const p99: BusMetric = { label: "delivery p99 µs", dir: "↓", digits: 0, pick: (m) => m.result.latency_us?.p99 }
 const publishesPerBroadcast: BusMetric = { label: "PUBLISH per broadcast", dir: "", digits: 3, pick: (m) => perBroadcast(m, m.publishes) }
 
-function metricsOf(sc: BusScenario): BusMetric[] {
+function metricsOf(sc: BusScenario, cpus: readonly string[]): BusMetric[] {
   const cross = sc.kind === "cross-node"
   const node = (i: number, what: string): BusMetric => ({ label: `CPU cores: ${what}`, dir: "", digits: 2, pick: (m) => m.nodeCores[i] })
   return [
@@ -44,7 +44,8 @@ function metricsOf(sc: BusScenario): BusMetric[] {
     { label: "Redis → node messages per broadcast", dir: "", digits: 3, pick: (m) => perBroadcast(m, m.publishes !== undefined && m.subscribers !== undefined ? m.publishes * m.subscribers : undefined) },
     ...(cross ? [node(0, "node A (sender's)"), node(1, "node B")] : [node(0, "server")]),
     { label: "CPU cores: redis-server", dir: "", digits: 2, pick: (m) => (m.publishes !== undefined ? m.redisCores : undefined) },
-    { label: "CPU cores: load generator", dir: "", digits: 2, pick: (m) => m.result.loadgen_cpu.cores }
+    { label: "CPU cores: load generator", dir: "", digits: 2, pick: (m) => m.result.loadgen_cpu.cores },
+    ...cpus.map((c): BusMetric => ({ label: `CPU ${c} busy (every process + softirq)`, dir: "", digits: 2, pick: (m) => m.cpuBusy?.[c] }))
   ]
 }
 
@@ -78,14 +79,15 @@ export function busRatio(a: BusCell | undefined, b: BusCell | undefined, pick: (
   return median(perRound)
 }
 
-export function busTable(scenarios: readonly BusScenario[], results: BusResults): string {
+/** The CPUs the runs ran on (the server's, Redis', the load generator's), for the busy rows. */
+export function busTable(scenarios: readonly BusScenario[], results: BusResults, cpus: readonly string[] = []): string {
   const rows: string[] = []
   for (const sc of scenarios) {
     const cells = results.get(sc.name)
     const [a, b] = sc.sides
     const head = ["metric", busSides[a].label, busSides[b].label, sc.kind === "cross-node" ? "wspipe / socket.io" : "on / off"]
     rows.push(`**${sc.title}** (\`${sc.name}\`)`, "", `| ${head.join(" | ")} |`, "| --- | ---: | ---: | ---: |")
-    for (const metric of metricsOf(sc)) {
+    for (const metric of metricsOf(sc, cpus)) {
       const r = metric.dir ? busRatio(cells?.get(a), cells?.get(b), metric.pick) : undefined
       rows.push(`| ${metric.label}${metric.dir ? ` ${metric.dir}` : ""} | ${cellText(cells?.get(a), metric)} | ${cellText(cells?.get(b), metric)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} |`)
     }
@@ -190,7 +192,8 @@ export async function busBench(o: BusBenchOptions): Promise<void> {
 function renderBus(saved: BusSaved, wanted: readonly BusScenario[], o: BusBenchOptions): void {
   const results: BusResults = new Map(Object.entries(saved.results).map(([k, v]) => [k, new Map(Object.entries(v) as [BusSideId, BusCell][])]))
   const scenarios = wanted.filter((s) => results.has(s.name))
-  const table = busTable(scenarios, results)
+  const cpus = [...new Set([saved.cpus.server, saved.cpus.redis, saved.cpus.load])].filter((c) => /^\d+$/.test(c)).sort()
+  const table = busTable(scenarios, results, cpus)
   const targets = busTargets(scenarios, results)
   const notes = [...results.entries()].flatMap(([name, cells]) =>
     [...cells.entries()].flatMap(([id, c]) => [...(c.unavailable ? [`${name} / ${id}: ${c.unavailable}`] : []), ...c.errors.map((e) => `${name} / ${id}: ${e}`)])

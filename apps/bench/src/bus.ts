@@ -3,7 +3,7 @@
 // job through the same redis-server in the same run, and the bus's own cost on one node (the chat
 // app with `--redis` against without). What one side runs, how one run goes, and the suite
 // (rounds alternate the sides); bus-report.ts turns the runs into tables and the docs section.
-import { existsSync, mkdirSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { benchDir } from "./build.js"
@@ -123,6 +123,8 @@ export interface BusMeasurement {
   /** CPU of each server process (node A, node B) over the measured window, in cores. */
   readonly nodeCores: readonly number[]
   readonly redisCores: number
+  /** Busy share of each CPU over the window (all processes, softirq included: loopback TCP's receive side runs there). */
+  readonly cpuBusy?: Readonly<Record<string, number>>
   /** PUBLISH commands Redis executed during the whole load generator run (warm-up included). */
   readonly publishes?: number
   /** Connections subscribed to something in Redis during the window (one per node). */
@@ -142,13 +144,27 @@ export interface BusRunConfig {
 
 export type BusOutcome = { readonly ok: true; readonly m: Omit<BusMeasurement, "round"> } | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
 
-/** CPU of several processes over the load generator's measured window (its "measuring"/"measured" lines). */
+/** Per CPU of /proc/stat: [busy, total] jiffies (busy: all but idle and iowait). */
+function cpuTimes(): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>()
+  for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
+    const m = /^cpu(\d+) (.*)$/.exec(line)
+    if (!m) continue
+    const f = m[2]!.trim().split(/\s+/).map(Number)
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+    out.set(m[1]!, [total - f[3]! - f[4]!, total])
+  }
+  return out
+}
+
+/** CPU of several processes, and of each CPU, over the load generator's measured window (its "measuring"/"measured" lines). */
 function cpuWindow(pids: readonly number[]) {
-  let start: { cpu: number[]; t: number } | undefined
+  let start: { cpu: number[]; t: number; all: Map<string, [number, number]> } | undefined
   let cores: number[] | undefined
+  let busy: Record<string, number> | undefined
   const sample = () => {
     try {
-      return { cpu: pids.map(cpuSeconds), t: performance.now() }
+      return { cpu: pids.map(cpuSeconds), t: performance.now(), all: cpuTimes() }
     } catch {
       return undefined // a process died: the load generator reports it
     }
@@ -157,11 +173,18 @@ function cpuWindow(pids: readonly number[]) {
     onLine: (line: string) => {
       if (line.endsWith("loadgen: measuring")) start = sample()
       else if (line.endsWith("loadgen: measured") && start) {
+        const s = start
         const end = sample()
-        if (end) cores = end.cpu.map((c, i) => (c - start!.cpu[i]!) / ((end.t - start!.t) / 1000))
+        if (!end) return
+        cores = end.cpu.map((c, i) => (c - s.cpu[i]!) / ((end.t - s.t) / 1000))
+        busy = Object.fromEntries([...end.all].map(([cpu, [b, t]]) => {
+          const [b0, t0] = s.all.get(cpu) ?? [b, t]
+          return [cpu, t > t0 ? (b - b0) / (t - t0) : Number.NaN]
+        }))
       }
     },
-    cores: () => cores ?? pids.map(() => Number.NaN)
+    cores: () => cores ?? pids.map(() => Number.NaN),
+    busy: () => busy
   }
 }
 
@@ -203,6 +226,7 @@ export async function runBusOne(scenario: BusScenario, side: BusSide, redis: Red
       return { ok: false, error: `load generator failed: ${why}${said ? ` (server stderr: ${said})` : ""}`, unavailable: false }
     }
     const cores = window.cores()
+    const busy = window.busy()
     const subs = await subscribers
     return {
       ok: true,
@@ -210,6 +234,7 @@ export async function runBusOne(scenario: BusScenario, side: BusSide, redis: Red
         result: r,
         nodeCores: cores.slice(0, nodes.length),
         redisCores: redis ? cores[nodes.length]! : Number.NaN,
+        ...(busy ? { cpuBusy: busy } : {}),
         ...(before !== undefined && after !== undefined ? { publishes: after - before } : {}),
         ...(subs !== undefined ? { subscribers: subs } : {})
       }
