@@ -29,6 +29,17 @@ const publishesPerBroadcast: BusMetric = { label: "PUBLISH per broadcast", dir: 
 function metricsOf(sc: BusScenario, cpus: readonly string[]): BusMetric[] {
   const cross = sc.kind === "cross-node"
   const node = (i: number, what: string): BusMetric => ({ label: `CPU cores: ${what}`, dir: "", digits: 2, pick: (m) => m.nodeCores[i] })
+  // Deliveries each server made per write system call: how many messages one socket write carries.
+  const writes = (i: number, what: string): BusMetric => ({
+    label: `deliveries per write syscall: ${what}`,
+    dir: "",
+    digits: 2,
+    pick: (m) => {
+      const w = m.nodeWritesPerS?.[i]
+      const d = cross ? m.result.by_port?.[i]?.msgs_per_s : m.result.deliveries_per_s
+      return w !== undefined && d !== undefined && w > 0 ? d / w : undefined
+    }
+  })
   return [
     deliveries,
     { label: "deliveries per server CPU-s", dir: "↑", digits: 0, pick: (m) => (m.result.deliveries_per_s !== undefined && sum(m.nodeCores) > 0.02 ? m.result.deliveries_per_s / sum(m.nodeCores) : undefined) },
@@ -43,6 +54,7 @@ function metricsOf(sc: BusScenario, cpus: readonly string[]): BusMetric[] {
     publishesPerBroadcast,
     { label: "Redis → node messages per broadcast", dir: "", digits: 3, pick: (m) => perBroadcast(m, m.publishes !== undefined && m.subscribers !== undefined ? m.publishes * m.subscribers : undefined) },
     ...(cross ? [node(0, "node A (sender's)"), node(1, "node B")] : [node(0, "server")]),
+    ...(cross ? [writes(0, "node A"), writes(1, "node B")] : [writes(0, "server")]),
     { label: "CPU cores: redis-server", dir: "", digits: 2, pick: (m) => (m.publishes !== undefined ? m.redisCores : undefined) },
     { label: "CPU cores: load generator", dir: "", digits: 2, pick: (m) => m.result.loadgen_cpu.cores },
     ...cpus.map((c): BusMetric => ({ label: `CPU ${c} busy (every process + softirq)`, dir: "", digits: 2, pick: (m) => m.cpuBusy?.[c] }))

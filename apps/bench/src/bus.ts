@@ -122,6 +122,8 @@ export interface BusMeasurement {
   readonly result: BusResult
   /** CPU of each server process (node A, node B) over the measured window, in cores. */
   readonly nodeCores: readonly number[]
+  /** write(2)-family system calls per second of each server process over the window (/proc/PID/io). */
+  readonly nodeWritesPerS?: readonly number[]
   readonly redisCores: number
   /** Busy share of each CPU over the window (all processes, softirq included: loopback TCP's receive side runs there). */
   readonly cpuBusy?: Readonly<Record<string, number>>
@@ -144,6 +146,11 @@ export interface BusRunConfig {
 
 export type BusOutcome = { readonly ok: true; readonly m: Omit<BusMeasurement, "round"> } | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
 
+/** write(2)-family system calls a process has made so far (/proc/PID/io syscw). */
+function writeCalls(pid: number): number {
+  return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? Number.NaN)
+}
+
 /** Per CPU of /proc/stat: [busy, total] jiffies (busy: all but idle and iowait). */
 function cpuTimes(): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>()
@@ -159,12 +166,13 @@ function cpuTimes(): Map<string, [number, number]> {
 
 /** CPU of several processes, and of each CPU, over the load generator's measured window (its "measuring"/"measured" lines). */
 function cpuWindow(pids: readonly number[]) {
-  let start: { cpu: number[]; t: number; all: Map<string, [number, number]> } | undefined
+  let start: { cpu: number[]; writes: number[]; t: number; all: Map<string, [number, number]> } | undefined
   let cores: number[] | undefined
+  let writes: number[] | undefined
   let busy: Record<string, number> | undefined
   const sample = () => {
     try {
-      return { cpu: pids.map(cpuSeconds), t: performance.now(), all: cpuTimes() }
+      return { cpu: pids.map(cpuSeconds), writes: pids.map(writeCalls), t: performance.now(), all: cpuTimes() }
     } catch {
       return undefined // a process died: the load generator reports it
     }
@@ -177,6 +185,7 @@ function cpuWindow(pids: readonly number[]) {
         const end = sample()
         if (!end) return
         cores = end.cpu.map((c, i) => (c - s.cpu[i]!) / ((end.t - s.t) / 1000))
+        writes = end.writes.map((w, i) => (w - s.writes[i]!) / ((end.t - s.t) / 1000))
         busy = Object.fromEntries([...end.all].map(([cpu, [b, t]]) => {
           const [b0, t0] = s.all.get(cpu) ?? [b, t]
           return [cpu, t > t0 ? (b - b0) / (t - t0) : Number.NaN]
@@ -184,6 +193,7 @@ function cpuWindow(pids: readonly number[]) {
       }
     },
     cores: () => cores ?? pids.map(() => Number.NaN),
+    writesPerS: () => writes ?? pids.map(() => Number.NaN),
     busy: () => busy
   }
 }
@@ -233,6 +243,7 @@ export async function runBusOne(scenario: BusScenario, side: BusSide, redis: Red
       m: {
         result: r,
         nodeCores: cores.slice(0, nodes.length),
+        nodeWritesPerS: window.writesPerS().slice(0, nodes.length),
         redisCores: redis ? cores[nodes.length]! : Number.NaN,
         ...(busy ? { cpuBusy: busy } : {}),
         ...(before !== undefined && after !== undefined ? { publishes: after - before } : {}),
