@@ -18,6 +18,9 @@ typedef struct {
   enum mode mode;
   const char *host;
   int port;
+  int port2;            /* 0, or: connections with odd ids (broadcast: half the receivers) go here */
+  int socketio;         /* speak socket.io v5 over engine.io v4 (WebSocket transport) */
+  const char *path;     /* request path of the upgrade */
   int conns;            /* echo/connect/idle: connections; broadcast: receivers */
   int depth;            /* echo: messages in flight per connection */
   size_t size;          /* payload bytes */
@@ -41,9 +44,10 @@ enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_
 
 struct worker;
 typedef struct conn {
-  int fd, id;
+  int fd, id, port;
   enum conn_state state;
   void *ssl;           /* OpenSSL's SSL with --tls, else NULL */
+  int sio;             /* socket.io: 0 awaits engine.io's open, 1 the namespace's connect, 2 ready */
   struct worker *w;
   buf in, out, frag;   /* frag: a fragmented server message being reassembled */
   int frag_op, polling_out;
@@ -63,6 +67,8 @@ typedef struct worker {
   int n;
   uint64_t rng;
   hist lat;            /* echo RTT, broadcast delivery latency, connect handshake time */
+  hist lat2;           /* broadcast with --port2: delivery latency of the receivers on port2 */
+  uint64_t msgs2, bytes2, pings; /* port2 receivers' share of msgs/bytes; socket.io pings answered */
   uint64_t msgs, bytes, other_msgs, missed, unclean_closes, sender_received;
   uint64_t inflight;   /* echo: messages sent and not yet echoed */
   int opened, closed;  /* this worker's completed handshakes / clean closes */
@@ -134,6 +140,19 @@ void tls_free(conn *c);
 void mode_on_open(conn *c);
 void mode_on_message(conn *c, int opcode, const uint8_t *p, size_t len);
 void mode_on_closed(conn *c);             /* clean close finished (fd already closed) */
+
+/* modes.c: counts a connection as open (socket.io: once its namespace connect is acknowledged). */
+void mode_opened(conn *c);
+
+/* sio.c: socket.io v5 over engine.io v4 on top of a WebSocket connection. An event is the text
+ * frame 42["m","<payload>"]; the payload must need no JSON escaping (the modes' tags do not). */
+#define SIO_PREFIX "42[\"m\",\""
+#define SIO_SUFFIX "\"]"
+#define SIO_OVERHEAD (sizeof SIO_PREFIX - 1 + sizeof SIO_SUFFIX - 1)
+/* Handles one server frame; 1 (with *p, *len narrowed to the payload) for an "m" event, else 0. */
+int sio_unwrap(conn *c, int op, const uint8_t **p, size_t *len);
+uint8_t *sio_frame_begin(conn *c, size_t len);           /* caller fills len payload bytes... */
+void sio_frame_end(conn *c, uint8_t *payload, size_t len); /* ...then this closes and masks */
 
 /* Worker loop helpers (loadgen.c). */
 void worker_poll(worker *w, int timeout_ms);

@@ -33,11 +33,12 @@ void conn_init(conn *c, worker *w, int id) {
   c->fd = -1;
   c->id = id;
   c->w = w;
+  c->port = cfg.port2 && (id & 1) ? cfg.port2 : cfg.port; /* the broadcast sender, id 0: the first */
 }
 
 void conn_reset(conn *c) {
   c->in.len = c->out.len = c->out.off = c->frag.len = 0;
-  c->frag_op = c->polling_out = 0;
+  c->frag_op = c->polling_out = c->sio = 0;
   c->state = CS_IDLE;
 }
 
@@ -59,7 +60,7 @@ static void conn_drop(conn *c, const char *what) {
   static const char *when[] = {"before connecting", "while connecting", "during the handshake",
                                "while open", "while closing", "after closing", "during the TLS handshake"};
   if (!failed())
-    fail("connection %d to %s:%d, %s: %s (%llu messages received on it)", c->id, cfg.host, cfg.port,
+    fail("connection %d to %s:%d, %s: %s (%llu messages received on it)", c->id, cfg.host, c->port,
          when[c->state], what, (unsigned long long)(c->recvd > c->next_seq ? c->recvd : c->next_seq));
   conn_close_fd(c);
   c->state = CS_DONE;
@@ -83,7 +84,7 @@ void conn_start(conn *c) {
   if (c->fd < 0) { conn_drop(c, "could not get a socket (raise the fd limit?)"); return; }
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.port)};
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
   inet_pton(AF_INET, cfg.host, &sa.sin_addr);
   c->t_begin = now_ns();
   c->state = CS_CONNECTING;
@@ -100,10 +101,10 @@ void conn_start(conn *c) {
   /* The request is queued now and written once connect() completes. */
   buf_reserve(&c->out, 512);
   c->out.len += (size_t)snprintf((char *)c->out.p + c->out.len, 512,
-                                 "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                                 "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                                  "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n",
-                                 cfg.host, cfg.port, key);
+                                 cfg.path, cfg.host, c->port, key);
 }
 
 static void mask_bytes(uint8_t *p, size_t len, uint32_t mask) {

@@ -10,7 +10,7 @@ export const binDir = join(benchDir, "bin")
 const srcDir = join(benchDir, "loadgen")
 
 const targets = {
-  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "hist.c", "sha1.c", "tls.c"],
+  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c"],
   "echo-server": ["echo-server.c", "sha1.c"]
 } as const
 /** Libraries each target links: the load generator speaks TLS through OpenSSL (`--tls`). */
@@ -92,7 +92,9 @@ export function buildWspipe(log: (line: string) => void = () => {}): { readonly 
     log(`bundling apps/${app} with esbuild`)
     execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
       join(repoRoot, `apps/${app}/src/main.ts`),
-      "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`, "--log-level=warning"
+      "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`, "--log-level=warning",
+      // CommonJS dependencies (ioredis, for the bus) call require("events"): give the ESM bundle one.
+      `--banner:js=import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);`
     ], { stdio: ["ignore", "inherit", "inherit"] })
   }
   return out
