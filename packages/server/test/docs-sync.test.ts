@@ -17,6 +17,7 @@ const guides = [
   "docs/composing-pipelines.md",
   "docs/running.md",
   "docs/limits.md",
+  "docs/compression.md",
   "docs/design-decisions.md",
   "packages/server/README.md"
 ]
