@@ -4,7 +4,7 @@
  *
  * Starts the wspipe echo server (apps/echo) unless --url is given, runs every case, prints one
  * line per case and a summary per category, and writes docs/conformance.md. Exit code 1 when any
- * case FAILED or is NON-STRICT outside 12/13.
+ * case FAILED, is NON-STRICT or UNIMPLEMENTED.
  */
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
