@@ -2,6 +2,8 @@
 import type { Case } from "../scenario.js"
 import { abuseCases } from "./abuse.js"
 import { closeCases } from "./close.js"
+import { compressionAbuseCases } from "./compression-abuse.js"
+import { compressionOfferCases } from "./compression-offers.js"
 import { compressionParameterCases } from "./compression-params.js"
 import { compressionPayloadCases } from "./compression-payloads.js"
 import { fragmentationCases } from "./fragmentation.js"
@@ -18,7 +20,7 @@ export interface Category {
 }
 
 export const CATEGORIES: readonly Category[] = [
-  { id: "H", title: "Opening Handshake (wspipe)", cases: handshakeCases },
+  { id: "H", title: "Opening Handshake (wspipe)", cases: [...handshakeCases, ...compressionOfferCases] },
   { id: "1", title: "Framing", cases: framingCases },
   { id: "2", title: "Pings/Pongs", cases: pingPongCases },
   { id: "3", title: "Reserved Bits", cases: rsvCases },
@@ -30,7 +32,7 @@ export const CATEGORIES: readonly Category[] = [
   { id: "10", title: "Auto-Fragmentation", cases: autoFragCases },
   { id: "12", title: "WebSocket Compression (different payloads)", cases: compressionPayloadCases },
   { id: "13", title: "WebSocket Compression (different parameters)", cases: compressionParameterCases },
-  { id: "A", title: "Abuse & Robustness (wspipe)", cases: abuseCases }
+  { id: "A", title: "Abuse & Robustness (wspipe)", cases: [...abuseCases, ...compressionAbuseCases] }
 ]
 
 export const categoryOf = (caseId: string): string => caseId.split(".")[0]!
