@@ -57,10 +57,15 @@ const splitOutsideQuotes = (s: string, sep: string): string[] => {
   let quoted = false
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!
-    if (quoted && ch === "\\" && i + 1 < s.length) cur += ch + s[++i]
-    else if (ch === '"') (quoted = !quoted), (cur += ch)
-    else if (ch === sep && !quoted) out.push(cur), (cur = "")
-    else cur += ch
+    if (quoted && ch === "\\" && i + 1 < s.length) {
+      cur += ch + s[++i]
+    } else if (ch === '"') {
+      quoted = !quoted
+      cur += ch
+    } else if (ch === sep && !quoted) {
+      out.push(cur)
+      cur = ""
+    } else cur += ch
   }
   out.push(cur)
   return out

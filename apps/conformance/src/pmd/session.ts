@@ -5,7 +5,7 @@
  * frame rules of §6.1: RSV1 only on the first frame of a compressed message, never on a
  * continuation or control frame.
  */
-import { type FrameSpec, type ReadFrame, type ResponseHead } from "@wspipe/test-frames"
+import type { FrameSpec, ReadFrame, ResponseHead } from "@wspipe/test-frames"
 import type { FrameFilter, RawClient } from "../raw-client.js"
 import { checkAnswer, offerHeader, type DeflateAgreement, type DeflateOffer } from "./offer.js"
 import { ClientDeflater, ClientInflater } from "./zlib-codec.js"
