@@ -8,8 +8,19 @@ import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import {
   checkUpgradeResponse, closePayload, encodeFrame, FrameReader, MessageAssembler, newKey, parseResponseHead, upgradeRequest,
-  type FrameSpec, type RequestOptions, type ResponseHead, type ServerEvent
+  type FrameSpec, type ReadFrame, type RequestOptions, type ResponseHead, type ServerEvent
 } from "@wspipe/test-frames"
+
+/**
+ * An extension's view of the server's frames (e.g. permessage-deflate, src/pmd/session.ts): told
+ * the 101 response before any frame is read, it says which RSV bits the server may now set
+ * (RFC 6455 §5.2), then turns each frame read into the frames the message assembler sees.
+ */
+export interface FrameFilter {
+  upgraded(head: ResponseHead): number
+  frame(f: ReadFrame): ReadFrame[]
+  readonly violations: readonly string[]
+}
 
 export interface ServerAddress {
   readonly host: string
@@ -33,7 +44,9 @@ export type Recorded =
 export class RawClient {
   readonly events: Recorded[] = []
   readonly errors: string[] = []
-  readonly reader = new FrameReader()
+  reader = new FrameReader()
+  /** Set by connect({ filter }) before the handshake. */
+  filter: FrameFilter | undefined
   readonly assembler = new MessageAssembler()
   response: ResponseHead | undefined
   /** Bytes received while in HTTP mode (the response head and, for non-101, the body). */
@@ -88,10 +101,11 @@ export class RawClient {
   /** Opens TCP and performs a valid opening handshake (§4.1); throws if it does not succeed. */
   static async connect(
     addr: ServerAddress,
-    opts: { timeoutMs?: number; request?: Partial<RequestOptions>; pipelined?: Buffer } = {}
+    opts: { timeoutMs?: number; request?: Partial<RequestOptions>; pipelined?: Buffer; filter?: FrameFilter } = {}
   ): Promise<RawClient> {
     const timeoutMs = opts.timeoutMs ?? 3000
     const c = await RawClient.open(addr, timeoutMs)
+    c.filter = opts.filter
     const key = opts.request?.key ?? newKey()
     const req = upgradeRequest({ host: `${addr.host}:${addr.port}`, path: addr.path, ...opts.request, key })
     c.write(opts.pipelined ? Buffer.concat([Buffer.from(req, "latin1"), opts.pipelined]) : Buffer.from(req, "latin1"))
@@ -118,6 +132,7 @@ export class RawClient {
           this.response = head
           if (head.status === 101) {
             this.upgraded = true
+            if (this.filter) this.reader = new FrameReader({ allowedRsv: this.filter.upgraded(head) })
             const rest = this.httpBytes.subarray(head.headLength)
             this.httpBytes = this.httpBytes.subarray(0, head.headLength)
             if (rest.length > 0) this.onFrames(rest)
@@ -131,12 +146,14 @@ export class RawClient {
   }
 
   private onFrames(d: Buffer): void {
-    for (const f of this.reader.push(d)) {
-      const ev = this.assembler.push(f)
-      if (ev === undefined) continue
-      const at = this.now()
-      this.events.push({ ...ev, at })
-      if (ev.type === "close" && this.closeFrame === undefined) this.closeFrame = { code: ev.code, reason: ev.reason, at }
+    for (const read of this.reader.push(d)) {
+      for (const f of this.filter ? this.filter.frame(read) : [read]) {
+        const ev = this.assembler.push(f)
+        if (ev === undefined) continue
+        const at = this.now()
+        this.events.push({ ...ev, at })
+        if (ev.type === "close" && this.closeFrame === undefined) this.closeFrame = { code: ev.code, reason: ev.reason, at }
+      }
     }
   }
 
@@ -176,7 +193,7 @@ export class RawClient {
   }
 
   violations(): string[] {
-    return [...this.reader.violations, ...this.assembler.violations]
+    return [...this.reader.violations, ...(this.filter?.violations ?? []), ...this.assembler.violations]
   }
 
   mark(label: string): void {

@@ -113,10 +113,12 @@ export interface Scenario {
   readonly waitMs?: number
   /** Extra checks on the finished connection. */
   readonly check?: (c: RawClient) => Verdict
+  /** How to connect (default ctx.connect(): no extension offered). */
+  readonly connect?: (ctx: Ctx) => Promise<RawClient>
 }
 
 export const runScenario = async (ctx: Ctx, s: Scenario): Promise<Verdict> => {
-  const c = await ctx.connect()
+  const c = await (s.connect ? s.connect(ctx) : ctx.connect())
   try {
     await s.send(c, ctx)
     const T = ctx.timeoutMs
