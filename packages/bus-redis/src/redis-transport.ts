@@ -165,6 +165,25 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
 
   const noop = () => {}
 
+  // Publish coalescing: every PUBLISH of one tick leaves in one write. ioredis writes each command
+  // with its own `write`, so a batch of broadcasts became that many writes; Redis (on a busy CPU,
+  // woken by the first) read them one or two at a time and sent each subscribing node its share
+  // of the batch in as many pieces. The receiving node then framed and wrote each piece to every
+  // client separately (≈ 3 messages per socket write instead of the batch's 8, see
+  // docs/design-decisions.md "One write per tick for the bus's publishes"). Corked until the
+  // tick ends, the batch is one write, one read in Redis, one arrival on every other node.
+  let corked = false
+  const coalesce = (): void => {
+    if (corked) return
+    corked = true
+    const stream = pub.stream
+    stream.cork()
+    process.nextTick(() => {
+      corked = false
+      stream.uncork()
+    })
+  }
+
   const publish = (channel: string, payload: Uint8Array): boolean => {
     if (!pubReady || closed) {
       dropped++
@@ -184,6 +203,7 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     inflightCount++
     published++
     const generation = pubGeneration
+    coalesce()
     pub.publish(channel, asBuffer(payload), (err) => {
       if (generation !== pubGeneration) return
       if (err) dropped++
