@@ -117,6 +117,31 @@ describe("RedisTransport on a real redis-server", () => {
     b.transport.unsubscribe("order")
   })
 
+  it("sends one tick's publishes in one write: Redis reads them once, the other node gets them in one go", async () => {
+    b.transport.subscribe("tick")
+    await waitFor(async () => await numsub("tick") === 1, "b subscribed")
+    // Arrivals handed over in one synchronous run (one socket read) share a `run` number.
+    let run = 0
+    let bump = false
+    const runs: Array<number> = []
+    b.transport.onMessage((channel) => {
+      if (channel !== "tick") return
+      runs.push(run)
+      if (!bump) {
+        bump = true
+        queueMicrotask(() => { run++; bump = false })
+      }
+    })
+    const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await admin.info("stats"))![1])
+    const before = await reads()
+    for (let i = 0; i < 8; i++) expect(a.transport.publish("tick", seqPayload(i))).toBe(true)
+    await waitFor(() => runs.length === 8, "the 8 messages")
+    // One read of a's 8 PUBLISH commands, plus this INFO's own.
+    expect(await reads() - before).toBeLessThanOrEqual(2)
+    expect(new Set(runs).size).toBe(1)
+    b.transport.unsubscribe("tick")
+  })
+
   it("counts published and received", () => {
     const sa = a.transport.stats()
     const sb = b.transport.stats()
