@@ -13,6 +13,7 @@ import { makeConnection } from "./connection.js"
 import { enter, type Live } from "./enter.js"
 import * as Handshake from "./handshake.js"
 import { upgradeHixie76 } from "./hixie76-upgrade.js"
+import { answerPlain, type HttpResponder, isPlainRequest } from "./plain-http.js"
 
 /** A connection without extensions: one shared empty list. */
 const NO_EXTENSIONS: ReadonlyArray<never> = Object.freeze([])
@@ -41,11 +42,14 @@ export interface Acceptor {
   closing: boolean
   /** Origins and per-address limits (403, 429), before the hook and the pipeline. */
   readonly admission: Admission
+  /** `listen`'s `httpRequest` option: answers requests without `Upgrade` (else they get 426). */
+  readonly httpRequest?: HttpResponder | undefined
 }
 
 /**
  * Serves one socket of our own listener: reads the request head with the codec's incremental
- * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades. Reading the head
+ * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades — or, for a plain
+ * HTTP request and a server with `httpRequest`, answers it (plain-http.ts). Reading the head
  * needs no fiber: plain socket callbacks feed the parser, and `upgrade` is called once, with the
  * complete head. `timeoutMs` is what is left of `handshakeTimeoutMs` (TLS took the rest).
  */
@@ -77,6 +81,8 @@ export const serveSocket = (
       if (parsed === undefined) continue
       stop()
       if (parsed instanceof HandshakeError) return reject(acceptor, socket, parsed)
+      const { httpRequest } = acceptor
+      if (httpRequest !== undefined && isPlainRequest(parsed.head) && answerPlain(acceptor, socket, parsed.head, httpRequest)) return
       return upgrade(acceptor, socket, parsed.head, parsed.rest, forkUpgrade)
     }
   }

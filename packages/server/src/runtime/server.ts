@@ -13,6 +13,7 @@ import { Context, Data, Duration, Effect, FiberSet, Layer, Queue, Scheduler, typ
 import type { Handler } from "../actors/handler.js"
 import type { Connection } from "../connection/connection.js"
 import { Admission } from "../connection/admission.js"
+import type { HttpResponder } from "../connection/plain-http.js"
 import { type Acceptor, serveSocket, upgrade } from "../connection/upgrade.js"
 import * as Command from "../messages/command.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
@@ -26,6 +27,7 @@ export { ConfigError, defaults, type ServerOptions } from "./options.js"
 export { runMain, type RunMainOptions } from "./run-main.js"
 export { runCluster, workerSlot } from "./cluster.js"
 export type { TlsOptions } from "./tls.js"
+export type { HttpRequest, HttpResponder, HttpResponse } from "../connection/plain-http.js"
 
 /** `listen` could not bind (the port is in use, the address is not ours…). */
 export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string; readonly cause: unknown }> {}
@@ -38,6 +40,27 @@ export interface ListenOptions extends ServerOptions {
   readonly port?: number
   /** Serve `wss://`: the certificate and key (see {@link TlsOptions}). Default: plain `ws://`. */
   readonly tls?: TlsOptions | undefined
+  /**
+   * Answers plain HTTP requests (those without an `Upgrade` header) on the same port: the page
+   * that opens the WebSocket, a health check. One response per connection, no request body, no
+   * keep-alive (see {@link HttpResponder}). Default: every plain request gets 426.
+   *
+   * @example
+   * ```ts
+   * import { Command, Handler, Server } from "@wspipe/server"
+   * import { Effect } from "effect"
+   *
+   * const chat = Handler.batch((events) => events.flatMap((e) => e._tag === "Message" ? [Command.broadcast(e.conn, e)] : []))
+   * const page = `<!doctype html><script>const ws = new WebSocket("ws://" + location.host)</script>`
+   * const program = Effect.scoped(Server.listen(chat, {
+   *   port: 9001,
+   *   httpRequest: (request) => request.path === "/"
+   *     ? { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" }, body: page }
+   *     : { status: 404, body: "not found" }
+   * }))
+   * ```
+   */
+  readonly httpRequest?: HttpResponder | undefined
 }
 
 /** A running server. */
@@ -79,7 +102,7 @@ const toConfig = <I, O, R>(h: HandlerOrConfig<I, O, R>): Pipeline.PipelineConfig
 
 /**
  * Listens on `host:port` with wspipe's own HTTP/1.1 upgrade handling. Plain HTTP requests get 426
- * with a short explanation.
+ * with a short explanation, unless the `httpRequest` option answers them.
  *
  * @example
  * ```ts
@@ -99,13 +122,13 @@ export const listen = <I, O, R = never>(
   options: ListenOptions = {}
 ): Effect.Effect<Running, ConfigError | ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const { host = "127.0.0.1", port = 9000, tls, ...rest } = options
+    const { host = "127.0.0.1", port = 9000, tls, httpRequest, ...rest } = options
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return yield* new ConfigError({ option: "port", message: `port must be an integer 0–65535, got ${port}` })
     }
     const context = tls === undefined ? undefined : secureContext(tls)
     if (context instanceof ConfigError) return yield* context
-    const acceptor = yield* start(toConfig(handler), rest)
+    const acceptor = yield* start(toConfig(handler), rest, httpRequest)
     // Upgrades that wait for an Effect handshake hook run as fibers of this scope.
     const forkUpgrade = yield* FiberSet.makeRuntime<R>()
     const netServer = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
@@ -221,7 +244,7 @@ const attached = new WeakSet<UpgradeListener>()
 /** Sockets an `attach` has taken on (its path matched, or it answered 404). */
 const claimed = new WeakSet<Net.Socket>()
 
-const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: ServerOptions) =>
+const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: ServerOptions, httpRequest?: HttpResponder) =>
   Effect.gen(function*() {
     const resolved = resolveOptions(options)
     if (resolved instanceof ConfigError) return yield* resolved
@@ -234,7 +257,8 @@ const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: Serve
       live: { sockets: new Set() },
       runFork: (effect) => void runForkWith(effect),
       closing: false,
-      admission: new Admission(resolved)
+      admission: new Admission(resolved),
+      httpRequest
     }
     return acceptor
   })
