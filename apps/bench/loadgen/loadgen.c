@@ -3,6 +3,7 @@
  * Written in C with epoll, one thread per CPU it may use, so it stays far faster than the
  * Node servers it measures; its own CPU use is reported so that can be checked. */
 #include "loadgen.h"
+#include "pmd.h"
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -100,7 +101,10 @@ static void usage(void) {
           "  --rate R         broadcast: send R messages/s (default: saturate)\n"
           "  --inflight K     broadcast, saturating: max messages not yet received by all (default 8)\n"
           "  --fragments N    echo: send each message as N frames (server reassembly / fragment echo)\n"
-          "  --connect-timeout S  give up opening connections after S seconds (default 30)\n");
+          "  --connect-timeout S  give up opening connections after S seconds (default 30)\n"
+          "  --json           JSON chat/trading payloads of exactly --size bytes (echo, broadcast, idle:\n"
+          "                   idle sends one message per connection and waits for its echo)\n"
+          "  --deflate        offer permessage-deflate (needs --json); --inflate-all: no inflate cache\n");
   exit(2);
 }
 
@@ -109,7 +113,8 @@ static void parse_args(int argc, char **argv) {
       {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"conns", 1, 0, 'c'}, {"depth", 1, 0, 'd'},
       {"size", 1, 0, 's'}, {"binary", 0, 0, 'b'}, {"seconds", 1, 0, 't'}, {"warmup", 1, 0, 'w'},
       {"threads", 1, 0, 'T'}, {"rate", 1, 0, 'r'}, {"inflight", 1, 0, 'i'},
-      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {0, 0, 0, 0}};
+      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'},
+      {"json", 0, 0, 'J'}, {"deflate", 0, 0, 'Z'}, {"inflate-all", 0, 0, 'I'}, {0, 0, 0, 0}};
   if (argc < 2) usage();
   const char *m = argv[1];
   if (!strcmp(m, "echo")) cfg.mode = MODE_ECHO;
@@ -135,6 +140,9 @@ static void parse_args(int argc, char **argv) {
       case 'C': cfg.connect_timeout = atof(optarg); break;
       case 'F': cfg.fragments = atoi(optarg); break;
       case 'v': cfg.verbose = 1; break;
+      case 'J': cfg.json = 1; break;
+      case 'Z': cfg.deflate = 1; break;
+      case 'I': cfg.inflate_all = 1; break;
       default: usage();
     }
   }
@@ -143,6 +151,10 @@ static void parse_args(int argc, char **argv) {
       cfg.warmup < 0 || cfg.size > (64u << 20) || cfg.fragments < 0 || (size_t)cfg.fragments > cfg.size) {
     fprintf(stderr, "loadgen: an option is out of range\n");
     usage();
+  }
+  if ((cfg.deflate && !cfg.json) || (cfg.json && (cfg.mode == MODE_CONNECT || cfg.fragments > 1 || cfg.size < JSON_MIN_SIZE))) {
+    fprintf(stderr, "loadgen: --deflate needs --json; --json needs echo, broadcast or idle, --size >= %d, no --fragments\n", JSON_MIN_SIZE);
+    exit(2);
   }
   if (cfg.mode == MODE_BROADCAST && cfg.size < 32) {
     fprintf(stderr, "loadgen: broadcast needs --size >= 32 (sequence + timestamp tag)\n");
@@ -296,6 +308,7 @@ void print_results(double wall, struct rusage *r0, struct rusage *r1) {
   /* CLOCK_MONOTONIC, like V8's profile timestamps: lets a profile be cut to this window. */
   printf(",\"window_mono_ns\":[%llu,%llu]", (unsigned long long)atomic_load(&G.measure_ns),
          (unsigned long long)atomic_load(&G.end_ns));
+  if (cfg.json) pmd_print_json();
   printf(",\"loadgen_cpu\":{\"user_s\":%.3f,\"sys_s\":%.3f,\"cores\":%.3f,\"ns_per_msg\":%.0f}}\n", user, sys,
          wall > 0 ? (user + sys) / wall : 0, msgs ? (user + sys) * 1e9 / (double)msgs : 0);
   fflush(stdout);
