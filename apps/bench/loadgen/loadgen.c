@@ -1,5 +1,6 @@
 /* wspipe load generator: a C WebSocket client (RFC 6455) that drives a server on loopback in
- * one of four modes (echo, broadcast, connect, idle) and prints one JSON line of results.
+ * one of four modes (echo, broadcast, connect, idle) and prints one JSON line of results; on one
+ * port or split over two (--port2: two nodes of one cluster), over plain WebSocket or socket.io.
  * Written in C with epoll, one thread per CPU it may use, so it stays far faster than the
  * Node servers it measures; its own CPU use is reported so that can be checked. */
 #include "loadgen.h"
@@ -16,7 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-config cfg = {.host = "127.0.0.1", .conns = 1, .depth = 1, .size = 32, .seconds = 5,
+config cfg = {.host = "127.0.0.1", .path = "/", .conns = 1, .depth = 1, .size = 32, .seconds = 5,
               .warmup = 0, .inflight = 8, .connect_timeout = 30};
 globals G;
 worker *workers;
@@ -80,8 +81,7 @@ void close_all(worker *w, double seconds) {
     conn *c = &w->conns[i];
     if (c->state == CS_DONE || c->state == CS_IDLE) continue;
     w->unclean_closes++; /* the server never answered our close frame */
-    close(c->fd);
-    c->fd = -1;
+    conn_close_fd(c);
     c->state = CS_DONE;
   }
 }
@@ -102,6 +102,10 @@ static void usage(void) {
           "  --inflight K     broadcast, saturating: max messages not yet received by all (default 8)\n"
           "  --fragments N    echo: send each message as N frames (server reassembly / fragment echo)\n"
           "  --connect-timeout S  give up opening connections after S seconds (default 30)\n"
+          "  --tls            wss://: TLS (OpenSSL) on every connection; the certificate is not verified\n"
+          "  --port2 N        connections with odd ids to this port (broadcast: half the receivers;\n"
+          "                   the sender stays on --port); results split by port\n"
+          "  --socketio       broadcast: speak socket.io (engine.io v4 over WebSocket), events 42[\"m\",..]\n"
           "  --json           JSON chat/trading payloads of exactly --size bytes (echo, broadcast, idle:\n"
           "                   idle sends one message per connection and waits for its echo)\n"
           "  --deflate        offer permessage-deflate (needs --json); --inflate-all: no inflate cache\n");
@@ -113,8 +117,9 @@ static void parse_args(int argc, char **argv) {
       {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"conns", 1, 0, 'c'}, {"depth", 1, 0, 'd'},
       {"size", 1, 0, 's'}, {"binary", 0, 0, 'b'}, {"seconds", 1, 0, 't'}, {"warmup", 1, 0, 'w'},
       {"threads", 1, 0, 'T'}, {"rate", 1, 0, 'r'}, {"inflight", 1, 0, 'i'},
-      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'},
-      {"json", 0, 0, 'J'}, {"deflate", 0, 0, 'Z'}, {"inflate-all", 0, 0, 'I'}, {0, 0, 0, 0}};
+      {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {"tls", 0, 0, 'L'},
+      {"port2", 1, 0, 'P'}, {"socketio", 0, 0, 'S'}, {"json", 0, 0, 'J'}, {"deflate", 0, 0, 'Z'},
+      {"inflate-all", 0, 0, 'I'}, {0, 0, 0, 0}};
   if (argc < 2) usage();
   const char *m = argv[1];
   if (!strcmp(m, "echo")) cfg.mode = MODE_ECHO;
@@ -140,6 +145,9 @@ static void parse_args(int argc, char **argv) {
       case 'C': cfg.connect_timeout = atof(optarg); break;
       case 'F': cfg.fragments = atoi(optarg); break;
       case 'v': cfg.verbose = 1; break;
+      case 'L': cfg.tls = 1; break;
+      case 'P': cfg.port2 = atoi(optarg); break;
+      case 'S': cfg.socketio = 1; break;
       case 'J': cfg.json = 1; break;
       case 'Z': cfg.deflate = 1; break;
       case 'I': cfg.inflate_all = 1; break;
@@ -152,14 +160,23 @@ static void parse_args(int argc, char **argv) {
     fprintf(stderr, "loadgen: an option is out of range\n");
     usage();
   }
-  if ((cfg.deflate && !cfg.json) || (cfg.json && (cfg.mode == MODE_CONNECT || cfg.fragments > 1 || cfg.size < JSON_MIN_SIZE))) {
-    fprintf(stderr, "loadgen: --deflate needs --json; --json needs echo, broadcast or idle, --size >= %d, no --fragments\n", JSON_MIN_SIZE);
+  /* socket.io wraps every payload in its own event frame (sio.c): the JSON hooks do not. */
+  if ((cfg.deflate && !cfg.json) ||
+      (cfg.json && (cfg.mode == MODE_CONNECT || cfg.fragments > 1 || cfg.size < JSON_MIN_SIZE || cfg.socketio))) {
+    fprintf(stderr, "loadgen: --deflate needs --json; --json needs echo, broadcast or idle, --size >= %d, no --fragments,"
+                    " no --socketio\n", JSON_MIN_SIZE);
     exit(2);
   }
   if (cfg.mode == MODE_BROADCAST && cfg.size < 32) {
     fprintf(stderr, "loadgen: broadcast needs --size >= 32 (sequence + timestamp tag)\n");
     exit(2);
   }
+  if (cfg.port2 < 0 || cfg.port2 > 65535) { fprintf(stderr, "loadgen: --port2 is out of range\n"); usage(); }
+  if (cfg.socketio && (cfg.mode != MODE_BROADCAST || cfg.binary)) {
+    fprintf(stderr, "loadgen: --socketio is for text broadcast only\n");
+    exit(2);
+  }
+  if (cfg.socketio) cfg.path = "/socket.io/?EIO=4&transport=websocket";
   if (cfg.threads <= 0) {
     cpu_set_t set;
     cfg.threads = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
@@ -203,6 +220,7 @@ int main(int argc, char **argv) {
   parse_args(argc, argv);
   G.total = cfg.conns + (cfg.mode == MODE_BROADCAST ? 1 : 0);
   raise_fd_limit();
+  if (cfg.tls && tls_init() < 0) { fprintf(stderr, "loadgen: cannot create the TLS context\n"); exit(2); }
   pthread_mutex_init(&G.err_lock, NULL);
   if (cfg.threads > G.total) cfg.threads = G.total;
 
@@ -263,10 +281,13 @@ static double us(double ns) { return ns / 1000.0; }
 void print_results(double wall, struct rusage *r0, struct rusage *r1) {
   static const char *names[] = {"echo", "broadcast", "connect", "idle"};
   hist *lat = calloc(1, sizeof(hist));
-  uint64_t msgs = 0, bytes = 0, other = 0, missed = 0, unclean = 0, sender_rx = 0;
+  hist *lat2 = calloc(1, sizeof(hist));
+  uint64_t msgs = 0, bytes = 0, other = 0, missed = 0, unclean = 0, sender_rx = 0, msgs2 = 0, pings = 0;
   for (int t = 0; t < cfg.threads; t++) {
     worker *w = &workers[t];
     hist_merge(lat, &w->lat);
+    hist_merge(lat2, &w->lat2);
+    msgs2 += w->msgs2; pings += w->pings;
     msgs += w->msgs; bytes += w->bytes; other += w->other_msgs; missed += w->missed;
     unclean += w->unclean_closes; sender_rx += w->sender_received;
   }
@@ -295,6 +316,27 @@ void print_results(double wall, struct rusage *r0, struct rusage *r1) {
            "\"sender_received\":%llu",
            cfg.conns, cfg.inflight, cfg.rate, rate, (unsigned long long)atomic_load(&G.bcast_sent),
            (unsigned long long)sender_rx);
+  if (cfg.port2) {
+    /* Receivers (ids 1..N; broadcast) or connections (ids 0..N-1) with odd ids are on port2. */
+    int on2 = cfg.mode == MODE_BROADCAST ? (cfg.conns + 1) / 2 : cfg.conns / 2;
+    hist *first = calloc(1, sizeof(hist)); /* the first port's receivers: all minus port2's */
+    hist_merge(first, lat);
+    for (size_t b = 0; b < HIST_BUCKETS; b++) first->counts[b] -= lat2->counts[b];
+    first->total -= lat2->total;
+    printf(",\"port2\":%d,\"by_port\":[", cfg.port2);
+    for (int k = 0; k < 2; k++) {
+      hist *h = k ? lat2 : first;
+      uint64_t n = k ? msgs2 : msgs - msgs2;
+      printf("%s{\"port\":%d,\"connections\":%d,\"messages\":%llu,\"msgs_per_s\":%.1f,"
+             "\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"samples\":%llu}}",
+             k ? "," : "", k ? cfg.port2 : cfg.port, k ? on2 : cfg.conns - on2, (unsigned long long)n,
+             wall > 0 ? (double)n / wall : 0, us(hist_quantile(h, 0.5)), us(hist_quantile(h, 0.99)),
+             us(hist_quantile(h, 0.999)), (unsigned long long)h->total);
+    }
+    putchar(']');
+    free(first);
+  }
+  if (cfg.socketio) printf(",\"socketio\":true,\"pings\":%llu", (unsigned long long)pings);
   if (cfg.mode == MODE_CONNECT)
     printf(",\"handshakes\":%llu,\"handshakes_per_s\":%.1f", (unsigned long long)msgs, rate);
   if (cfg.mode == MODE_IDLE) printf(",\"connections_held\":%d", atomic_load(&G.opened));
@@ -318,4 +360,5 @@ void print_results(double wall, struct rusage *r0, struct rusage *r1) {
           names[cfg.mode], (unsigned long long)msgs, wall, rate, us(hist_quantile(lat, 0.5)),
           us(hist_quantile(lat, 0.99)), wall > 0 ? (user + sys) / wall : 0, errors ? " [ERRORS]" : "");
   free(lat);
+  free(lat2);
 }

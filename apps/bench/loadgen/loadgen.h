@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include "hist.h"
 
@@ -17,6 +18,9 @@ typedef struct {
   enum mode mode;
   const char *host;
   int port;
+  int port2;            /* 0, or: connections with odd ids (broadcast: half the receivers) go here */
+  int socketio;         /* speak socket.io v5 over engine.io v4 (WebSocket transport) */
+  const char *path;     /* request path of the upgrade */
   int conns;            /* echo/connect/idle: connections; broadcast: receivers */
   int depth;            /* echo: messages in flight per connection */
   size_t size;          /* payload bytes */
@@ -28,6 +32,7 @@ typedef struct {
   int fragments;        /* echo: send each message as this many frames (tests reassembly) */
   double connect_timeout;
   int verbose;
+  int tls;              /* wss://: every connection does a TLS handshake first (tls.c) */
   int deflate, json, inflate_all; /* pmd.h: offer permessage-deflate; JSON payloads; no inflate cache */
 } config;
 
@@ -36,12 +41,14 @@ typedef struct {
   size_t len, cap, off; /* off: bytes already written (output buffers only) */
 } buf;
 
-enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_DONE };
+enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_DONE, CS_TLS };
 
 struct worker;
 typedef struct conn {
-  int fd, id;
+  int fd, id, port;
   enum conn_state state;
+  void *ssl;           /* OpenSSL's SSL with --tls, else NULL */
+  int sio;             /* socket.io: 0 awaits engine.io's open, 1 the namespace's connect, 2 ready */
   struct worker *w;
   buf in, out, frag;   /* frag: a fragmented server message being reassembled */
   int frag_op, polling_out;
@@ -63,6 +70,8 @@ typedef struct worker {
   int n;
   uint64_t rng;
   hist lat;            /* echo RTT, broadcast delivery latency, connect handshake time */
+  hist lat2;           /* broadcast with --port2: delivery latency of the receivers on port2 */
+  uint64_t msgs2, bytes2, pings; /* port2 receivers' share of msgs/bytes; socket.io pings answered */
   uint64_t msgs, bytes, other_msgs, missed, unclean_closes, sender_received;
   uint64_t inflight;   /* echo: messages sent and not yet echoed */
   int opened, closed;  /* this worker's completed handshakes / clean closes */
@@ -119,10 +128,35 @@ void conn_close_start(conn *c);           /* send close 1000; completes on the s
 void conn_reset(conn *c);                 /* after CS_DONE: ready for conn_start again */
 void conn_drop(conn *c, const char *what); /* fails the run: the server broke the protocol */
 
+void conn_close_fd(conn *c);              /* closes the socket (and its TLS session) */
+
+/* tls.c: OpenSSL client sessions for --tls. */
+enum { TLS_DONE, TLS_WANT_READ, TLS_WANT_WRITE, TLS_FAILED };
+int tls_init(void);
+int tls_begin(conn *c);                   /* after connect(): a client session on c->fd */
+int tls_handshake(conn *c, char *why, size_t n);
+ssize_t tls_read(conn *c, uint8_t *p, size_t len, int *want_write); /* like read(2) */
+ssize_t tls_write(conn *c, const uint8_t *p, size_t len);          /* like write(2) */
+int tls_pending(conn *c);                 /* decrypted bytes waiting inside OpenSSL */
+void tls_free(conn *c);
+
 /* Hooks implemented by the modes (modes.c); called by wsconn.c. */
 void mode_on_open(conn *c);
 void mode_on_message(conn *c, int opcode, const uint8_t *p, size_t len);
 void mode_on_closed(conn *c);             /* clean close finished (fd already closed) */
+
+/* modes.c: counts a connection as open (socket.io: once its namespace connect is acknowledged). */
+void mode_opened(conn *c);
+
+/* sio.c: socket.io v5 over engine.io v4 on top of a WebSocket connection. An event is the text
+ * frame 42["m","<payload>"]; the payload must need no JSON escaping (the modes' tags do not). */
+#define SIO_PREFIX "42[\"m\",\""
+#define SIO_SUFFIX "\"]"
+#define SIO_OVERHEAD (sizeof SIO_PREFIX - 1 + sizeof SIO_SUFFIX - 1)
+/* Handles one server frame; 1 (with *p, *len narrowed to the payload) for an "m" event, else 0. */
+int sio_unwrap(conn *c, int op, const uint8_t **p, size_t *len);
+uint8_t *sio_frame_begin(conn *c, size_t len);           /* caller fills len payload bytes... */
+void sio_frame_end(conn *c, uint8_t *payload, size_t len); /* ...then this closes and masks */
 
 /* Worker loop helpers (loadgen.c). */
 void worker_poll(worker *w, int timeout_ms);

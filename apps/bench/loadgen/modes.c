@@ -130,12 +130,13 @@ static void bcast_pump(worker *w, uint64_t now) {
   int batch = 0;
   while (bc_sent < limit && batch++ < 1024) {
     if (cfg.json) { json_bcast_send(s, bc_sent++, now_ns()); continue; } /* mode_deflate.c */
-    uint8_t *p = conn_frame_begin(s, cfg.binary ? 0x2 : 0x1, cfg.size);
+    uint8_t *p = cfg.socketio ? sio_frame_begin(s, cfg.size) : conn_frame_begin(s, cfg.binary ? 0x2 : 0x1, cfg.size);
     memset(p, 'x', cfg.size);
     char tag[33];
     snprintf(tag, sizeof tag, "%016llx%016llx", (unsigned long long)bc_sent, (unsigned long long)now_ns());
     memcpy(p, tag, 32);
-    conn_frame_end(s, p, cfg.size);
+    if (cfg.socketio) sio_frame_end(s, p, cfg.size);
+    else conn_frame_end(s, p, cfg.size);
     bc_sent++;
   }
   atomic_store(&G.bcast_sent, bc_sent);
@@ -178,6 +179,11 @@ static void bcast_on_message(conn *c, int op, const uint8_t *p, size_t len) {
     hist_record(&w->lat, now - sent_ns);
     w->msgs++;
     w->bytes += len;
+    if (cfg.port2 && c->port == cfg.port2) { /* the same again for the port2 receivers alone */
+      hist_record(&w->lat2, now - sent_ns);
+      w->msgs2++;
+      w->bytes2 += len;
+    }
   }
   /* This receiver now has recvd+1 messages: count it in that slot; the last one in wakes the sender. */
   uint64_t k = c->recvd++;
@@ -219,14 +225,21 @@ static void bcast_worker(worker *w) {
 
 /* ---- dispatch ---- */
 
-void mode_on_open(conn *c) {
-  if (cfg.mode == MODE_IDLE && cfg.json) { json_idle_open(c); return; } /* open once echoed */
+void mode_opened(conn *c) {
   c->w->opened++;
   atomic_fetch_add(&G.opened, 1);
   if (cfg.mode == MODE_CONNECT) connect_on_open(c);
 }
 
+/* The WebSocket handshake is done; a socket.io connection opens later (sio.c). */
+void mode_on_open(conn *c) {
+  if (cfg.socketio) return;
+  if (cfg.mode == MODE_IDLE && cfg.json) json_idle_open(c); /* open once echoed (mode_deflate.c) */
+  else mode_opened(c);
+}
+
 void mode_on_message(conn *c, int op, const uint8_t *p, size_t len) {
+  if (cfg.socketio && !sio_unwrap(c, op, &p, &len)) return;
   if (cfg.mode == MODE_ECHO) echo_on_message(c, op, p, len);
   else if (cfg.mode == MODE_BROADCAST) bcast_on_message(c, op, p, len);
   else if (cfg.mode == MODE_IDLE && cfg.json) json_idle_on_message(c, op, p, len);

@@ -34,11 +34,12 @@ void conn_init(conn *c, worker *w, int id) {
   c->fd = -1;
   c->id = id;
   c->w = w;
+  c->port = cfg.port2 && (id & 1) ? cfg.port2 : cfg.port; /* the broadcast sender, id 0: the first */
 }
 
 void conn_reset(conn *c) {
   c->in.len = c->out.len = c->out.off = c->frag.len = 0;
-  c->frag_op = c->polling_out = 0;
+  c->frag_op = c->polling_out = c->sio = 0;
   c->state = CS_IDLE;
 }
 
@@ -49,21 +50,25 @@ static void set_poll_out(conn *c, int on) {
   c->polling_out = on;
 }
 
+void conn_close_fd(conn *c) {
+  tls_free(c);
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+}
+
 void conn_drop(conn *c, const char *what) {
   /* A server that drops or refuses connections invalidates the run: say which and why. */
   static const char *when[] = {"before connecting", "while connecting", "during the handshake",
-                               "while open", "while closing", "after closing"};
+                               "while open", "while closing", "after closing", "during the TLS handshake"};
   if (!failed())
-    fail("connection %d to %s:%d, %s: %s (%llu messages received on it)", c->id, cfg.host, cfg.port,
+    fail("connection %d to %s:%d, %s: %s (%llu messages received on it)", c->id, cfg.host, c->port,
          when[c->state], what, (unsigned long long)(c->recvd > c->next_seq ? c->recvd : c->next_seq));
-  if (c->fd >= 0) close(c->fd);
-  c->fd = -1;
+  conn_close_fd(c);
   c->state = CS_DONE;
 }
 
 static void conn_finish(conn *c) {
-  if (c->fd >= 0) close(c->fd);
-  c->fd = -1;
+  conn_close_fd(c);
   c->state = CS_DONE;
   mode_on_closed(c);
 }
@@ -80,7 +85,7 @@ void conn_start(conn *c) {
   if (c->fd < 0) { conn_drop(c, "could not get a socket (raise the fd limit?)"); return; }
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.port)};
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
   inet_pton(AF_INET, cfg.host, &sa.sin_addr);
   c->t_begin = now_ns();
   c->state = CS_CONNECTING;
@@ -97,10 +102,10 @@ void conn_start(conn *c) {
   /* The request is queued now and written once connect() completes. */
   buf_reserve(&c->out, 512);
   c->out.len += (size_t)snprintf((char *)c->out.p + c->out.len, 512,
-                                 "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                                 "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                                  "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n",
-                                 cfg.host, cfg.port, key);
+                                 cfg.path, cfg.host, c->port, key);
   if (cfg.deflate) c->out.len = pmd_offer(c->out.p, c->out.len);
 }
 
@@ -157,8 +162,10 @@ void conn_send_fragment(conn *c, int fin, int opcode, const uint8_t *payload, si
 }
 
 void conn_flush(conn *c) {
+  if (c->state == CS_TLS) return; /* the request waits for the TLS session */
   while (c->fd >= 0 && c->out.off < c->out.len) {
-    ssize_t n = write(c->fd, c->out.p + c->out.off, c->out.len - c->out.off);
+    ssize_t n = c->ssl ? tls_write(c, c->out.p + c->out.off, c->out.len - c->out.off)
+                       : write(c->fd, c->out.p + c->out.off, c->out.len - c->out.off);
     if (n > 0) { c->out.off += (size_t)n; continue; }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) { set_poll_out(c, 1); return; }
@@ -282,9 +289,13 @@ static void parse_frames(conn *c) {
 }
 
 static void on_readable(conn *c) {
-  for (int reads = 0; reads < 8 && c->fd >= 0; reads++) { /* bounded: be fair to others */
+  /* Bounded, to be fair to others; but never leave decrypted bytes inside OpenSSL, where epoll
+   * cannot see them. */
+  for (int reads = 0; (reads < 8 || tls_pending(c)) && c->fd >= 0; reads++) {
     buf_reserve(&c->in, 16384);
-    ssize_t n = read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len);
+    int want_write = 0;
+    ssize_t n = c->ssl ? tls_read(c, c->in.p + c->in.len, c->in.cap - c->in.len, &want_write)
+                       : read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len);
     if (n == 0) {
       conn_drop(c, c->state == CS_CLOSING ? "closed TCP without answering our close frame"
                                           : "dropped by the server (EOF)");
@@ -292,7 +303,10 @@ static void on_readable(conn *c) {
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
+      if (errno == EAGAIN) {
+        if (want_write) set_poll_out(c, 1);
+        break;
+      }
       char why[96];
       snprintf(why, sizeof why, "dropped by the server (read: %s)", strerror(errno));
       conn_drop(c, why);
@@ -308,7 +322,7 @@ static void on_readable(conn *c) {
       mode_on_open(c);
     }
     if (c->state == CS_OPEN || c->state == CS_CLOSING) parse_frames(c);
-    if ((size_t)n < 16384) break; /* short read: the socket is drained */
+    if (!c->ssl && (size_t)n < 16384) break; /* short read: the socket is drained (TLS: a short record) */
   }
   if (c->fd >= 0) conn_flush(c); /* one write per read batch */
 }
@@ -326,8 +340,25 @@ void conn_event(conn *c, uint32_t events) {
       return;
     }
     if (!(events & EPOLLOUT)) return;
-    c->state = CS_HANDSHAKE;
+    if (cfg.tls) {
+      if (tls_begin(c) < 0) { conn_drop(c, "could not start a TLS session"); return; }
+      c->state = CS_TLS;
+    } else {
+      c->state = CS_HANDSHAKE;
+      conn_flush(c);
+      return;
+    }
+  }
+  if (c->state == CS_TLS) {
+    char why[256];
+    switch (tls_handshake(c, why, sizeof why)) {
+      case TLS_WANT_READ: set_poll_out(c, 0); return;
+      case TLS_WANT_WRITE: set_poll_out(c, 1); return;
+      case TLS_FAILED: conn_drop(c, why); return;
+    }
+    c->state = CS_HANDSHAKE; /* TLS is up: now the HTTP upgrade, through it */
     conn_flush(c);
+    if (tls_pending(c)) on_readable(c);
     return;
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);

@@ -10,11 +10,19 @@ export const binDir = join(benchDir, "bin")
 const srcDir = join(benchDir, "loadgen")
 
 const targets = {
-  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "hist.c", "sha1.c", "pmd.c", "json.c", "mode_deflate.c"],
+  loadgen: [
+    "loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c", "pmd.c", "json.c", "mode_deflate.c"
+  ],
   "echo-server": ["echo-server.c", "sha1.c"]
 } as const
-/** Libraries a target links (after its sources): zlib for permessage-deflate (pmd.c). */
-const libraries: Partial<Record<keyof typeof targets, readonly string[]>> = { loadgen: ["-lz"] }
+/**
+ * Libraries each target links (after its sources): the load generator speaks TLS through OpenSSL
+ * (`--tls`, tls.c) and permessage-deflate through zlib (`--deflate`, pmd.c).
+ */
+const libraries: Record<keyof typeof targets, ReadonlyArray<string>> = {
+  loadgen: ["-lssl", "-lcrypto", "-lz"],
+  "echo-server": []
+}
 
 export interface Binaries {
   readonly loadgen: string
@@ -26,9 +34,51 @@ function newestSource(): number {
   return Math.max(...readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(srcDir, f)).mtimeMs))
 }
 
+/** Debian packages whose headers the load generator builds against, by the header they provide. */
+const headerPackages = [
+  { header: "/usr/include/openssl/ssl.h", pkg: "libssl-dev", why: "OpenSSL, for --tls" },
+  { header: "/usr/include/zlib.h", pkg: "zlib1g-dev", why: "zlib, for --deflate" }
+] as const
+
+/**
+ * The headers the load generator builds against (OpenSSL, zlib): Debian's packages, installed
+ * here when missing (as root, or with `sudo -n`), the way scripts/test-setup.sh installs its packages.
+ */
+function ensureHeaders(log: (line: string) => void): void {
+  const missing = headerPackages.filter((h) => !existsSync(h.header))
+  if (missing.length === 0) return
+  log(`installing ${missing.map((m) => `${m.pkg} (${m.why})`).join(", ")} for the load generator`)
+  const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-n"]
+  const run = (args: string[]) => {
+    const [cmd, ...rest] = [...asRoot, "env", "DEBIAN_FRONTEND=noninteractive", ...args]
+    execFileSync(cmd!, rest, { stdio: ["ignore", "inherit", "inherit"] })
+  }
+  try {
+    run(["apt-get", "update", "-q"])
+    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", ...missing.map((m) => m.pkg)])
+  } catch (error) {
+    const pkgs = missing.map((m) => m.pkg).join(" ")
+    throw new Error(`the load generator needs these headers: install Debian's ${pkgs} (${(error as Error).message})`)
+  }
+}
+
+/**
+ * A self-signed certificate for the TLS scenarios, made once with openssl into bin/tls/ (the
+ * load generator does not verify it; the servers only need one).
+ */
+export function benchCertificate(): { readonly cert: string; readonly key: string } {
+  const dir = join(binDir, "tls")
+  const out = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") }
+  if (existsSync(out.cert) && existsSync(out.key)) return out
+  mkdirSync(dir, { recursive: true })
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", out.key,
+    "-out", out.cert, "-days", "3650", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" })
+  return out
+}
+
 export function buildC(log: (line: string) => void = () => {}): Binaries {
   mkdirSync(binDir, { recursive: true })
-  ensureZlib(log)
+  ensureHeaders(log)
   const newest = newestSource()
   for (const [name, sources] of Object.entries(targets)) {
     const out = join(binDir, name)
@@ -36,24 +86,12 @@ export function buildC(log: (line: string) => void = () => {}): Binaries {
     log(`building ${name} with cc -O2`)
     // Build to a private name, then rename: a concurrent run never sees a half-written binary.
     const tmp = `${out}.${process.pid}.tmp`
-    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s)), ...(libraries[name as keyof typeof targets] ?? [])], {
+    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s)), ...libraries[name as keyof typeof targets]], {
       stdio: ["ignore", "inherit", "inherit"]
     })
     renameSync(tmp, out)
   }
   return { loadgen: join(binDir, "loadgen"), echoServer: join(binDir, "echo-server") }
-}
-
-/**
- * The load generator's permessage-deflate needs zlib's headers (Debian's zlib1g-dev; the library
- * itself is always there). Installed with apt-get when missing and we are root, else a clear error.
- */
-function ensureZlib(log: (line: string) => void): void {
-  if (existsSync("/usr/include/zlib.h")) return
-  if (process.getuid?.() !== 0) throw new Error("the load generator needs zlib's headers: apt-get install zlib1g-dev")
-  log("installing zlib1g-dev (zlib.h) for the load generator")
-  execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "inherit", "inherit"] })
-  execFileSync("apt-get", ["install", "-y", "-qq", "zlib1g-dev"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
 }
 
 /**
@@ -71,9 +109,8 @@ export function buildWspipe(log: (line: string) => void = () => {}): { readonly 
     execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
       join(repoRoot, `apps/${app}/src/main.ts`),
       "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`, "--log-level=warning",
-      // The apps run through @wspipe/bus-redis, whose ioredis is CommonJS and requires Node's
-      // built-ins: an ESM bundle has no `require` unless it makes one.
-      "--banner:js=import { createRequire as __wspipeRequire } from \"node:module\"; const require = __wspipeRequire(import.meta.url);"
+      // CommonJS dependencies (ioredis, for the bus) call require("events"): give the ESM bundle one.
+      `--banner:js=import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);`
     ], { stdio: ["ignore", "inherit", "inherit"] })
   }
   return out

@@ -5,6 +5,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { binDir, buildC, buildWspipe } from "./build.js"
+import { busBench } from "./bus-report.js"
+import { selectBusScenarios } from "./bus.js"
 import { deflateDocs, deflateReport, onOffTable, writeDeflateSection } from "./deflate-report.js"
 import { isDeflateScenario } from "./deflate-scenarios.js"
 import { buildWspipeOptions } from "./deflate-servers.js"
@@ -28,6 +30,7 @@ const { values: opts } = parseArgs({
     "idle-connections": { type: "string" },
     "server-cpu": { type: "string", default: "0" },
     "load-cpu": { type: "string", default: "1" },
+    "redis-cpu": { type: "string" },
     from: { type: "string" },
     help: { type: "boolean", default: false }
   }
@@ -40,6 +43,8 @@ if (opts.help) {
   --scenario   only scenarios whose name contains one of these (does not write docs)
   --profile    afterwards, run wspipe once per scenario under node --cpu-prof and summarise
   --from FILE  no runs: re-render the tables (and with --docs the docs) from a results JSON
+  --scenario bus  the cross-node (Redis bus) scenarios alone (src/bus.ts; redis-server on --redis-cpu,
+               default the server CPU); the full run includes them
 `)
   process.exit(0)
 }
@@ -71,6 +76,12 @@ async function main(): Promise<void> {
   const specsOf = (sc: (typeof scenarios)[number]) =>
     sc.servers ? allSpecs.filter((s) => sc.servers!.includes(s.id) && (!wanted || wanted.includes(s.id))) : specs
   const scenarios = selectScenarios(opts.scenario)
+  const bus = selectBusScenarios(opts.scenario)
+  const runBus = () => busBench({
+    scenarioFilter: opts.scenario, runs, seconds, warmup, loadgen: bins.loadgen, serverCpu: opts["server-cpu"], loadCpu: opts["load-cpu"],
+    redisCpu: opts["redis-cpu"] ?? opts["server-cpu"], profile: opts.profile, writeDocs, log, ...(opts.from ? { from: opts.from } : {})
+  })
+  if (scenarios.length === 0 && bus.length > 0) return runBus() // e.g. --scenario bus
   if (scenarios.length === 0) throw new Error(`no scenario matches --scenario ${opts.scenario}`)
   const cfg: RunConfig = {
     loadgen: bins.loadgen,
@@ -124,6 +135,7 @@ async function main(): Promise<void> {
   writeFileSync(rawPath, JSON.stringify(saved, null, 1))
   log(`raw results: ${rawPath}`)
   render(saved, scenarios, specs)
+  if (bus.length > 0) await runBus()
 }
 
 /** Everything a run measured, as written to bin/results-latest.json. */

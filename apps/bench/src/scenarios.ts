@@ -118,6 +118,16 @@ export const scenarios: readonly Scenario[] = [
     metrics: [{ ...msgsPerS, label: "deliveries/s" }, perServerCpu("deliveries"), lat("p50", "delivery"), lat("p99", "delivery")]
   },
   {
+    // TLS: wspipe's own listener with `tls` against ws behind https.createServer; the C load
+    // generator speaks TLS through OpenSSL (loadgen/tls.c). The C echo server has no TLS.
+    name: "echo-tls-32b-c100-d10",
+    title: "wss echo 32 B text, 100 conns × 10 in flight (TLS)",
+    job: "echo-tls",
+    mode: "echo",
+    args: ["-c", "100", "-d", "10", "-s", "32", "--tls"],
+    metrics: [msgsPerS, perServerCpu("msgs"), lat("p99", "RTT")]
+  },
+  {
     name: "connect-c100",
     title: "handshakes (upgrade + clean close), 100 concurrent",
     job: "echo",

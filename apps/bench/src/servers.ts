@@ -4,17 +4,26 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { benchDir } from "./build.js"
+import { benchCertificate, benchDir } from "./build.js"
 import { type DeflateServerId, deflateServerSpecs } from "./deflate-servers.js"
 
-export type ServerJob = "echo" | "broadcast"
+/** "echo-tls": the echo server on wss:// (the load generator runs with --tls). */
+export type ServerJob = "echo" | "broadcast" | "echo-tls"
 export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo" | DeflateServerId
 
 export const repoRoot = resolve(benchDir, "../..")
 /** The wspipe apps as bundled by `buildWspipe` (see build.ts for why not tsx). */
 const wspipeApps: Record<ServerJob, string> = {
   echo: join(benchDir, "bin/wspipe-echo.mjs"),
-  broadcast: join(benchDir, "bin/wspipe-chat.mjs")
+  broadcast: join(benchDir, "bin/wspipe-chat.mjs"),
+  "echo-tls": join(benchDir, "bin/wspipe-echo.mjs")
+}
+
+/** `--tls-cert FILE --tls-key FILE` for the TLS job (both wspipe's echo app and ws-echo-tls.mjs take them). */
+const tlsArgs = (job: ServerJob): string[] => {
+  if (job !== "echo-tls") return []
+  const { cert, key } = benchCertificate()
+  return ["--tls-cert", cert, "--tls-key", key]
 }
 
 export interface ServerSpec {
@@ -31,14 +40,15 @@ export interface ServerSpec {
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
 
 export function serverSpecs(echoServerBin: string): ServerSpec[] {
-  const wsScript = (job: ServerJob) => join(benchDir, "servers", job === "echo" ? "ws-echo.mjs" : "ws-broadcast.mjs")
+  const wsScript = (job: ServerJob) =>
+    join(benchDir, "servers", { echo: "ws-echo.mjs", broadcast: "ws-broadcast.mjs", "echo-tls": "ws-echo-tls.mjs" }[job])
   return [
     {
       id: "ws",
       label: "ws",
       command: (job) => ({
         cmd: process.execPath,
-        args: [wsScript(job), "--port", "0", "--host", "127.0.0.1"],
+        args: [wsScript(job), "--port", "0", "--host", "127.0.0.1", ...tlsArgs(job)],
         env: { ...process.env, WS_NO_BUFFER_UTIL: "1", WS_NO_UTF_8_VALIDATE: "1" }
       }),
       missing: () => null
@@ -50,7 +60,7 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
         const env = { ...process.env }
         delete env.WS_NO_BUFFER_UTIL
         delete env.WS_NO_UTF_8_VALIDATE
-        return { cmd: process.execPath, args: [wsScript(job), "--port", "0", "--host", "127.0.0.1"], env }
+        return { cmd: process.execPath, args: [wsScript(job), "--port", "0", "--host", "127.0.0.1", ...tlsArgs(job)], env }
       },
       missing: () => null
     },
@@ -65,12 +75,13 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
           "--port",
           "0",
           "--host",
-          "127.0.0.1"
+          "127.0.0.1",
+          ...tlsArgs(job)
         ],
         env: { ...process.env }
       }),
       missing: (job) =>
-        existsSync(wspipeApps[job]) ? null : `wspipe ${job === "echo" ? "echo" : "chat"} app not available (${wspipeApps[job]} does not exist)`
+        existsSync(wspipeApps[job]) ? null : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
     },
     {
       id: "c-echo",
@@ -122,7 +133,7 @@ export interface RunningServer {
   readonly stderrTail: () => string
 }
 
-const readyLine = /listening on ws:\/\/([0-9.]+):(\d+)\//
+const readyLine = /listening on wss?:\/\/([0-9.]+):(\d+)\//
 
 /** Starts a server and waits for its ready line; rejects with a clear reason otherwise. */
 export function startServer(spec: ServerSpec, job: ServerJob, cpu: string | null, opts: { profileDir?: string; timeoutMs?: number } = {}): Promise<RunningServer> {

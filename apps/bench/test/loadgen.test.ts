@@ -19,7 +19,7 @@ afterAll(async () => {
   killAllChildren()
 })
 
-async function start(id: string, job: "echo" | "broadcast"): Promise<RunningServer> {
+async function start(id: string, job: "echo" | "broadcast" | "echo-tls"): Promise<RunningServer> {
   const server = await startServer(specs.find((s) => s.id === id)!, job, null, { timeoutMs: 10_000 })
   servers.push(server)
   return server
@@ -83,6 +83,30 @@ describe("load generator against the ws broadcast server", () => {
     expect(r.messages).toBeGreaterThan(0)
     expect(r.sender_received).toBe(0)
     expect(r.latency_us!.samples).toBe(r.messages)
+  })
+})
+
+describe("load generator with --tls against ws behind https.createServer", () => {
+  let port = 0
+  beforeAll(async () => {
+    port = (await start("ws", "echo-tls")).port
+  })
+
+  it("echo: 32 B text and 70 KiB binary through TLS", async () => {
+    expectEcho(await run(port, ["echo", "--tls", "-c", "4", "-d", "4", "-s", "32"]), 32)
+    expectEcho(await run(port, ["echo", "--tls", "-c", "2", "-d", "2", "-s", String(70 * 1024), "--binary"]), 70 * 1024)
+  })
+
+  it("connect: TLS + upgrade + clean close, in a loop", async () => {
+    const r = await run(port, ["connect", "--tls", "-c", "2"])
+    expect(r.handshakes_per_s).toBeGreaterThan(0)
+  })
+
+  it("a plain server: the TLS handshake fails, and the load generator says so", async () => {
+    const plain = (await start("ws", "echo")).port
+    const { result, exitCode } = await runLoadgen(loadgen, null, ["echo", "--tls", "--port", String(plain), "--seconds", "0.5"], { timeoutMs: 10_000 })
+    expect(exitCode).toBe(1)
+    expect(result!.error).toMatch(/during the TLS handshake: TLS failed/)
   })
 })
 

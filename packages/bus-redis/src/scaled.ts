@@ -33,12 +33,19 @@ export interface ScaledOptions extends Server.ListenOptions, Cli.Operations {
 export const runScaled = <I, O>(handler: Server.HandlerOrConfig<I, O, never> | Handler.Handler<I, O>, options: ScaledOptions): void => {
   const { workers = 1, redis, redisWhenDown = "fail", ...rest } = options
   Server.runCluster(workers, () => {
+    // Workers share the WebSocket port, but each serves its own metrics: on port + its slot
+    // (a shared metrics port would answer each scrape from whichever worker took it).
+    const slot = Server.workerSlot()
+    const metrics = rest.metrics
+    const operations = metrics !== undefined && slot !== undefined && metrics.port !== 0
+      ? { ...rest, metrics: { ...metrics, port: metrics.port + slot } }
+      : rest
     const program = (listen: Server.ListenOptions) => redis === undefined
       ? Server.serve(handler, listen)
       : Effect.scoped(Effect.flatMap(
         RedisTransport.make({ url: redis, startWhenDown: redisWhenDown }),
         (transport) => Server.serve(handler, { ...listen, bus: { transport } })
       ))
-    Server.runMain(Cli.withOperations(rest, program))
+    Server.runMain(Cli.withOperations(operations, program))
   })
 }

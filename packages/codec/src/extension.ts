@@ -20,7 +20,7 @@ import { formatExtensions, type ExtensionOffer } from "./negotiation.js"
  *
  * @example
  * ```ts
- * const accepted: AcceptedExtension = { name: "x-noop", params: [], agreed: { level: 1 } }
+ * const accepted: Extension.AcceptedExtension = { name: "x-noop", params: [], agreed: { level: 1 } }
  * ```
  */
 export interface AcceptedExtension extends ExtensionOffer {

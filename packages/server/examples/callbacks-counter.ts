@@ -1,8 +1,8 @@
 // packages/server/examples/callbacks-counter.ts
 /**
- * The callback API: per-connection state, a handshake that rejects, `open`, the two-argument
- * `message`, and `closed`. Clients connect to `/count` with an `X-User` header; each message is
- * answered with how many that connection has sent; "bye" closes with the application code 4000.
+ * The callback API: per-connection state, a handshake that rejects, `open`, `message` and
+ * `closed`. Clients connect to `/count` with an `X-User` header; each message is answered with
+ * how many that connection has sent; "bye" closes with the application code 4000.
  */
 import { Callbacks, Handshake } from "@wspipe/server"
 import { Effect } from "effect"
@@ -27,15 +27,15 @@ export const makeCounter = (log: Array<string>) =>
 
     open: (state) => Effect.as(Callbacks.write(`hello ${state.user}`), state),
 
-    // Two parameters: (data, state). Text arrives as a string, binary as bytes. Annotate the
-    // parameters: TypeScript cannot infer them for this form (see "Gaps" in docs/callbacks.md).
-    message: (data: string | Uint8Array, state: State) => {
+    // Text arrives as a string, binary as bytes; a third parameter, `kind`, says which. The
+    // parameter types are inferred from `State`.
+    message: (data, state) => {
       if (data === "bye") return Effect.as(Callbacks.close(4000, "bye"), state)
       const count = state.count + 1
       return Effect.as(Callbacks.write(String(count)), { ...state, count })
     },
 
-    // Nothing can be sent from here: the connection is gone.
+    // The connection has ended: record it, send nothing (see "closed" in docs/callbacks.md).
     closed: (reason, state) => {
       log.push(`${state.user} sent ${state.count}, closed with ${reason.code}`)
     }

@@ -13,7 +13,7 @@ import { Effect } from "effect"
 
 export const ordering = Callbacks.make<number>({
   init: () => 0,
-  message: (data: string | Uint8Array, seen: number) => {
+  message: (data, seen) => {
     if (typeof data !== "string") return seen
     if (data === "slow") {
       return Effect.gen(function*() {

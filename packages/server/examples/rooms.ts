@@ -35,7 +35,8 @@ export const rooms = Handler.fiber((inbox, sender) =>
             const n = (members.get(room) ?? 1) - 1
             if (n === 0) members.delete(room)
             else members.set(room, n)
-            // The sender has already forgotten e.conn, so the leaver is not sent this.
+            // e.conn is still a member until its ending reaches the sender, after this batch: a
+            // client that closed first gets this line too, just before the server's Close.
             out.push(Command.publish(room, `#${e.conn.id} left ${room} (${e.code})`))
             break
           }

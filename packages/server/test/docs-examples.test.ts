@@ -7,10 +7,10 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Handler, Inbox, type Pipeline, Server } from "@wspipe/server"
+import { Inbox, Server } from "@wspipe/server"
 import { resolveOptions } from "@wspipe/server/internal"
-import { Effect, Exit, Scope } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { Context, Effect, Layer } from "effect"
+import { describe, expect, it } from "vitest"
 import WebSocket from "ws"
 import { connect, eventually, listen, refused, start } from "./support/guides.js"
 import { makeCounter as makeCallbackCounter } from "../examples/callbacks-counter.js"
@@ -18,7 +18,9 @@ import { makeLobby } from "../examples/callbacks-lobby.js"
 import { ordering } from "../examples/callbacks-ordering.js"
 import { countingSender } from "../examples/counting-sender.js"
 import { echo } from "../examples/echo.js"
+import { program as embedded } from "../examples/embedded.js"
 import { jsonRooms } from "../examples/json-rooms.js"
+import { app as layerApp } from "../examples/layer.js"
 import { tight } from "../examples/limits.js"
 import { rooms } from "../examples/rooms.js"
 import { byPath } from "../examples/router.js"
@@ -110,7 +112,7 @@ describe("callbacks.md", () => {
     await eventually(() => expect(log).toEqual(["ann sent 2, closed with 4000"]))
   })
 
-  it("lobby: handles in a set, one Frame for everyone, handle.post from a timer, three-arg message", async () => {
+  it("lobby: handles in a set, one Frame for everyone, handle.post from a timer, text and binary", async () => {
     const url = await listen(makeLobby())
     const a = await connect(url)
     expect(await a.next()).toMatch(/^welcome #\d+, 1 here$/)
@@ -287,27 +289,100 @@ describe("limits.md", () => {
   })
 })
 
+/** Runs an example program in a child process (`node --import tsx`), as a user would. */
+const spawnExample = (file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawn(process.execPath, ["--import", "tsx", file, ...args], {
+    cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+
+/** Waits for the ready line of `Server.serve`. */
+const readyUrl = (child: ReturnType<typeof spawnExample>) =>
+  new Promise<string>((resolve, reject) => {
+    let out = ""
+    child.stdout!.on("data", (d) => {
+      out += String(d)
+      const m = /listening on (ws:\/\/\S+)/.exec(out)
+      if (m !== null) resolve(m[1]!)
+    })
+    child.on("exit", (code) => reject(new Error(`exited ${code}`)))
+  })
+
+/** Everything the child wrote, and its exit code. */
+const finished = (child: ReturnType<typeof spawnExample>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (d) => (stdout += String(d)))
+    child.stderr!.on("data", (d) => (stderr += String(d)))
+    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+  })
+
+describe("running.md", () => {
+  it("layer: Server.layer with a service the handler needs; other code reaches WsServer", async () => {
+    const context = await start(Layer.build(layerApp({ port: 0, tickMs: 50 })))
+    const server = Context.get(context, Server.WsServer)
+    const c = await connect(server.url!)
+    c.send("ann")
+    expect(await c.next((m) => !m.startsWith("tick"))).toBe("hello, ann")
+    expect(await c.next((m) => m.startsWith("tick"))).toMatch(/^tick \d+$/)
+  })
+
+  it("embedded: listen inside one's own scoped program, next to an HTTP status port", async () => {
+    const { url, status } = await start(embedded({ wsPort: 0, statusPort: 0 }))
+    const c = await connect(url)
+    c.send("x")
+    expect(await c.next()).toBe("x")
+    expect(await fetch(status).then((res) => res.text())).toBe("1 connected\n")
+  })
+
+  it("cli-main: flags with an own one, --help (exit 0), a bad flag (exit 2), SIGTERM (1001, exit 0)", async () => {
+    const help = await finished(spawnExample("examples/cli-main.ts", ["--help"]))
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("--greeting TEXT")
+    expect(help.stdout).toContain("--port PORT")
+    const bad = await finished(spawnExample("examples/cli-main.ts", ["--port", "x"]))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim().split("\n")).toEqual(['greeter: --port: expected an integer 0–65535, got "x"'])
+
+    const child = spawnExample("examples/cli-main.ts", ["--port", "0", "--greeting", "hi"])
+    const done = finished(child)
+    const c = await connect(await readyUrl(child))
+    c.send("ann")
+    expect(await c.next()).toBe("hi ann")
+    child.kill("SIGTERM")
+    expect((await c.closed).code).toBe(1001)
+    expect((await done).code).toBe(0)
+  }, 30_000)
+
+  it("a failed start: exit 1 with one line on stderr", async () => {
+    const blocker = Net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))
+    const port = (blocker.address() as Net.AddressInfo).port
+    try {
+      const result = await finished(spawnExample("examples/cli-main.ts", ["--port", String(port)]))
+      expect(result.code).toBe(1)
+      expect(result.stderr.trim().split("\n")).toEqual([expect.stringContaining(`cannot listen on 127.0.0.1:${port}`)])
+    } finally {
+      blocker.close()
+    }
+  }, 30_000)
+})
+
 describe("README.md", () => {
-  it("echo-main: runMain prints its address, serves, and exits 0 on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "examples/echo-main.ts", "--port", "0"], {
-      cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ""
-      child.stdout.on("data", (d) => {
-        out += String(d)
-        const m = /listening on (ws:\/\/\S+)/.exec(out)
-        if (m !== null) resolve(m[1]!)
-      })
-      child.on("exit", (code) => reject(new Error(`exited ${code}`)))
-    })
+  // echo-main.ts reads PORT itself (runMain reads no argv or environment); 0 picks a free port.
+  it("echo-main: serve prints its address, serves, and runMain exits 0 on SIGTERM", async () => {
+    const child = spawnExample("examples/echo-main.ts", [], { PORT: "0" })
+    const done = finished(child)
+    const url = await readyUrl(child)
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/)
+    expect(url).not.toBe("ws://127.0.0.1:0/")
     const c = await connect(url)
     c.send("hi")
     expect(await c.next()).toBe("hi")
     child.kill("SIGTERM")
     expect((await c.closed).code).toBe(1001)
-    const code = await new Promise((resolve) => child.on("exit", resolve))
-    expect(code).toBe(0)
+    expect((await done).code).toBe(0)
   }, 20_000)
 })

@@ -3,13 +3,24 @@
  * the example file it shows and is byte-identical to it, and every example file is shown somewhere.
  * (docs-examples.test.ts runs the examples.)
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
-const guides = ["docs/handler-fiber.md", "docs/callbacks.md", "docs/composing-pipelines.md", "docs/limits.md", "packages/server/README.md"]
+const guides = [
+  "README.md",
+  "docs/architecture.md",
+  "docs/handler-fiber.md",
+  "docs/callbacks.md",
+  "docs/composing-pipelines.md",
+  "docs/running.md",
+  "docs/limits.md",
+  "docs/compression.md",
+  "docs/design-decisions.md",
+  "packages/server/README.md"
+]
 
 // ---------------------------------------------------------------------------------------------
 // (a) the guides show the files as they are
@@ -47,4 +58,49 @@ describe("the guides show the example files byte for byte", () => {
     const files = readdirSync(join(root, "packages/server/examples")).filter((f) => f.endsWith(".ts"))
     for (const f of files) expect(shown.has(`packages/server/examples/${f}`), f).toBe(true)
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// (b) the docs stand alone and name only what exists
+
+const allDocs = [
+  "README.md",
+  "packages/server/README.md",
+  "packages/codec/README.md",
+  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)
+]
+
+/** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string) =>
+  heading.trim().toLowerCase().replace(/[`*_]/g, "").replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s/g, "-")
+
+const anchors = (file: string): Set<string> => {
+  const md = readFileSync(join(root, file), "utf8").replace(/^```[\s\S]*?^```$/gm, "")
+  return new Set([...md.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)))
+}
+
+describe("the docs stand alone", () => {
+  // Design notes that are not in the repository, and APIs that no longer exist.
+  const gone = ["DESIGN §", "DESIGN.md", "EFFECT4_NOTES", "../shared", "Flow.", "pauseReading", "Handler.busy",
+    "parseListenArgs", "runMain(handler", "runMain(echo"]
+  for (const file of allDocs) {
+    it(`${file} names nothing outside the repository or removed`, () => {
+      const md = readFileSync(join(root, file), "utf8")
+      for (const word of gone) expect(md.includes(word), `${file} mentions ${word}`).toBe(false)
+    })
+
+    it(`${file}: relative links and their anchors resolve`, () => {
+      const md = readFileSync(join(root, file), "utf8").replace(/^```[\s\S]*?^```$/gm, "")
+      for (const m of md.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!
+        if (/^[a-z]+:/.test(target)) continue
+        const [path, anchor] = target.split("#") as [string, string | undefined]
+        const resolved = path === "" ? file : join(dirname(file), path)
+        expect(existsSync(join(root, resolved)), `${file} links to ${target}`).toBe(true)
+        if (anchor !== undefined && resolved.endsWith(".md")) {
+          expect(anchors(resolved).has(anchor), `${file} links to ${target}: no such heading`).toBe(true)
+        }
+      }
+    })
+  }
 })

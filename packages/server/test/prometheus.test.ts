@@ -8,6 +8,7 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
+import WebSocket from "ws"
 import { Command, Handler, Metrics } from "../src/index.js"
 import { connect, rejected, within } from "./support/client.js"
 import { httpGet } from "./support/http.js"
@@ -188,6 +189,38 @@ describe("Metrics.serve over real sockets", () => {
       expect(delta(after, "wspipe_close_codes_total", { code: "1000" })).toBe(1)
       expect(delta(after, "wspipe_close_origins_total", { origin: "peer" })).toBe(1)
       expect(delta(after, "wspipe_connections_total")).toBe(1)
+    }))
+
+  it.live("permessage-deflate is counted: messages each way, bytes before and after, jobs", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start(echo)
+      const metrics = yield* Metrics.serve({ host: "127.0.0.1", port: 0 })
+      const before = yield* scrape(metrics.url)
+      for (const name of ["wspipe_deflate_inflated_messages_total", "wspipe_deflate_sent_compressed_bytes_total", "wspipe_deflate_jobs_running"]) {
+        expect(before.families.has(name), name).toBe(true)
+      }
+      const delta = (e: Exposition, name: string) => (e.value(name) ?? 0) - (before.value(name) ?? 0)
+      const message = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, side: i % 2 ? "buy" : "sell" })))
+      const ws = new WebSocket(url, { perMessageDeflate: { threshold: 0 } })
+      const echoes: Array<string> = []
+      ws.on("message", (d) => echoes.push(String(d)))
+      yield* Effect.promise(() => new Promise((resolve) => ws.once("open", resolve)))
+      for (let i = 0; i < 3; i++) ws.send(message)
+      const after = yield* scrapeUntil(metrics.url, (e) => delta(e, "wspipe_deflate_compressed_messages_total") >= 3, "the deflate counters (sampled each second)")
+      expect(echoes).toEqual([message, message, message])
+      const size = Buffer.byteLength(message)
+      expect(delta(after, "wspipe_deflate_inflated_messages_total")).toBe(3)
+      expect(delta(after, "wspipe_deflate_compressed_messages_total")).toBe(3)
+      expect(delta(after, "wspipe_deflate_received_inflated_bytes_total")).toBe(3 * size)
+      expect(delta(after, "wspipe_deflate_sent_uncompressed_bytes_total")).toBe(3 * size)
+      const received = delta(after, "wspipe_deflate_received_compressed_bytes_total")
+      const sent = delta(after, "wspipe_deflate_sent_compressed_bytes_total")
+      expect(received).toBeGreaterThan(0)
+      expect(received).toBeLessThan(size)
+      expect(sent).toBeGreaterThan(0)
+      expect(sent).toBeLessThan(size)
+      expect(after.value("wspipe_deflate_jobs_running")).toBe(0)
+      ws.close()
     }))
 
   it.live("GET / answers 200 (health check), HEAD /metrics has no body, other paths 404, other methods 405", () =>

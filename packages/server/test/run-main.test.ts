@@ -149,3 +149,10 @@ describe("runMain compactHeap", () => {
     expect(off.committed / off.used).toBeGreaterThan(1.3)
   }, 40_000)
 })
+
+describe("Cli.parse: compression", () => {
+  it("--no-deflate turns permessage-deflate off; without it the server's default applies", () => {
+    expect(parse(["--no-deflate"])).toEqual({ _tag: "Run", options: { perMessageDeflate: false } })
+    expect(parse([])).toEqual({ _tag: "Run", options: {} })
+  })
+})

@@ -5,11 +5,10 @@
  *
  * @example
  * ```ts
- * import { negotiateExtensions, PermessageDeflate } from "@wspipe/codec"
  * const deflate = PermessageDeflate.extension({ level: 1 })
- * const r = negotiateExtensions(req.extensions, [deflate])
+ * const r = Extension.negotiate(req.extensions, [deflate])
  * const agreement = PermessageDeflate.agreement(r) // per-direction parameters, or undefined
- * new FrameParser(sink, { allowedRsv: r.rsv })     // RSV1 allowed on first frames (RFC 7692 §6)
+ * new Parser.FrameParser(sink, { allowedRsv: r.rsv }) // RSV1 allowed on first frames (RFC 7692 §6)
  * ```
  *
  * @module
@@ -48,7 +47,7 @@ export interface PermessageDeflateExtension extends Extension {
  *
  * @example
  * ```ts
- * const ext = extension({ serverNoContextTakeover: false, serverMaxWindowBits: 10 })
+ * const ext = PermessageDeflate.extension({ serverNoContextTakeover: false, serverMaxWindowBits: 10 })
  * ext.accept([{ name: "permessage-deflate", params: [] }])?.params
  * // [["client_no_context_takeover", true], ["server_max_window_bits", "10"]]
  * ```
@@ -72,7 +71,7 @@ export const extension = (options: Options = {}): PermessageDeflateExtension => 
  *
  * @example
  * ```ts
- * const a = agreement(negotiateExtensions(offers, [extension()]))
+ * const a = PermessageDeflate.agreement(Extension.negotiate(offers, [PermessageDeflate.extension()]))
  * if (a !== undefined) a.inflate.noContextTakeover // true with the defaults
  * ```
  */

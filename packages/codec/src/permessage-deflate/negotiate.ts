@@ -24,7 +24,7 @@ import { NAME, parseOffer, type Offer } from "./params.js"
  *
  * @example
  * ```ts
- * const options: Options = { serverNoContextTakeover: false, serverMaxWindowBits: 10, memLevel: 4 }
+ * const options: PermessageDeflate.Options = { serverNoContextTakeover: false, serverMaxWindowBits: 10, memLevel: 4 }
  * ```
  */
 export interface Options {
@@ -50,7 +50,7 @@ export interface Options {
  *
  * @example
  * ```ts
- * const d: Direction = { windowBits: 15, noContextTakeover: true }
+ * const d: PermessageDeflate.Direction = { windowBits: 15, noContextTakeover: true }
  * ```
  */
 export interface Direction {
@@ -66,7 +66,7 @@ export interface Direction {
  *
  * @example
  * ```ts
- * const a = negotiate([{ name: "permessage-deflate", params: [["client_max_window_bits", true]] }], {})
+ * const a = PermessageDeflate.negotiate([{ name: "permessage-deflate", params: [["client_max_window_bits", true]] }], {})
  * a?.deflate // { windowBits: 15, noContextTakeover: true }
  * ```
  */
@@ -105,8 +105,8 @@ const int = (name: string, value: number | undefined, fallback: number, lo: numb
  *
  * @example
  * ```ts
- * resolveOptions({}).level // 1
- * resolveOptions({ serverMaxWindowBits: 16 }) // throws RangeError
+ * PermessageDeflate.resolveOptions({}).level // 1
+ * PermessageDeflate.resolveOptions({ serverMaxWindowBits: 16 }) // throws RangeError
  * ```
  */
 export const resolveOptions = (options: Options = {}): ResolvedOptions => ({
@@ -125,8 +125,8 @@ export const resolveOptions = (options: Options = {}): ResolvedOptions => ({
  *
  * @example
  * ```ts
- * zlibWindowBits(8)  // 9
- * zlibWindowBits(12) // 12
+ * PermessageDeflate.zlibWindowBits(8)  // 9
+ * PermessageDeflate.zlibWindowBits(12) // 12
  * ```
  */
 export const zlibWindowBits = (bits: number): number => (bits === 8 ? 9 : bits)
@@ -177,7 +177,7 @@ const accept = (offer: Offer, o: ResolvedOptions): Omit<Agreement, "response"> &
  *
  * @example
  * ```ts
- * const negotiate = negotiator(resolveOptions({}))
+ * const negotiate = PermessageDeflate.negotiator(PermessageDeflate.resolveOptions({}))
  * negotiate(offers) === negotiate(offers) // true: the same object
  * ```
  */
@@ -214,7 +214,7 @@ export const negotiator = (options: ResolvedOptions) => {
  *
  * @example
  * ```ts
- * negotiate(parseExtensions("permessage-deflate; client_max_window_bits") as ExtensionOffer[], {})
+ * PermessageDeflate.negotiate(Negotiation.parseExtensions("permessage-deflate; client_max_window_bits") as Negotiation.ExtensionOffer[], {})
  *   ?.response // { name: "permessage-deflate", params: [["server_no_context_takeover", true], ["client_no_context_takeover", true]] }
  * ```
  */

@@ -21,7 +21,7 @@ export const NAME = "permessage-deflate"
  *
  * @example
  * ```ts
- * const o: Offer = { serverNoContextTakeover: false, clientNoContextTakeover: false,
+ * const o: PermessageDeflate.Offer = { serverNoContextTakeover: false, clientNoContextTakeover: false,
  *   serverMaxWindowBits: undefined, clientMaxWindowBits: true }
  * ```
  */
@@ -38,8 +38,8 @@ export interface Offer {
  *
  * @example
  * ```ts
- * const r = parseOffer({ name: "permessage-deflate", params: [["x", true]] })
- * r instanceof OfferDeclined // true, r.reason === "unknown parameter x"
+ * const r = PermessageDeflate.parseOffer({ name: "permessage-deflate", params: [["x", true]] })
+ * r instanceof PermessageDeflate.OfferDeclined // true, r.reason === "unknown parameter x"
  * ```
  */
 export class OfferDeclined {
@@ -52,8 +52,8 @@ export class OfferDeclined {
  *
  * @example
  * ```ts
- * parseWindowBits("10") // 10
- * parseWindowBits("08") // undefined
+ * PermessageDeflate.parseWindowBits("10") // 10
+ * PermessageDeflate.parseWindowBits("08") // undefined
  * ```
  */
 export const parseWindowBits = (value: string): number | undefined => {
@@ -70,7 +70,7 @@ export const parseWindowBits = (value: string): number | undefined => {
  *
  * @example
  * ```ts
- * parseOffer({ name: "permessage-deflate", params: [["client_max_window_bits", true]] })
+ * PermessageDeflate.parseOffer({ name: "permessage-deflate", params: [["client_max_window_bits", true]] })
  * // { serverNoContextTakeover: false, clientNoContextTakeover: false,
  * //   serverMaxWindowBits: undefined, clientMaxWindowBits: true }
  * ```

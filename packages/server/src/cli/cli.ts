@@ -3,17 +3,22 @@
  * over a table of flags, each with its default, its environment variable and its help line.
  * `--help` prints the table; an unknown flag or a bad value exits 2 with one clear line.
  */
+import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { Effect, type LogLevel } from "effect"
 import * as Logs from "../runtime/logs.js"
 import * as MetricsServer from "../runtime/metrics-server.js"
 import type { ConfigError } from "../runtime/options.js"
 import type { ListenError, ListenOptions } from "../runtime/server.js"
+import { compileTrustedProxies } from "../connection/client-address.js"
+import { compileOrigins } from "../connection/origin.js"
 
 /** One flag: how it is spelled, what it sets, and how to read its value. */
 export interface Flag {
   readonly name: string
   readonly type: "string" | "boolean"
+  /** May be given more than once (`apply` is called for each value, in order). */
+  readonly multiple?: boolean
   /** Environment variable read when the flag is absent. */
   readonly env?: string
   /** The value name shown in `--help` (`PORT`, `BYTES`, …). */
@@ -46,8 +51,31 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
     apply: (v, into) => integer("idle-timeout", v, 0, Number.MAX_SAFE_INTEGER, into, "idleTimeoutMs")
   },
   {
+    name: "no-deflate", type: "boolean", description: "do not negotiate permessage-deflate (compression, RFC 7692)", defaultText: "deflate on, no context takeover",
+    apply: (v, into) => void (v === true && (into["perMessageDeflate"] = false))
+  },
+  {
     name: "hixie76", type: "boolean", description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)", defaultText: "off",
     apply: (v, into) => void (into["legacyHixie76"] = v === true || v === "1" || v === "true")
+  },
+  tlsFile("tls-cert", "TLS_CERT", "cert", "serve wss:// with this PEM certificate (chain); needs --tls-key"),
+  tlsFile("tls-key", "TLS_KEY", "key", "the PEM private key of --tls-cert"),
+  {
+    name: "allow-origin", type: "string", multiple: true, env: "ALLOW_ORIGINS", valueName: "ORIGIN",
+    description: "only pages of these origins may connect (repeat, or comma-separate; https://*.example.com; null)", defaultText: "any origin",
+    apply: (v, into) => list("allow-origin", v, into, "allowedOrigins", compileOrigins)
+  },
+  {
+    name: "max-connections-per-address", type: "string", valueName: "N", description: "open connections per client address; more get 429 (0: off)", defaultText: "0",
+    apply: (v, into) => integer("max-connections-per-address", v, 0, Number.MAX_SAFE_INTEGER, into, "maxConnectionsPerAddress")
+  },
+  {
+    name: "max-handshakes-per-second-per-address", type: "string", valueName: "N", description: "handshakes per second per client address; more get 429 (0: off)", defaultText: "0",
+    apply: (v, into) => integer("max-handshakes-per-second-per-address", v, 0, Number.MAX_SAFE_INTEGER, into, "maxHandshakesPerSecondPerAddress")
+  },
+  {
+    name: "trusted-proxy", type: "string", multiple: true, valueName: "ADDR", description: "a proxy (address or subnet) whose X-Forwarded-For names the client (repeat, or comma-separate)", defaultText: "none",
+    apply: (v, into) => list("trusted-proxy", v, into, "trustedProxies", compileTrustedProxies)
   },
   ...operationsFlags
 ]
@@ -153,6 +181,28 @@ export const withOperations = <A, E>(
   return logFormat === undefined && logLevel === undefined ? run : Effect.provide(run, Logs.layer({ format: logFormat, level: logLevel }))
 }
 
+/** A file read at start into `tls.<field>`; an unreadable file is a bad flag value (exit 2). */
+const tlsFile = (name: string, env: string, field: "cert" | "key", description: string): Flag => ({
+  name, type: "string", env, valueName: "FILE", description, defaultText: "none",
+  apply: (v, into) => {
+    try {
+      into["tls"] = { ...(into["tls"] as object | undefined), [field]: readFileSync(String(v)) }
+      return undefined
+    } catch (error) {
+      return `--${name}: cannot read "${String(v)}": ${(error as Error).message}`
+    }
+  }
+})
+
+/** Appends comma-separated values to a list option, checked with `compile` (its error string, if any). */
+const list = (name: string, v: string | boolean, into: Record<string, unknown>, option: string, compile: (entries: Array<string>) => unknown): string | undefined => {
+  const entries = String(v).split(",").map((e) => e.trim()).filter((e) => e !== "")
+  const error = compile(entries)
+  if (typeof error === "string") return `--${name}: ${error.slice(error.indexOf(":") + 2)}`
+  into[option] = [...((into[option] as Array<string> | undefined) ?? []), ...entries]
+  return undefined
+}
+
 const sizeFlag = (name: string, option: string, description: string, defaultText: string): Flag => ({
   name,
   type: "string",
@@ -203,9 +253,9 @@ export const parse = (
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>
 ): Parsed<ListenOptions & Operations & Record<string, unknown>> => {
-  const spec: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } }
-  for (const flag of flags) spec[flag.name] = { type: flag.type }
-  let values: Record<string, string | boolean | undefined>
+  const spec: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = { help: { type: "boolean" } }
+  for (const flag of flags) spec[flag.name] = flag.multiple === true ? { type: flag.type, multiple: true } : { type: flag.type }
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>
   try {
     values = parseArgs({ args: [...argv].filter((a) => a !== "--"), options: spec, strict: true, allowPositionals: false }).values
   } catch (error) {
@@ -216,8 +266,10 @@ export const parse = (
   for (const flag of flags) {
     const value = values[flag.name] ?? (flag.env === undefined ? undefined : env[flag.env])
     if (value === undefined) continue
-    const error = flag.apply(value, options)
-    if (error !== undefined) return { _tag: "Invalid", message: `${program}: ${error}` }
+    for (const one of Array.isArray(value) ? value : [value]) {
+      const error = flag.apply(one, options)
+      if (error !== undefined) return { _tag: "Invalid", message: `${program}: ${error}` }
+    }
   }
   return { _tag: "Run", options: options as ListenOptions & Operations & Record<string, unknown> }
 }

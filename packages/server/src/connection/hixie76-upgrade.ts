@@ -20,7 +20,7 @@ const isSecure = (socket: Net.Socket): boolean => (socket as Net.Socket & { encr
 export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: Http.RequestHead, rest: Uint8Array, forkUpgrade: ForkUpgrade): void => {
   const request = Hixie76.validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
-  const refused = admit(acceptor, request.path)
+  const refused = admit(acceptor, socket, head.headers, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
   collectKey3(socket, rest, acceptor.pipeline.options.handshakeTimeoutMs, (error) => reject(acceptor, socket, error), ({ key3, rest }) => {
     const offered = request.protocol === undefined ? [] : [request.protocol]

@@ -8,6 +8,7 @@ import { Extension, Handshake as Rfc6455, HandshakeError, Hixie76, Http, Negotia
 import { Cause, Effect } from "effect"
 import type { Pipeline } from "../runtime/pipeline.js"
 import type { RunFork } from "../runtime/run-fork.js"
+import type { Admission } from "./admission.js"
 import { makeConnection } from "./connection.js"
 import { enter, type Live } from "./enter.js"
 import * as Handshake from "./handshake.js"
@@ -38,15 +39,22 @@ export interface Acceptor {
   readonly runFork: RunFork
   /** Set on shutdown: new upgrades get 503. */
   closing: boolean
+  /** Origins and per-address limits (403, 429), before the hook and the pipeline. */
+  readonly admission: Admission
 }
 
 /**
  * Serves one socket of our own listener: reads the request head with the codec's incremental
  * parser (limit → 431, `handshakeTimeoutMs` → socket closed), then upgrades. Reading the head
  * needs no fiber: plain socket callbacks feed the parser, and `upgrade` is called once, with the
- * complete head.
+ * complete head. `timeoutMs` is what is left of `handshakeTimeoutMs` (TLS took the rest).
  */
-export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade: ForkUpgrade): void => {
+export const serveSocket = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  forkUpgrade: ForkUpgrade,
+  timeoutMs = acceptor.pipeline.options.handshakeTimeoutMs
+): void => {
   const { options } = acceptor.pipeline
   socket.setNoDelay(true)
   const parser = new Http.RequestHeadParser({ maxHeadSize: options.maxHeadSize })
@@ -61,7 +69,7 @@ export const serveSocket = (acceptor: Acceptor, socket: Net.Socket, forkUpgrade:
     stop()
     socket.destroy()
   }
-  const timer = setTimeout(onGone, options.handshakeTimeoutMs)
+  const timer = setTimeout(onGone, timeoutMs)
   const onReadable = () => {
     let bytes: Buffer | null
     while ((bytes = socket.read() as Buffer | null) !== null) {
@@ -100,7 +108,7 @@ export const upgrade = (
   }
   const request = Rfc6455.validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
-  const refused = admit(acceptor, request.path)
+  const refused = admit(acceptor, socket, head.headers, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
   const negotiated = negotiate(acceptor, request.extensions)
   ask({
@@ -135,11 +143,16 @@ const negotiate = (acceptor: Acceptor, offers: ReadonlyArray<Negotiation.Extensi
 /** The peer as the socket sees it (`127.0.0.1:51234`). */
 export const remoteAddressOf = (socket: Net.Socket): string => `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
 
-/** The server's own rules, before the handler is asked: the path, shutdown, `maxConnections`. */
-export const admit = (acceptor: Acceptor, path: string): HandshakeError | undefined => {
+/**
+ * The server's own rules, before the handler is asked: the path, shutdown, who may connect
+ * (origins, per-address limits: admission.ts), `maxConnections`.
+ */
+export const admit = (acceptor: Acceptor, socket: Net.Socket, headers: Readonly<Record<string, string>>, path: string): HandshakeError | undefined => {
   const { options } = acceptor.pipeline
   if (options.path !== undefined && path !== options.path) return new HandshakeError(404, `no WebSocket endpoint at ${path}`)
   if (acceptor.closing) return new HandshakeError(503, "server is shutting down")
+  const refused = acceptor.admission.admit(socket, headers)
+  if (refused !== undefined) return refused
   if (acceptor.live.sockets.size >= options.maxConnections) return new HandshakeError(503, "too many connections", { "Retry-After": "5" })
   return undefined
 }

@@ -13,8 +13,10 @@ import type { ZlibHandle } from "./zlib-handle.js"
  *
  * @example
  * ```ts
- * const run = new DeflateRun(message, scratch)
- * while (run.step(handle, 65536) !== true) {}
+ * import { DeflateRun, ZlibHandle } from "../src/deflate/index.js" // internal: not exported from the package root
+ * const handle = new ZlibHandle("deflate", { windowBits: 15, level: 1 })
+ * const run = new DeflateRun(new TextEncoder().encode("hello hello hello"), new Uint8Array(64 * 1024))
+ * while (!run.step(handle, 65536)) {}
  * run.result() // the payload to send with RSV1 set
  * ```
  */

@@ -39,7 +39,7 @@ export interface DeflaterHost {
   readonly deflateBudget: number
   /** The shared no-takeover compressor for these zlib parameters. */
   sharedDeflater(windowBits: number, level: number, memLevel: number): ZlibHandle
-  readonly counters: { deflatedSync: number; deflatedSliced: number; broadcastCompressions: number }
+  readonly counters: { deflatedSync: number; deflatedSliced: number; broadcastCompressions: number; deflatedBytesIn: number; deflatedBytesOut: number }
 }
 
 /**
@@ -89,7 +89,7 @@ class DeflateJob implements SlicedJob {
   }
 
   private done(result: DeflateResult): true {
-    this.result = result
+    this.result = result === undefined ? undefined : counted(this.host, this.run.input.length, result)
     for (const w of this.waiters) w()
     return true
   }
@@ -98,6 +98,13 @@ class DeflateJob implements SlicedJob {
     if (!(this.context instanceof ZlibHandle)) this.handle?.close()
     this.handle = undefined
   }
+}
+
+/** Counts one compression's bytes in and out (the engine's counters), and returns its result. */
+const counted = (host: DeflaterHost, input: number, output: Uint8Array): Uint8Array => {
+  host.counters.deflatedBytesIn += input
+  host.counters.deflatedBytesOut += output.length
+  return output
 }
 
 type Item<T> =
@@ -110,11 +117,15 @@ type Item<T> =
  *
  * @example
  * ```ts
- * const tx = engine.deflater(agreement, (frame, payload) => route(conn, frame, payload))
- * const r = tx.compress(bytes, frame)
- * if (r === Pending) {}                          // onLater(frame, payload) later, in order
- * else if (r === undefined) send(encodeFrame(op, bytes))
- * else send(encodeFrame(op, r, { rsv: 0x40 }))   // RFC 7692 §6: RSV1 on the first frame
+ * import { DeflateEngine, Pending } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const send: (payload: Uint8Array, rsv1: boolean) => void
+ * const engine = new DeflateEngine()
+ * const params = { deflate: { windowBits: 15, noContextTakeover: true }, threshold: 1024, level: 1, memLevel: 8 }
+ * const tx = engine.deflater<string>(params, (_token, later) => later === undefined ? undefined : send(later, true))
+ * const r = tx.compress(new Uint8Array(4096), "message 1")
+ * if (r === Pending) {}                      // the callback gets it later, in order
+ * else if (r === undefined) {}              // below the threshold: send it plain
+ * else send(r, true)                        // RFC 7692 §6: RSV1 on the first frame
  * ```
  */
 export class MessageDeflater<T> {
@@ -198,7 +209,7 @@ export class MessageDeflater<T> {
       run.step(handle, host.deflateBudget)
       if (!takeover) handle.reset() // server_no_context_takeover (RFC 7692 §7.1.1.1)
       host.counters.deflatedSync++
-      return run.failure === undefined ? run.result() : undefined
+      return run.failure === undefined ? counted(host, data.length, run.result()) : undefined
     }
     const job = new DeflateJob(host, data, this.context ?? { windowBits: this.zlibBits, level: params.level, memLevel: params.memLevel })
     this.wait(job, token, true)
@@ -250,9 +261,12 @@ export class MessageDeflater<T> {
  *
  * @example
  * ```ts
- * const b = engine.broadcast(bytes)
- * for (const e of recipients) {
- *   const r = b.for(e.deflater, frame) // Uint8Array (RSV1) | undefined (plain) | Pending
+ * import { DeflateEngine, type MessageDeflater } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const recipients: ReadonlyArray<MessageDeflater<number>>
+ * const engine = new DeflateEngine()
+ * const b = engine.broadcast(new Uint8Array(4096))
+ * for (const [i, deflater] of recipients.entries()) {
+ *   const r = deflater.shared(b, i) // Uint8Array (RSV1) | undefined (plain) | Pending
  * }
  * ```
  */
@@ -285,7 +299,7 @@ export class Broadcast {
       handle.reset()
       host.counters.deflatedSync++
       if (run.failure !== undefined) return undefined
-      const bytes = run.result()
+      const bytes = counted(host, this.data.length, run.result())
       this.cache.set(key, bytes)
       return bytes
     }

@@ -41,6 +41,12 @@ export interface EngineCounters {
   deflatedSync: number
   deflatedSliced: number
   broadcastCompressions: number
+  /** Bytes of compressed messages received, and what they inflated to (successful ones). */
+  inflatedBytesIn: number
+  inflatedBytesOut: number
+  /** Bytes of messages compressed, and what they compressed to (a shared result counts once). */
+  deflatedBytesIn: number
+  deflatedBytesOut: number
 }
 
 const SCRATCH = 64 * 1024
@@ -48,9 +54,14 @@ const SCRATCH = 64 * 1024
 /**
  * @example
  * ```ts
+ * import { DeflateEngine, type InflateCallback, type DeflateCallback } from "../src/deflate/index.js" // internal: not exported from the package root
+ * import type { PermessageDeflate } from "@wspipe/codec"
+ * declare const agreement: PermessageDeflate.Agreement
+ * declare const onInflated: InflateCallback
+ * declare const onDeflated: DeflateCallback<number>
  * const engine = new DeflateEngine()
- * const rx = engine.inflater(agreement.inflate, { maxMessageSize }, onInflated)
- * const tx = engine.deflater(agreement, onDeflated)
+ * const rx = engine.inflater(agreement.inflate, { maxMessageSize: 1 << 20 }, onInflated)
+ * const tx = engine.deflater({ deflate: agreement.deflate, threshold: 1024, level: 1, memLevel: 8 }, onDeflated)
  * engine.close() // at server shutdown
  * ```
  */
@@ -67,7 +78,11 @@ export class DeflateEngine implements InflaterHost, DeflaterHost {
     maxSliceOutput: 0,
     deflatedSync: 0,
     deflatedSliced: 0,
-    broadcastCompressions: 0
+    broadcastCompressions: 0,
+    inflatedBytesIn: 0,
+    inflatedBytesOut: 0,
+    deflatedBytesIn: 0,
+    deflatedBytesOut: 0
   }
   private inflate: ZlibHandle | undefined = undefined
   private readonly deflaters = new Map<number, ZlibHandle>()

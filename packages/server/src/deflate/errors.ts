@@ -50,7 +50,10 @@ export class InflateError extends Error {
  *
  * @example
  * ```ts
- * if (r === Pending) return // the callback will deliver it
+ * import { Pending, type MessageInflater } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const rx: MessageInflater
+ * const r = rx.message("binary", new Uint8Array(16))
+ * if (r !== Pending) {} // else the callback delivers it
  * ```
  */
 export const Pending: unique symbol = Symbol.for("wspipe/deflate/Pending")

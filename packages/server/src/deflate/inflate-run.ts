@@ -28,7 +28,10 @@ export interface SliceBudget {
  *
  * @example
  * ```ts
- * const run = new InflateRun([payload], 1 << 20, undefined, scratch)
+ * import { InflateRun, ZlibHandle } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const payload: Uint8Array // a compressed message, trailer appended
+ * const handle = new ZlibHandle("inflate", { windowBits: 15 })
+ * const run = new InflateRun([payload], 1 << 20, undefined, new Uint8Array(64 * 1024))
  * const r = run.step(handle, { input: 1 << 16, output: 1 << 18 }) // true | false | InflateError
  * if (r === true) run.result()
  * ```

@@ -29,7 +29,7 @@ export interface InflaterHost {
   readonly inflateBudget: SliceBudget
   /** The no-takeover inflater shared by all connections (windowBits 15 decodes every window). */
   sharedInflater(): ZlibHandle
-  readonly counters: { inflatedSync: number; inflatedSliced: number; maxSliceInput: number; maxSliceOutput: number }
+  readonly counters: { inflatedSync: number; inflatedSliced: number; maxSliceInput: number; maxSliceOutput: number; inflatedBytesIn: number; inflatedBytesOut: number }
 }
 
 /** A message's result: the inflated bytes, or why the connection must fail. */
@@ -64,12 +64,20 @@ const join = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
  *
  * @example
  * ```ts
- * const rx = engine.inflater(agreement.inflate, { maxMessageSize }, (kind, r) => enqueue(conn, kind, r))
- * const r = rx.message("text", payload)        // FrameSink.onMessage with rsv & 0x40
- * if (r === Pending) {}                        // comes later through the callback
- * else if (r instanceof InflateError) fail(r.code, r.reason)
- * else deliver(r)
- * rx.close()                                   // connection ended
+ * import { DeflateEngine, InflateError, Pending } from "../src/deflate/index.js" // internal: not exported from the package root
+ * import type { PermessageDeflate } from "@wspipe/codec"
+ * declare const agreement: PermessageDeflate.Agreement
+ * declare const payload: Uint8Array   // a message received with RSV1 (RFC 7692 §6)
+ * declare const deliver: (kind: string, bytes: Uint8Array) => void
+ * const engine = new DeflateEngine()
+ * const rx = engine.inflater(agreement.inflate, { maxMessageSize: 1 << 20 }, (kind, later) => {
+ *   if (!(later instanceof InflateError)) deliver(kind, later)
+ * })
+ * const r = rx.message("text", payload)
+ * if (r === Pending) {}                      // comes later through the callback
+ * else if (r instanceof InflateError) {}    // close with r.code (1007 or 1009), r.reason
+ * else deliver("text", r)
+ * rx.close()                                // connection ended
  * ```
  */
 export class MessageInflater {
@@ -196,6 +204,9 @@ export class MessageInflater {
       return r
     }
     this.window?.append(run.output)
+    const c = this.host.counters
+    c.inflatedBytesIn += run.inputBytes
+    c.inflatedBytesOut += run.total
     return undefined
   }
 

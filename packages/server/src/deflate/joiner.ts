@@ -8,7 +8,9 @@
 /**
  * @example
  * ```ts
- * const j = new Joiner(chunks, total)
+ * import { Joiner } from "../src/deflate/index.js" // internal: not exported from the package root
+ * const chunks = [new Uint8Array(3 << 20), new Uint8Array(2 << 20)]
+ * const j = new Joiner(chunks, 5 << 20)
  * while (!j.step(1 << 20)) {} // one step per turn in a job
  * j.result
  * ```

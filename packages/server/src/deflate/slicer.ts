@@ -30,6 +30,8 @@ export interface SlicerStats {
  *
  * @example
  * ```ts
+ * import { Slicer, type SlicedJob } from "../src/deflate/index.js" // internal: not exported from the package root
+ * declare const job: SlicedJob
  * const slicer = new Slicer(2)
  * slicer.submit(job) // job.start() when a slot is free, then job.step() once per turn until done
  * ```

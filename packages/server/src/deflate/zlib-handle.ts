@@ -49,6 +49,8 @@ export interface ZlibHandleOptions {
  *
  * @example
  * ```ts
+ * import { ZlibHandle } from "../src/deflate/index.js" // internal: not exported from the package root
+ * const msg = new TextEncoder().encode("hello hello hello")
  * const d = new ZlibHandle("deflate", { windowBits: 15, level: 1 })
  * const out = new Uint8Array(1024)
  * const n = d.write(msg, 0, msg.length, out, 0, out.length) // n bytes, ending 00 00 ff ff

@@ -41,13 +41,19 @@ export const byPath = <R = never>(
       if (handler === undefined) return Handshake.reject(404, `no endpoint at ${request.path}`)
       return handler.handshake === undefined ? Handshake.accept() : handler.handshake(request)
     },
-    run: (inbox, sender) =>
-      // Scoped: if the router itself is restarted, the route fibers of the old run are interrupted.
-      Effect.scoped(Effect.gen(function*() {
-        const inboxes = new Map<string, Inbox.Inbox<Event.Event>>()
+    run: (inbox, sender) => {
+      // Made once per run, outside the effect a supervisor re-runs: a restarted router finds the
+      // routes' inboxes with what was already routed to them (as `Stage.andThen` keeps its middle).
+      const inboxes = new Map<string, Inbox.Inbox<Event.Event>>()
+      // Scoped: if the router itself is restarted, the route fibers of the old run are interrupted
+      // and started again on the same inboxes.
+      return Effect.scoped(Effect.gen(function*() {
         for (const [path, handler] of table) {
-          const routeInbox = yield* Inbox.make<Event.Event>(capacity, sender)
-          inboxes.set(path, routeInbox)
+          let routeInbox = inboxes.get(path)
+          if (routeInbox === undefined) {
+            routeInbox = yield* Inbox.make<Event.Event>(capacity, sender)
+            inboxes.set(path, routeInbox)
+          }
           yield* Effect.forkScoped(supervise("handler", `${handler.name} at ${path}`, handler.run(routeInbox, sender)))
         }
         const unrouted = Inbox.passTarget(inbox)
@@ -73,5 +79,6 @@ export const byPath = <R = never>(
           if (orphans.length > 0) yield* Queue.offerAll(unrouted, orphans)
         }
       }))
+    }
   }
 }

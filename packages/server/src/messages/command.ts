@@ -4,13 +4,20 @@
  */
 import type { Frame, Opcode } from "@wspipe/codec"
 import type { Address, Connection } from "../connection/connection.js"
+import type { Prepared } from "./prepared.js"
 
 /**
  * Anything the sender can send: a string (a text message), bytes (a binary message), a
- * `{ kind, data }` pair (so a received `Message` event can be sent back as it is), or a pre-framed
- * `Frame` that goes out exactly as framed.
+ * `{ kind, data }` pair (so a received `Message` event can be sent back as it is), a pre-framed
+ * `Frame` that goes out exactly as framed, or a `Prepared` message, framed and compressed once
+ * however often it is sent.
  */
-export type Outgoing = string | Uint8Array | Frame.Frame | { readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
+export type Outgoing =
+  | string
+  | Uint8Array
+  | Frame.Frame
+  | Prepared
+  | { readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
 
 /** Send `message` to one connection. */
 export interface Unicast { readonly _tag: "Unicast"; readonly to: Address; readonly message: Outgoing }

@@ -36,7 +36,10 @@ export interface Message { readonly _tag: "Message"; readonly conn: Connection; 
 export type ClosedOrigin = "peer" | "protocol" | "server" | "idle" | "shutdown" | "transport"
 
 /**
- * The connection left the pipeline; nothing more can be sent to it. `code` is the peer's close
+ * The connection is leaving the pipeline: its ending follows this event to the sender, behind
+ * whatever the handler sends in reply. Such replies still reach a client that closed first or
+ * broke the protocol (just before the server's Close reply, RFC 6455 §5.5.1); otherwise the
+ * server's Close has already gone (or TCP has) and they are dropped. `code` is the peer's close
  * code (1005 when its Close frame had none), the code the server closed with (protocol errors,
  * idle timeout, shutdown, a handler's close), or 1006 when TCP ended without a closing handshake
  * (RFC 6455 §7.1.5). `origin` says who ended it.

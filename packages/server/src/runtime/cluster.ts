@@ -47,10 +47,13 @@ export const runCluster = (workers: number, main: () => void, log: ClusterLog = 
   let pauseMs = 100
   let lastDeath = 0
   const live = new Set<Worker>()
+  const slots = new Map<Worker, number>()
 
-  const fork = () => {
-    const worker = cluster.fork()
+  // A replacement takes the dead worker's slot, so per-worker resources (a metrics port) stay put.
+  const fork = (slot: number) => {
+    const worker = cluster.fork({ [WORKER_SLOT]: String(slot) })
     live.add(worker)
+    slots.set(worker, slot)
     worker.on("message", (message: { wspipe?: string; url?: string }) => {
       if (message?.wspipe !== "listening" || announced) return
       announced = true
@@ -61,6 +64,8 @@ export const runCluster = (workers: number, main: () => void, log: ClusterLog = 
 
   cluster.on("exit", (worker, code, signal) => {
     live.delete(worker)
+    const slot = slots.get(worker) ?? 0
+    slots.delete(worker)
     if (stopping) {
       if (live.size === 0) process.exit(0)
       return
@@ -70,7 +75,7 @@ export const runCluster = (workers: number, main: () => void, log: ClusterLog = 
     lastDeath = now
     log.warn(`worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another in ${pauseMs} ms`)
     setTimeout(() => {
-      if (!stopping) fork()
+      if (!stopping) fork(slot)
     }, pauseMs).unref()
   })
 
@@ -88,5 +93,24 @@ export const runCluster = (workers: number, main: () => void, log: ClusterLog = 
   }
   process.on("SIGINT", () => stop("SIGINT"))
   process.on("SIGTERM", () => stop("SIGTERM"))
-  for (let i = 0; i < workers; i++) fork()
+  for (let i = 0; i < workers; i++) fork(i)
+}
+
+const WORKER_SLOT = "WSPIPE_WORKER_SLOT"
+
+/**
+ * This worker's slot under {@link runCluster}: 0 … workers − 1, kept by a replacement worker;
+ * `undefined` outside a cluster. For what each worker needs its own of, such as a metrics port.
+ *
+ * @example
+ * ```ts
+ * import { Server } from "@wspipe/server"
+ *
+ * const metricsPort = 9464 + (Server.workerSlot() ?? 0)
+ * ```
+ */
+export const workerSlot = (): number | undefined => {
+  if (!cluster.isWorker) return undefined
+  const slot = Number(process.env[WORKER_SLOT])
+  return Number.isInteger(slot) && slot >= 0 ? slot : undefined
 }

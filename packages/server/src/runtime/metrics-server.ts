@@ -80,7 +80,8 @@ export const serve = (options: ServeOptions = {}): Effect.Effect<MetricsServer, 
         const onError = (cause: Error) =>
           resume(Effect.fail(new ListenError({ message: `cannot serve metrics on ${host}:${port}: ${cause.message}`, cause })))
         server.once("error", onError)
-        server.listen(port, host, () => {
+        // exclusive: under node:cluster a worker's metrics are its own, not a port shared with the others.
+        server.listen({ port, host, exclusive: true }, () => {
           server.off("error", onError)
           resume(Effect.void)
         })

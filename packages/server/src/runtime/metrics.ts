@@ -39,5 +39,15 @@ export const metrics = {
   busDropped: Metric.counter("wspipe_bus_dropped", { description: "Bus messages lost, by reason (queue-full, transport, sender-full, undecodable, unencodable)" }),
   busReconnects: Metric.gauge("wspipe_bus_reconnects", { description: "Times the bus's engine connection came back up" }),
   busTopics: Metric.gauge("wspipe_bus_topics", { description: "Topic channels this node is subscribed to (topics with local members)" }),
-  busUp: Metric.gauge("wspipe_bus_up", { description: "1 while the bus's engine is reachable, 0 while it is down" })
+  busUp: Metric.gauge("wspipe_bus_up", { description: "1 while the bus's engine is reachable, 0 while it is down" }),
+  deflateInflated: Metric.counter("wspipe_deflate_inflated_messages", { description: "Compressed messages received and inflated (permessage-deflate)" }),
+  deflateCompressed: Metric.counter("wspipe_deflate_compressed_messages", { description: "Messages compressed for sending (a shared compression counts once)" }),
+  deflateSliced: Metric.counter("wspipe_deflate_sliced_messages", { description: "Messages inflated or compressed in slices over several event-loop turns (big ones)" }),
+  deflateShared: Metric.counter("wspipe_deflate_shared_compressions", { description: "Compressions made once for many recipients (broadcasts, topics, Prepared messages)" }),
+  deflateReceivedCompressed: Metric.counter("wspipe_deflate_received_compressed_bytes", { description: "Payload bytes of compressed messages received" }),
+  deflateReceivedInflated: Metric.counter("wspipe_deflate_received_inflated_bytes", { description: "What those messages inflated to" }),
+  deflateSentUncompressed: Metric.counter("wspipe_deflate_sent_uncompressed_bytes", { description: "Payload bytes of messages before compression" }),
+  deflateSentCompressed: Metric.counter("wspipe_deflate_sent_compressed_bytes", { description: "What they compressed to" }),
+  deflateJobsRunning: Metric.gauge("wspipe_deflate_jobs_running", { description: "Big inflate or deflate jobs holding a zlib context now" }),
+  deflateJobsQueued: Metric.gauge("wspipe_deflate_jobs_queued", { description: "Big jobs waiting for a slot (maxConcurrentJobs)" })
 } as const

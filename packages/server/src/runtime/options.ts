@@ -6,9 +6,10 @@ import { PermessageDeflate } from "@wspipe/codec"
 import { Data } from "effect"
 import type { SlowConsumerPolicy } from "../actors/sender/state.js"
 import type { BusOptions } from "../bus/bus.js"
+import { type AdmissionOptions, admissionDefaults, type ResolvedAdmission, validateAdmission } from "../connection/admission.js"
 
 /** Everything tunable. Every field is optional; `defaults` lists the values used. */
-export interface ServerOptions {
+export interface ServerOptions extends AdmissionOptions {
   /** Only upgrades to this exact path are accepted (others get 404). Default: any path. */
   readonly path?: string | undefined
   /**
@@ -78,7 +79,7 @@ export interface ServerOptions {
 }
 
 /** The resolved options. */
-export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus" | "perMessageDeflate">> & {
+export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus" | "perMessageDeflate" | keyof AdmissionOptions>> & ResolvedAdmission & {
   readonly bus: BusOptions | undefined
   /** The compression parameters, or `undefined` when it is off. */
   readonly perMessageDeflate: PermessageDeflate.ResolvedOptions | undefined
@@ -111,7 +112,8 @@ export const defaults: ResolvedOptions = {
   slowConsumer: "close",
   legacyHixie76: false,
   bus: undefined,
-  perMessageDeflate: PermessageDeflate.resolveOptions({})
+  perMessageDeflate: PermessageDeflate.resolveOptions({}),
+  ...admissionDefaults
 }
 
 /** An option has a value the server cannot run with. */
@@ -174,5 +176,7 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
   if (!Array.isArray(resolved.protocols) || resolved.protocols.some((p) => typeof p !== "string" || p.length === 0)) {
     return new ConfigError({ option: "protocols", message: "protocols must be an array of non-empty strings" })
   }
+  const admission = validateAdmission(resolved)
+  if (admission !== undefined) return new ConfigError(admission)
   return resolved
 }

@@ -24,7 +24,7 @@ import * as RuntimeMessage from "../messages/runtime-message.js"
 import * as SocketInput from "../messages/socket-input.js"
 import type { DecoderContext } from "../actors/receiver/decoders.js"
 import * as Inbox from "./inbox.js"
-import type { Recorder } from "./recorder.js"
+import type { DeflateSample, Recorder } from "./recorder.js"
 import type { ResolvedOptions } from "./options.js"
 import type { Stage } from "./stage.js"
 import { supervise } from "./supervisor.js"
@@ -84,6 +84,23 @@ export interface Pipeline {
   readonly idle: IdleWatch
   /** Items waiting in each queue (for metrics and tests). */
   readonly depths: () => { readonly receiver: number; readonly handler: number; readonly sender: number }
+}
+
+/** The engine's counters as the metrics want them. */
+const deflateSample = (engine: DeflateEngine): DeflateSample => {
+  const c = engine.counters
+  return {
+    inflated: c.inflatedSync + c.inflatedSliced,
+    compressed: c.deflatedSync + c.deflatedSliced,
+    sliced: c.inflatedSliced + c.deflatedSliced,
+    shared: c.broadcastCompressions,
+    receivedCompressed: c.inflatedBytesIn,
+    receivedInflated: c.inflatedBytesOut,
+    sentUncompressed: c.deflatedBytesIn,
+    sentCompressed: c.deflatedBytesOut,
+    jobsRunning: engine.slicer.running,
+    jobsQueued: engine.slicer.queued
+  }
 }
 
 /** A server's compression: the extension it negotiates, and the engine shared by its connections. */
@@ -159,6 +176,7 @@ export const make = <I, O, R>(
       Effect.sleep(Duration.seconds(1)),
       Effect.sync(() => {
         recorder.queueDepths(depths())
+        if (deflate !== undefined) recorder.deflate(deflateSample(deflate.engine))
         if (bus !== undefined) {
           const stats = options.bus!.transport.stats()
           const { counters } = bus

@@ -24,12 +24,51 @@ export interface BusSample {
   readonly up: boolean
 }
 
+/** What the deflate engine reports once a second (cumulative counts, and its jobs now). */
+export interface DeflateSample {
+  readonly inflated: number
+  readonly compressed: number
+  readonly sliced: number
+  readonly shared: number
+  readonly receivedCompressed: number
+  readonly receivedInflated: number
+  readonly sentUncompressed: number
+  readonly sentCompressed: number
+  readonly jobsRunning: number
+  readonly jobsQueued: number
+}
+
+const deflateCounters = [
+  ["inflated", metrics.deflateInflated],
+  ["compressed", metrics.deflateCompressed],
+  ["sliced", metrics.deflateSliced],
+  ["shared", metrics.deflateShared],
+  ["receivedCompressed", metrics.deflateReceivedCompressed],
+  ["receivedInflated", metrics.deflateReceivedInflated],
+  ["sentUncompressed", metrics.deflateSentUncompressed],
+  ["sentCompressed", metrics.deflateSentCompressed]
+] as const
+
 /** Per-batch metric updates for the actors (plain method calls; no Effect per message). */
 export class Recorder {
   /** The bus counts as last reported, to turn its cumulative counts into increments. */
   private lastBus: { published: number; received: number; dropped: Record<string, number> } = { published: 0, received: 0, dropped: {} }
 
+  /** The deflate engine's counts as last reported. */
+  private lastDeflate: Partial<Record<keyof DeflateSample, number>> = {}
+
   constructor(private readonly context: Context.Context<never>) {}
+
+  /** The deflate engine's counters, sampled once a second. */
+  deflate(sample: DeflateSample): void {
+    for (const [key, metric] of deflateCounters) {
+      const more = sample[key] - (this.lastDeflate[key] ?? 0)
+      if (more > 0) metric.updateUnsafe(more, this.context)
+    }
+    this.lastDeflate = { ...sample }
+    metrics.deflateJobsRunning.updateUnsafe(sample.jobsRunning, this.context)
+    metrics.deflateJobsQueued.updateUnsafe(sample.jobsQueued, this.context)
+  }
 
   /** The bus's counters, sampled once a second. */
   bus(sample: BusSample): void {

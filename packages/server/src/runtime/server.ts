@@ -12,6 +12,7 @@ import { Http as HttpHead } from "@wspipe/codec"
 import { Context, Data, Duration, Effect, FiberSet, Layer, Queue, Scheduler, type Scope } from "effect"
 import type { Handler } from "../actors/handler.js"
 import type { Connection } from "../connection/connection.js"
+import { Admission } from "../connection/admission.js"
 import { type Acceptor, serveSocket, upgrade } from "../connection/upgrade.js"
 import * as Command from "../messages/command.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
@@ -19,10 +20,12 @@ import { ConfigError, resolveOptions, type ServerOptions } from "./options.js"
 import * as Pipeline from "./pipeline.js"
 import * as PipelineScheduler from "./scheduler.js"
 import { makeRecorder, ready, shutdownBegins, shutdownEnds } from "./server-log.js"
+import { secureContext, serveTls, type TlsOptions } from "./tls.js"
 
 export { ConfigError, defaults, type ServerOptions } from "./options.js"
 export { runMain, type RunMainOptions } from "./run-main.js"
-export { runCluster } from "./cluster.js"
+export { runCluster, workerSlot } from "./cluster.js"
+export type { TlsOptions } from "./tls.js"
 
 /** `listen` could not bind (the port is in use, the address is not ours…). */
 export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string; readonly cause: unknown }> {}
@@ -33,11 +36,13 @@ export interface ListenOptions extends ServerOptions {
   readonly host?: string
   /** Default 9000 (the Erlang original's port); 0 picks a free port. */
   readonly port?: number
+  /** Serve `wss://`: the certificate and key (see {@link TlsOptions}). Default: plain `ws://`. */
+  readonly tls?: TlsOptions | undefined
 }
 
 /** A running server. */
 export interface Running {
-  /** `ws://host:port/` for `listen`; undefined for `attach` (the HTTP server knows its address). */
+  /** `ws://host:port/` (`wss://` with `tls`) for `listen`; undefined for `attach` (the HTTP server knows its address). */
   readonly url: string | undefined
   readonly port: number | undefined
   /** Connections currently in the pipeline. */
@@ -94,15 +99,18 @@ export const listen = <I, O, R = never>(
   options: ListenOptions = {}
 ): Effect.Effect<Running, ConfigError | ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const { host = "127.0.0.1", port = 9000, ...rest } = options
+    const { host = "127.0.0.1", port = 9000, tls, ...rest } = options
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return yield* new ConfigError({ option: "port", message: `port must be an integer 0–65535, got ${port}` })
     }
+    const context = tls === undefined ? undefined : secureContext(tls)
+    if (context instanceof ConfigError) return yield* context
     const acceptor = yield* start(toConfig(handler), rest)
     // Upgrades that wait for an Effect handshake hook run as fibers of this scope.
     const forkUpgrade = yield* FiberSet.makeRuntime<R>()
     const netServer = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
-      serveSocket(acceptor, socket, forkUpgrade)
+      if (context === undefined) serveSocket(acceptor, socket, forkUpgrade)
+      else serveTls(acceptor, socket, context, forkUpgrade)
     })
     yield* Effect.callback<void, ListenError>((resume) => {
       const onError = (cause: Error) => resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))
@@ -115,7 +123,7 @@ export const listen = <I, O, R = never>(
     const bound = (netServer.address() as Net.AddressInfo).port
     // Registered last, so it runs first on scope close (finalizers are LIFO).
     yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => netServer.close())))
-    return running(acceptor, `ws://${host.includes(":") ? `[${host}]` : host}:${bound}/`, bound)
+    return running(acceptor, `${context === undefined ? "ws" : "wss"}://${host.includes(":") ? `[${host}]` : host}:${bound}/`, bound)
   }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
 
 /**
@@ -185,9 +193,9 @@ export const layer = <I, O, R = never>(
 ): Layer.Layer<WsServer, ConfigError | ListenError, R> => Layer.effect(WsServer, listen(handler, options))
 
 /**
- * Listens, writes one ready line (`listening on ws://…`) to stdout (a JSON log line instead with
- * `Logs.layer({ format: "json" })`), and runs until interrupted — the body of a server program
- * (see {@link runMain}).
+ * Listens, writes one ready line (`listening on ws://…`, or `wss://…` with `tls`) to stdout (a
+ * JSON log line instead with `Logs.layer({ format: "json" })`), and runs until interrupted — the
+ * body of a server program (see {@link runMain}).
  *
  * @example
  * ```ts
@@ -225,7 +233,8 @@ const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: Serve
       pipeline,
       live: { sockets: new Set() },
       runFork: (effect) => void runForkWith(effect),
-      closing: false
+      closing: false,
+      admission: new Admission(resolved)
     }
     return acceptor
   })

@@ -7,6 +7,7 @@
 import { Encoder, Frame, Hixie76, Opcode } from "@wspipe/codec"
 import type { Outgoing } from "../../messages/command.js"
 import { type Framed, Parts } from "../../messages/outbound.js"
+import { Prepared } from "../../messages/prepared.js"
 import { Compressed } from "./compression.js"
 
 /** How one wire protocol frames what the sender sends. */
@@ -127,6 +128,17 @@ export class PerFraming {
     others.push([framing, framed])
     return framed
   }
+}
+
+/**
+ * The forms of `message` for one command: new ones, or for a `Prepared` message those this
+ * sender (`owner`) made before, so it is framed and compressed once however often it is sent.
+ */
+export const formsOf = (owner: object, message: Outgoing, fragmentSize: number | undefined): PerFraming => {
+  if (!(message instanceof Prepared)) return new PerFraming(message, fragmentSize)
+  let forms = message.forms.get(owner) as PerFraming | undefined
+  if (forms === undefined) message.forms.set(owner, forms = new PerFraming(message, fragmentSize))
+  return forms
 }
 
 const utf8 = new TextEncoder()

@@ -9,7 +9,7 @@ import type { Address } from "../../connection/connection.js"
 import type * as Command from "../../messages/command.js"
 import { Pending } from "../../deflate/errors.js"
 import { compressible } from "./compression.js"
-import { PerFraming } from "./framing.js"
+import { formsOf, type PerFraming } from "./framing.js"
 import type { Entry, SenderState } from "./state.js"
 
 /**
@@ -50,20 +50,20 @@ export const route = (state: SenderState, command: Command.Command, remote: bool
     case "Unicast": {
       if (!state.isLocal(command.to)) return bus?.send({ kind: "unicast", to: command.to, message: command.message })
       const entry = state.registry.get(command.to.id)
-      if (entry !== undefined && !entry.closeSent) pushMessage(state, entry, new PerFraming(command.message, fragmentSize))
+      if (entry !== undefined && !entry.closeSent) pushMessage(state, entry, formsOf(state, command.message, fragmentSize))
       return
     }
     case "Broadcast":
-      toAll(state, new PerFraming(command.message, fragmentSize), command.except)
+      toAll(state, formsOf(state, command.message, fragmentSize), command.except)
       return bus?.send({ kind: "broadcast", except: command.except, message: command.message })
     case "BroadcastAll":
-      toAll(state, new PerFraming(command.message, fragmentSize), undefined)
+      toAll(state, formsOf(state, command.message, fragmentSize), undefined)
       return bus?.send({ kind: "broadcastAll", except: undefined, message: command.message })
     case "Publish": {
       bus?.send({ kind: "publish", topic: command.topic, except: command.except, message: command.message })
       const members = state.topics.get(command.topic)
       if (members === undefined) return
-      const framed = new PerFraming(command.message, fragmentSize)
+      const framed = formsOf(state, command.message, fragmentSize)
       const skip = localId(state, command.except)
       for (const entry of members) {
         if (entry.conn.id !== skip && !entry.closeSent) pushMessage(state, entry, framed)
