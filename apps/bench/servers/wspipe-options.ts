@@ -13,6 +13,10 @@ const settings = {
   default: undefined,
   off: false,
   "takeover-15": { serverNoContextTakeover: false, clientNoContextTakeover: false },
+  // The server's context only (the client still starts afresh): a compressor per connection, no window copy.
+  "server-takeover-15": { serverNoContextTakeover: false, clientNoContextTakeover: true },
+  "takeover-9": { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
+  "takeover-15-m1": { serverNoContextTakeover: false, clientNoContextTakeover: false, memLevel: 1 },
   "takeover-10-m3": {
     serverNoContextTakeover: false,
     clientNoContextTakeover: false,

@@ -55,9 +55,9 @@ const label = (specs: readonly ServerSpec[], id: ServerId): string => specs.find
 
 /** Echo and broadcast: ws perMessageDeflate | wspipe | wspipe/ws | Bun (earlier) | wspipe/Bun. */
 export function throughputTable(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string {
-  const head = ["scenario", "metric", label(specs, "ws-deflate"), label(specs, "wspipe"), "wspipe/ws", "Bun (earlier, not this run)", "wspipe/Bun"]
+  const head = ["scenario", "metric", label(specs, "ws-deflate"), label(specs, "wspipe"), "wspipe/ws", "Bun (reported in the issue, other run)", "wspipe/Bun"]
   const rows = [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i < 2 ? "---" : "---:")).join(" | ")} |`]
-  for (const sc of scenarios.filter((s) => s.mode !== "idle")) {
+  for (const sc of scenarios.filter((s) => s.mode !== "idle" && s.servers?.includes("ws-deflate"))) {
     const cells = results.get(sc.name)
     const ws = cells?.get("ws-deflate")
     const wspipe = cells?.get("wspipe")
@@ -76,8 +76,8 @@ export function throughputTable(scenarios: readonly Scenario[], specs: readonly 
 /** Idle: RSS per connection for every server and setting, and the cost of deflate over none. */
 export function memoryTable(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string {
   const idle = scenarios.filter((s) => s.mode === "idle")
-  const ids = idle[0]?.servers ?? []
-  const head = ["scenario", "metric", ...ids.map((id) => label(specs, id)), "wspipe default − no deflate", "Bun (earlier)"]
+  const ids = [...new Set(idle.flatMap((s) => s.servers ?? []))]
+  const head = ["scenario", "metric", ...ids.map((id) => label(specs, id)), "wspipe default − no deflate", "Bun (issue, other run)"]
   const rows = [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i < 2 ? "---" : "---:")).join(" | ")} |`]
   for (const sc of idle) {
     const cells = results.get(sc.name)
@@ -88,6 +88,27 @@ export function memoryTable(scenarios: readonly Scenario[], specs: readonly Serv
       const bun = earlier[sc.name]?.bun[metric.label]
       rows.push(`| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${ids.map((id) => cellText(cells?.get(id), metric.pick, metric.digits)).join(" | ")} | ${extra} | ${bun === undefined ? "" : fmt(bun, metric.digits)} |`)
     })
+  }
+  return rows.join("\n")
+}
+
+/**
+ * One row per wspipe setting: KiB per idle connection (10,000 idle, one message each), and the
+ * ratio and rate under echo load (echo-1k-json-deflate-settings): the docs/limits.md table.
+ */
+export function settingsTable(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string | null {
+  const load = scenarios.find((s) => s.name === "echo-1k-json-deflate-settings")
+  const idle = scenarios.find((s) => s.name === "idle-deflate-10k")
+  if (!load && !idle) return null
+  const ids = [...new Set([...(load?.servers ?? []), ...(idle?.servers ?? [])])].filter((id) => id.startsWith("wspipe"))
+  const rss = (m: Measurement) => m.rssPerConnKiB
+  const pick = (sc: Scenario | undefined, label: string) => sc?.metrics.find((m) => m.label === label)?.pick ?? (() => undefined)
+  const rows = ["| wspipe setting | RSS KiB per idle connection ↓ | ratio, 1 KiB JSON echo ↑ | msgs/s, 1 KiB JSON echo c=100 d=4 ↑ |", "| --- | ---: | ---: | ---: |"]
+  for (const id of ids) {
+    const i = idle && results.get(idle.name)?.get(id)
+    const l = load && results.get(load.name)?.get(id)
+    rows.push(`| ${label(specs, id)} | ${i ? cellText(i, rss, 2) : "–"} | ${l ? cellText(l, pick(load, "compression ratio, server → client"), 2) : "–"} | ` +
+      `${l ? cellText(l, pick(load, "msgs/s"), 0) : "–"} |`)
   }
   return rows.join("\n")
 }
@@ -140,6 +161,8 @@ export function targets(results: Results): string {
 export function deflateReport(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string {
   const parts = [`Compression (permessage-deflate):\n\n${throughputTable(scenarios, specs, results)}`]
   if (scenarios.some((s) => s.mode === "idle")) parts.push(memoryTable(scenarios, specs, results))
+  const perSetting = settingsTable(scenarios, specs, results)
+  if (perSetting) parts.push(`Per setting:\n\n${perSetting}`)
   parts.push(`Load generator vs server CPU:\n\n${cpuTable(scenarios, specs, results)}`, `Targets:\n\n${targets(results)}`)
   return parts.join("\n\n")
 }

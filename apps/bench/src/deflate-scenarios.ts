@@ -18,8 +18,16 @@ const lat = (q: "p50" | "p99", what: string): Metric => ({
   digits: 0,
   pick: (m) => m.result.latency_us?.[q]
 })
-/** What the server's compression achieved: bytes inflated / bytes on the wire, server → client. */
-export const wireRatio: Metric = { label: "compression ratio, server → client", higherIsBetter: true, digits: 2, pick: (m) => m.result.deflate?.received.ratio }
+/**
+ * What the server's compression achieved: bytes inflated / bytes on the wire, server → client;
+ * none where nothing came back compressed (a server that declined).
+ */
+export const wireRatio: Metric = {
+  label: "compression ratio, server → client",
+  higherIsBetter: true,
+  digits: 2,
+  pick: (m) => (m.result.deflate?.received.compressed ? m.result.deflate.received.ratio : undefined)
+}
 const loadgenCores: Metric = { label: "load generator cores", higherIsBetter: false, digits: 2, pick: (m) => m.result.loadgen_cpu.cores }
 
 /** Every connection agreed to permessage-deflate where the server does it, none elsewhere. */
@@ -33,8 +41,12 @@ const agreed = (m: Measurement, spec: ServerSpec): string | undefined => {
 
 const versus: readonly ServerId[] = ["ws-deflate", "wspipe"]
 /** Each idle connection exchanged one 1 KiB JSON message (compressed where agreed) before RSS is read. */
-const idleServers: readonly ServerId[] = ["ws", "ws-deflate", "wspipe-no-deflate", "wspipe", "wspipe-takeover-15", "wspipe-takeover-10-m3"]
-const idle = (connections: number): Scenario => ({
+const idleCore: readonly ServerId[] = ["ws", "ws-deflate", "wspipe-no-deflate", "wspipe"]
+/** Every documented setting (docs/limits.md, "Compression"; servers/wspipe-options.ts). */
+const settings: readonly ServerId[] = [
+  "wspipe-no-deflate", "wspipe", "wspipe-server-takeover-15", "wspipe-takeover-15", "wspipe-takeover-15-m1", "wspipe-takeover-10-m3", "wspipe-takeover-9"
+]
+const idle = (connections: number, servers: readonly ServerId[]): Scenario => ({
   name: `idle-deflate-${connections / 1000}k`,
   title: `memory per idle connection after one 1 KiB JSON message (compressed where agreed), ${connections.toLocaleString("en")} connections`,
   job: "echo",
@@ -42,7 +54,7 @@ const idle = (connections: number): Scenario => ({
   // A context-takeover connection makes its zlib compressor on its first message (~230 KiB touched
   // at 15/8: ~1.4 ms here), so 10,000 of them need more than the default 30 s to come up.
   args: ["-c", String(connections), "-s", "1024", "--json", "--deflate", "--connect-timeout", "80"],
-  servers: idleServers,
+  servers,
   check: agreed,
   metrics: [{ label: "RSS KiB/conn", higherIsBetter: false, digits: 2, pick: (m) => m.rssPerConnKiB }, wireRatio]
 })
@@ -78,8 +90,19 @@ export const deflateScenarios: readonly Scenario[] = [
     check: agreed,
     metrics: [{ ...msgsPerS, label: "deliveries/s" }, perServerCpu("deliveries"), lat("p50", "delivery"), lat("p99", "delivery"), wireRatio, loadgenCores]
   },
-  idle(5_000),
-  idle(10_000)
+  // Each setting's ratio and cost under load (the idle scenarios see one message per connection).
+  {
+    name: "echo-1k-json-deflate-settings",
+    title: "echo 1 KiB JSON, permessage-deflate, 100 conns × 4 in flight, per wspipe setting",
+    job: "echo",
+    mode: "echo",
+    args: ["-c", "100", "-d", "4", "-s", "1024", "--json", "--deflate"],
+    servers: settings,
+    check: agreed,
+    metrics: [msgsPerS, wireRatio, lat("p99", "RTT")]
+  },
+  idle(5_000, idleCore),
+  idle(10_000, ["ws", "ws-deflate", ...settings])
 ]
 
 export const isDeflateScenario = (s: Scenario): boolean => s.servers !== undefined && deflateScenarios.includes(s)

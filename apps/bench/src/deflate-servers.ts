@@ -7,7 +7,14 @@ import { join, resolve } from "node:path"
 import { benchDir, binDir } from "./build.js"
 import type { ServerId, ServerJob, ServerSpec } from "./servers.js"
 
-export type DeflateServerId = "ws-deflate" | "wspipe-no-deflate" | "wspipe-takeover-15" | "wspipe-takeover-10-m3"
+export type DeflateServerId =
+  | "ws-deflate"
+  | "wspipe-no-deflate"
+  | "wspipe-takeover-15"
+  | "wspipe-server-takeover-15"
+  | "wspipe-takeover-9"
+  | "wspipe-takeover-15-m1"
+  | "wspipe-takeover-10-m3"
 
 const optionsApp = join(binDir, "wspipe-options.mjs")
 
@@ -52,9 +59,12 @@ export function deflateServerSpecs(): ServerSpec[] {
     },
     wspipeWith("wspipe-no-deflate", "wspipe perMessageDeflate: false", "off"),
     wspipeWith("wspipe-takeover-15", "wspipe takeover 15/15", "takeover-15"),
+    wspipeWith("wspipe-server-takeover-15", "wspipe server takeover only, 15", "server-takeover-15"),
+    wspipeWith("wspipe-takeover-9", "wspipe takeover 9/9", "takeover-9"),
+    wspipeWith("wspipe-takeover-15-m1", "wspipe takeover 15/15 memLevel 1", "takeover-15-m1"),
     wspipeWith("wspipe-takeover-10-m3", "wspipe takeover 10/10 memLevel 3", "takeover-10-m3")
   ]
 }
 
 /** Whether a server answers a permessage-deflate offer with an agreement (the run is checked). */
-export const agreesToDeflate = (id: ServerId): boolean => id === "wspipe" || id === "ws-deflate" || id === "wspipe-takeover-15" || id === "wspipe-takeover-10-m3"
+export const agreesToDeflate = (id: ServerId): boolean => id !== "ws" && id !== "ws-addons" && id !== "c-echo" && id !== "wspipe-no-deflate"
