@@ -34,6 +34,9 @@ const loadgenCores: Metric = { label: "load generator cores", higherIsBetter: fa
 const agreed = (m: Measurement, spec: ServerSpec): string | undefined => {
   const d = m.result.deflate
   if (d === undefined) return "the load generator printed no deflate results"
+  // A window in which nothing at all moved (seen once on this shared machine, server and load
+  // generator both at 0 CPU): a stalled machine, not a figure to take a median over.
+  if (m.result.mode !== "idle" && !m.result.messages) return "no message was measured in the window"
   const total = m.result.connections + (m.result.mode === "broadcast" ? 1 : 0)
   const want = agreesToDeflate(spec.id) ? total : 0
   return d.agreed === want ? undefined : `${spec.label}: ${d.agreed} of ${total} connections agreed to permessage-deflate, expected ${want}`
