@@ -4,6 +4,7 @@
  * Written in C with epoll, one thread per CPU it may use, so it stays far faster than the
  * Node servers it measures; its own CPU use is reported so that can be checked. */
 #include "loadgen.h"
+#include "pmd.h"
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -104,7 +105,10 @@ static void usage(void) {
           "  --tls            wss://: TLS (OpenSSL) on every connection; the certificate is not verified\n"
           "  --port2 N        connections with odd ids to this port (broadcast: half the receivers;\n"
           "                   the sender stays on --port); results split by port\n"
-          "  --socketio       broadcast: speak socket.io (engine.io v4 over WebSocket), events 42[\"m\",..]\n");
+          "  --socketio       broadcast: speak socket.io (engine.io v4 over WebSocket), events 42[\"m\",..]\n"
+          "  --json           JSON chat/trading payloads of exactly --size bytes (echo, broadcast, idle:\n"
+          "                   idle sends one message per connection and waits for its echo)\n"
+          "  --deflate        offer permessage-deflate (needs --json); --inflate-all: no inflate cache\n");
   exit(2);
 }
 
@@ -114,7 +118,8 @@ static void parse_args(int argc, char **argv) {
       {"size", 1, 0, 's'}, {"binary", 0, 0, 'b'}, {"seconds", 1, 0, 't'}, {"warmup", 1, 0, 'w'},
       {"threads", 1, 0, 'T'}, {"rate", 1, 0, 'r'}, {"inflight", 1, 0, 'i'},
       {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {"tls", 0, 0, 'L'},
-      {"port2", 1, 0, 'P'}, {"socketio", 0, 0, 'S'}, {0, 0, 0, 0}};
+      {"port2", 1, 0, 'P'}, {"socketio", 0, 0, 'S'}, {"json", 0, 0, 'J'}, {"deflate", 0, 0, 'Z'},
+      {"inflate-all", 0, 0, 'I'}, {0, 0, 0, 0}};
   if (argc < 2) usage();
   const char *m = argv[1];
   if (!strcmp(m, "echo")) cfg.mode = MODE_ECHO;
@@ -143,6 +148,9 @@ static void parse_args(int argc, char **argv) {
       case 'L': cfg.tls = 1; break;
       case 'P': cfg.port2 = atoi(optarg); break;
       case 'S': cfg.socketio = 1; break;
+      case 'J': cfg.json = 1; break;
+      case 'Z': cfg.deflate = 1; break;
+      case 'I': cfg.inflate_all = 1; break;
       default: usage();
     }
   }
@@ -151,6 +159,13 @@ static void parse_args(int argc, char **argv) {
       cfg.warmup < 0 || cfg.size > (64u << 20) || cfg.fragments < 0 || (size_t)cfg.fragments > cfg.size) {
     fprintf(stderr, "loadgen: an option is out of range\n");
     usage();
+  }
+  /* socket.io wraps every payload in its own event frame (sio.c): the JSON hooks do not. */
+  if ((cfg.deflate && !cfg.json) ||
+      (cfg.json && (cfg.mode == MODE_CONNECT || cfg.fragments > 1 || cfg.size < JSON_MIN_SIZE || cfg.socketio))) {
+    fprintf(stderr, "loadgen: --deflate needs --json; --json needs echo, broadcast or idle, --size >= %d, no --fragments,"
+                    " no --socketio\n", JSON_MIN_SIZE);
+    exit(2);
   }
   if (cfg.mode == MODE_BROADCAST && cfg.size < 32) {
     fprintf(stderr, "loadgen: broadcast needs --size >= 32 (sequence + timestamp tag)\n");
@@ -335,6 +350,7 @@ void print_results(double wall, struct rusage *r0, struct rusage *r1) {
   /* CLOCK_MONOTONIC, like V8's profile timestamps: lets a profile be cut to this window. */
   printf(",\"window_mono_ns\":[%llu,%llu]", (unsigned long long)atomic_load(&G.measure_ns),
          (unsigned long long)atomic_load(&G.end_ns));
+  if (cfg.json) pmd_print_json();
   printf(",\"loadgen_cpu\":{\"user_s\":%.3f,\"sys_s\":%.3f,\"cores\":%.3f,\"ns_per_msg\":%.0f}}\n", user, sys,
          wall > 0 ? (user + sys) / wall : 0, msgs ? (user + sys) * 1e9 / (double)msgs : 0);
   fflush(stdout);

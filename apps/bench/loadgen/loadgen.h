@@ -33,6 +33,7 @@ typedef struct {
   double connect_timeout;
   int verbose;
   int tls;              /* wss://: every connection does a TLS handshake first (tls.c) */
+  int deflate, json, inflate_all; /* pmd.h: offer permessage-deflate; JSON payloads; no inflate cache */
 } config;
 
 typedef struct {
@@ -58,6 +59,8 @@ typedef struct conn {
   uint64_t next_seq;    /* broadcast receiver: next sequence expected from the sender */
   uint64_t *sent_at;    /* echo: send timestamps, ring of `depth` (echoes come back in order) */
   int is_sender;
+  struct pmd_conn *pmd; /* permessage-deflate agreed (pmd.c), else NULL */
+  int msg_rsv1;         /* the message being received had RSV1 on its first frame */
 } conn;
 
 typedef struct worker {
@@ -123,6 +126,7 @@ void conn_send_fragment(conn *c, int fin, int opcode, const uint8_t *payload, si
 void conn_flush(conn *c);
 void conn_close_start(conn *c);           /* send close 1000; completes on the server's close */
 void conn_reset(conn *c);                 /* after CS_DONE: ready for conn_start again */
+void conn_drop(conn *c, const char *what); /* fails the run: the server broke the protocol */
 
 void conn_close_fd(conn *c);              /* closes the socket (and its TLS session) */
 

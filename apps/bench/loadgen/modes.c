@@ -1,6 +1,7 @@
 /* Echo and broadcast modes, and the dispatch of connection events to the current mode.
  * Connect and idle modes are in mode_conn.c. */
 #include "loadgen.h"
+#include "pmd.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ static void echo_send(conn *c, uint64_t now) {
   char tag[ECHO_TAG + 1];
   size_t n = cfg.size, tl = n < ECHO_TAG ? n : ECHO_TAG;
   echo_tag(tag, c, c->sent);
-  if (cfg.fragments > 1) echo_send_fragmented(c, tag, tl);
+  if (cfg.json) json_echo_send(c, c->sent); /* mode_deflate.c */
+  else if (cfg.fragments > 1) echo_send_fragmented(c, tag, tl);
   else { /* the fast path: build the payload straight into the output buffer */
     uint8_t *p = conn_frame_begin(c, cfg.binary ? 0x2 : 0x1, n);
     memcpy(p, payload_template, n);
@@ -61,8 +63,8 @@ static void echo_on_message(conn *c, int op, const uint8_t *p, size_t len) {
   size_t tl = cfg.size < ECHO_TAG ? cfg.size : ECHO_TAG;
   echo_tag(tag, c, c->recvd);
   if (c->recvd >= c->sent) { c->w->other_msgs++; return; } /* nothing of ours is outstanding */
-  if (op != (cfg.binary ? 0x2 : 0x1) || len != cfg.size || memcmp(p, tag, tl) != 0 ||
-      (len > tl && memcmp(p + tl, payload_template + tl, len - tl) != 0)) {
+  if (op != (cfg.binary ? 0x2 : 0x1) || len != cfg.size || (cfg.json ? !json_echo_ok(c, c->recvd, p) : memcmp(p, tag, tl) != 0 ||
+      (len > tl && memcmp(p + tl, payload_template + tl, len - tl) != 0))) {
     fail("echo mismatch on connection %d: expected message %llu (%s, %zu bytes), got opcode %d, %zu bytes",
          c->id, (unsigned long long)c->recvd, cfg.binary ? "binary" : "text", cfg.size, op, len);
     return;
@@ -127,6 +129,7 @@ static void bcast_pump(worker *w, uint64_t now) {
   } else limit = bc_acked + (uint64_t)cfg.inflight;
   int batch = 0;
   while (bc_sent < limit && batch++ < 1024) {
+    if (cfg.json) { json_bcast_send(s, bc_sent++, now_ns()); continue; } /* mode_deflate.c */
     uint8_t *p = cfg.socketio ? sio_frame_begin(s, cfg.size) : conn_frame_begin(s, cfg.binary ? 0x2 : 0x1, cfg.size);
     memset(p, 'x', cfg.size);
     char tag[33];
@@ -156,13 +159,18 @@ static void bcast_on_message(conn *c, int op, const uint8_t *p, size_t len) {
   uint64_t now = now_ns(), seq, sent_ns;
   worker *w = c->w;
   if (c->is_sender) { w->sender_received++; return; } /* broadcast-except-source: unexpected */
-  if (len != cfg.size || op != (cfg.binary ? 0x2 : 0x1) || hexval(p, 16, &seq) || hexval(p + 16, 16, &sent_ns)) {
+  const uint8_t *t = p + (cfg.json ? JSON_TAG_AT : 0);
+  if (len != cfg.size || op != (cfg.binary ? 0x2 : 0x1) || hexval(t, 16, &seq) || hexval(t + 16, 16, &sent_ns)) {
     w->other_msgs++; /* e.g. a chat server's join notice: not ours, not counted */
     return;
   }
   if (seq < c->next_seq) {
     fail("broadcast: receiver %d got message %llu after %llu (duplicate or reordered)", c->id,
          (unsigned long long)seq, (unsigned long long)c->next_seq - 1);
+    return;
+  }
+  if (cfg.json && !json_bcast_ok(p, seq)) {
+    fail("broadcast: receiver %d got message %llu with a body that is not the one sent", c->id, (unsigned long long)seq);
     return;
   }
   w->missed += seq - c->next_seq;
@@ -225,13 +233,16 @@ void mode_opened(conn *c) {
 
 /* The WebSocket handshake is done; a socket.io connection opens later (sio.c). */
 void mode_on_open(conn *c) {
-  if (!cfg.socketio) mode_opened(c);
+  if (cfg.socketio) return;
+  if (cfg.mode == MODE_IDLE && cfg.json) json_idle_open(c); /* open once echoed (mode_deflate.c) */
+  else mode_opened(c);
 }
 
 void mode_on_message(conn *c, int op, const uint8_t *p, size_t len) {
   if (cfg.socketio && !sio_unwrap(c, op, &p, &len)) return;
   if (cfg.mode == MODE_ECHO) echo_on_message(c, op, p, len);
   else if (cfg.mode == MODE_BROADCAST) bcast_on_message(c, op, p, len);
+  else if (cfg.mode == MODE_IDLE && cfg.json) json_idle_on_message(c, op, p, len);
   else c->w->other_msgs++;
 }
 
@@ -259,6 +270,7 @@ void setup(void) {
   payload_template = malloc(cfg.size + 1);
   for (size_t i = 0; i < cfg.size; i++)  /* text: letters; binary: every byte value */
     payload_template[i] = cfg.binary ? (uint8_t)(i * 167 + 13) : (uint8_t)('a' + i % 26);
+  if (cfg.json) json_setup();
   if (cfg.mode == MODE_BROADCAST) {
     uint64_t ring = 1;
     uint64_t need = cfg.rate > 0 ? (1u << 20) : 2 * (uint64_t)cfg.inflight + 16;

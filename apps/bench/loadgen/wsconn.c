@@ -2,6 +2,7 @@
  * verified 101 and Sec-WebSocket-Accept), masked frames with random masks, server frame
  * parsing (7/16/64-bit lengths, fragmented messages, ping -> pong) and the closing handshake. */
 #include "loadgen.h"
+#include "pmd.h"
 #include "sha1.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,7 +56,7 @@ void conn_close_fd(conn *c) {
   c->fd = -1;
 }
 
-static void conn_drop(conn *c, const char *what) {
+void conn_drop(conn *c, const char *what) {
   /* A server that drops or refuses connections invalidates the run: say which and why. */
   static const char *when[] = {"before connecting", "while connecting", "during the handshake",
                                "while open", "while closing", "after closing", "during the TLS handshake"};
@@ -105,6 +106,7 @@ void conn_start(conn *c) {
                                  "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n",
                                  cfg.path, cfg.host, c->port, key);
+  if (cfg.deflate) c->out.len = pmd_offer(c->out.p, c->out.len);
 }
 
 static void mask_bytes(uint8_t *p, size_t len, uint32_t mask) {
@@ -209,13 +211,14 @@ static long parse_handshake(conn *c) {
     conn_drop(c, "answered with a wrong or missing Sec-WebSocket-Accept");
     return -1;
   }
+  if (cfg.deflate && pmd_accept(c, h) < 0) return -1;
   return (long)(end - c->in.p) + 4;
 }
 
 /* Handles one complete server frame; returns 0 to go on, -1 when the connection ended. */
-static int handle_frame(conn *c, int fin, int op, const uint8_t *p, size_t len) {
+static int handle_frame(conn *c, int fin, int op, int rsv1, const uint8_t *p, size_t len) {
   if (op >= 0x8) {
-    if (!fin || len > 125) { conn_drop(c, "sent an invalid control frame"); return -1; }
+    if (!fin || len > 125 || rsv1) { conn_drop(c, "sent an invalid control frame"); return -1; }
     if (op == 0x9) { conn_send(c, 0xA, p, len); return 0; } /* ping -> pong, same payload */
     if (op == 0xA) return 0;
     if (op != 0x8) { conn_drop(c, "sent an unknown control opcode"); return -1; }
@@ -228,17 +231,21 @@ static int handle_frame(conn *c, int fin, int op, const uint8_t *p, size_t len) 
   }
   if (op == 0x0) {
     if (!c->frag_op) { conn_drop(c, "sent a continuation with no message started"); return -1; }
+    if (rsv1) { conn_drop(c, "set RSV1 on a continuation frame (RFC 7692 §6.1)"); return -1; }
     buf_reserve(&c->frag, len);
     memcpy(c->frag.p + c->frag.len, p, len);
     c->frag.len += len;
     if (!fin) return 0;
-    mode_on_message(c, c->frag_op, c->frag.p, c->frag.len);
+    if (c->pmd) pmd_message(c, c->frag_op, c->msg_rsv1, c->frag.p, c->frag.len);
+    else mode_on_message(c, c->frag_op, c->frag.p, c->frag.len);
     c->frag_op = 0;
     c->frag.len = 0;
     return 0;
   }
   if (op != 0x1 && op != 0x2) { conn_drop(c, "sent an unknown data opcode"); return -1; }
   if (c->frag_op) { conn_drop(c, "started a message inside a fragmented one"); return -1; }
+  c->msg_rsv1 = rsv1;
+  if (fin && c->pmd) { pmd_message(c, op, rsv1, p, len); return 0; }
   if (fin) { mode_on_message(c, op, p, len); return 0; }
   c->frag_op = op;
   c->frag.len = 0;
@@ -256,7 +263,7 @@ static void parse_frames(conn *c) {
     size_t avail = c->in.len - pos, hl = 2;
     uint64_t len = h[1] & 0x7f;
     if (h[1] & 0x80) { conn_drop(c, "sent a masked frame (servers must not mask)"); return; }
-    if (h[0] & 0x70) { conn_drop(c, "set RSV bits without an extension"); return; }
+    if (h[0] & 0x70 & ~pmd_rsv(c)) { conn_drop(c, "set RSV bits without an extension"); return; }
     if (len == 126) {
       if (avail < 4) break;
       len = (uint64_t)h[2] << 8 | h[3];
@@ -273,7 +280,7 @@ static void parse_frames(conn *c) {
       break;
     }
     pos += hl + (size_t)len;
-    if (handle_frame(c, h[0] >> 7, h[0] & 0x0f, h + hl, (size_t)len) < 0) return;
+    if (handle_frame(c, h[0] >> 7, h[0] & 0x0f, h[0] & 0x40, h + hl, (size_t)len) < 0) return;
   }
   if (pos && c->fd >= 0) {
     memmove(c->in.p, c->in.p + pos, c->in.len - pos);

@@ -10,11 +10,19 @@ export const binDir = join(benchDir, "bin")
 const srcDir = join(benchDir, "loadgen")
 
 const targets = {
-  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c"],
+  loadgen: [
+    "loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c", "pmd.c", "json.c", "mode_deflate.c"
+  ],
   "echo-server": ["echo-server.c", "sha1.c"]
 } as const
-/** Libraries each target links: the load generator speaks TLS through OpenSSL (`--tls`). */
-const libraries: Record<keyof typeof targets, ReadonlyArray<string>> = { loadgen: ["-lssl", "-lcrypto"], "echo-server": [] }
+/**
+ * Libraries each target links (after its sources): the load generator speaks TLS through OpenSSL
+ * (`--tls`, tls.c) and permessage-deflate through zlib (`--deflate`, pmd.c).
+ */
+const libraries: Record<keyof typeof targets, ReadonlyArray<string>> = {
+  loadgen: ["-lssl", "-lcrypto", "-lz"],
+  "echo-server": []
+}
 
 export interface Binaries {
   readonly loadgen: string
@@ -26,13 +34,20 @@ function newestSource(): number {
   return Math.max(...readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(srcDir, f)).mtimeMs))
 }
 
+/** Debian packages whose headers the load generator builds against, by the header they provide. */
+const headerPackages = [
+  { header: "/usr/include/openssl/ssl.h", pkg: "libssl-dev", why: "OpenSSL, for --tls" },
+  { header: "/usr/include/zlib.h", pkg: "zlib1g-dev", why: "zlib, for --deflate" }
+] as const
+
 /**
- * The OpenSSL headers the load generator builds against: Debian's libssl-dev, installed here
- * when missing (as root, or with `sudo -n`), the way scripts/test-setup.sh installs its packages.
+ * The headers the load generator builds against (OpenSSL, zlib): Debian's packages, installed
+ * here when missing (as root, or with `sudo -n`), the way scripts/test-setup.sh installs its packages.
  */
-function ensureOpenSSL(log: (line: string) => void): void {
-  if (existsSync("/usr/include/openssl/ssl.h")) return
-  log("installing libssl-dev (OpenSSL headers for the load generator's --tls)")
+function ensureHeaders(log: (line: string) => void): void {
+  const missing = headerPackages.filter((h) => !existsSync(h.header))
+  if (missing.length === 0) return
+  log(`installing ${missing.map((m) => `${m.pkg} (${m.why})`).join(", ")} for the load generator`)
   const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-n"]
   const run = (args: string[]) => {
     const [cmd, ...rest] = [...asRoot, "env", "DEBIAN_FRONTEND=noninteractive", ...args]
@@ -40,9 +55,10 @@ function ensureOpenSSL(log: (line: string) => void): void {
   }
   try {
     run(["apt-get", "update", "-q"])
-    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "libssl-dev"])
+    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", ...missing.map((m) => m.pkg)])
   } catch (error) {
-    throw new Error(`the load generator needs OpenSSL's headers: install Debian's libssl-dev (${(error as Error).message})`)
+    const pkgs = missing.map((m) => m.pkg).join(" ")
+    throw new Error(`the load generator needs these headers: install Debian's ${pkgs} (${(error as Error).message})`)
   }
 }
 
@@ -62,7 +78,7 @@ export function benchCertificate(): { readonly cert: string; readonly key: strin
 
 export function buildC(log: (line: string) => void = () => {}): Binaries {
   mkdirSync(binDir, { recursive: true })
-  ensureOpenSSL(log)
+  ensureHeaders(log)
   const newest = newestSource()
   for (const [name, sources] of Object.entries(targets)) {
     const out = join(binDir, name)

@@ -23,6 +23,19 @@ export interface LoadgenResult {
   /** The measured window, CLOCK_MONOTONIC ns (the clock of V8's .cpuprofile timestamps). */
   readonly window_mono_ns: readonly [number, number]
   readonly loadgen_cpu: { user_s: number; sys_s: number; cores: number; ns_per_msg: number }
+  /** With --json (loadgen/pmd.c): the permessage-deflate agreement and the bytes on the wire. */
+  readonly deflate?: LoadgenDeflate
+}
+
+export interface LoadgenDeflate {
+  readonly offered: boolean
+  readonly agreed: number
+  readonly declined: number
+  readonly answer: string
+  readonly client_takeover?: boolean
+  readonly server_takeover?: boolean
+  readonly sent: { messages: number; plain_bytes: number; wire_bytes: number; ratio: number }
+  readonly received: { messages: number; compressed: number; plain_bytes: number; wire_bytes: number; ratio: number; inflated: number; reused: number }
 }
 
 export interface LoadgenRun {

@@ -7,6 +7,9 @@ import { parseArgs } from "node:util"
 import { binDir, buildC, buildWspipe } from "./build.js"
 import { busBench } from "./bus-report.js"
 import { selectBusScenarios } from "./bus.js"
+import { deflateDocs, deflateReport, onOffTable, writeDeflateSection } from "./deflate-report.js"
+import { isDeflateScenario } from "./deflate-scenarios.js"
+import { buildWspipeOptions } from "./deflate-servers.js"
 import { formatProfile, summariseProfiles } from "./profile.js"
 import { type Cell, loadgenTable, loadgenVerdict, machineInfo, type Results, resultsTable, writeDocsSection } from "./report.js"
 import { type RunConfig, runOne } from "./runner.js"
@@ -65,9 +68,13 @@ async function main(): Promise<void> {
   installCleanup()
   const bins = buildC(log)
   buildWspipe(log)
+  buildWspipeOptions(log)
   const allSpecs = serverSpecs(bins.echoServer)
   const wanted = opts.servers?.split(",").map((s) => s.trim())
-  const specs = wanted ? allSpecs.filter((s) => wanted.includes(s.id)) : allSpecs
+  const specs = wanted ? allSpecs.filter((s) => wanted.includes(s.id)) : allSpecs.filter((s) => !s.optIn)
+  // A scenario that names its servers (the compression ones) runs those, still filtered by --servers.
+  const specsOf = (sc: (typeof scenarios)[number]) =>
+    sc.servers ? allSpecs.filter((s) => sc.servers!.includes(s.id) && (!wanted || wanted.includes(s.id))) : specs
   const scenarios = selectScenarios(opts.scenario)
   const bus = selectBusScenarios(opts.scenario)
   const runBus = () => busBench({
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
     const cells = new Map<ServerId, Cell>()
     results.set(sc.name, cells)
     for (let run = 1; run <= runs; run++) {
-      for (const spec of specs) {
+      for (const spec of specsOf(sc)) {
         if (!spec.command(sc.job, {})) continue // e.g. the C server has no broadcast
         const cell = cells.get(spec.id) ?? { runs: [], errors: [] }
         cells.set(spec.id, cell)
@@ -148,10 +155,16 @@ function render(saved: Saved, scenarios: ReturnType<typeof selectScenarios>, spe
     Object.entries(saved.results).map(([k, v]) => [k, new Map(Object.entries(v).map(([id, c]) => [id as ServerId, withRounds(c)]))])
   )
   scenarios = scenarios.filter((s) => results.has(s.name))
+  // The compression scenarios have servers of their own: their tables and docs section are separate.
+  const compression = scenarios.filter(isDeflateScenario)
+  scenarios = scenarios.filter((s) => !isDeflateScenario(s))
   const table = resultsTable(scenarios, specs, results)
   const lgTable = loadgenTable(scenarios, specs, results)
   const verdict = loadgenVerdict(specs, results)
-  process.stdout.write(`\n${table}\n\nLoad generator vs server CPU (median cores; each has one CPU):\n\n${lgTable}\n${verdict ? `\n${verdict}\n` : ""}`)
+  if (scenarios.length) process.stdout.write(`\n${table}\n\nLoad generator vs server CPU (median cores; each has one CPU):\n\n${lgTable}\n${verdict ? `\n${verdict}\n` : ""}`)
+  const onOff = onOffTable(scenarios, results)
+  if (onOff) process.stdout.write(`\nUncompressed scenarios, wspipe's default (deflate on; nothing offered) against perMessageDeflate: false:\n\n${onOff}\n`)
+  if (compression.length) process.stdout.write(`\n${deflateReport(compression, serverSpecs(""), results)}\n`)
   const notes = [...results.entries()].flatMap(([name, cells]) =>
     [...cells.entries()].flatMap(([id, c]) => [
       ...(c.unavailable ? [`${name} / ${id}: ${c.unavailable}`] : []),
@@ -163,8 +176,14 @@ function render(saved: Saved, scenarios: ReturnType<typeof selectScenarios>, spe
 
   if (writeDocs) {
     const docs = join(repoRoot, "docs/benchmarks.md")
-    writeDocsSection(docs, docsBody(saved, table, lgTable, verdict, notes))
-    log(`wrote the server section of ${docs}`)
+    if (scenarios.length) {
+      writeDocsSection(docs, docsBody(saved, table, lgTable, verdict, notes.filter((n) => !compression.some((c) => n.startsWith(`${c.name} /`)))))
+      log(`wrote the server section of ${docs}`)
+    }
+    if (compression.length) {
+      writeDeflateSection(docs, deflateDocs(saved, compression, serverSpecs(""), results, notes.filter((n) => compression.some((c) => n.startsWith(`${c.name} /`)))))
+      log(`wrote the compression section of ${docs}`)
+    }
   }
 }
 

@@ -25,7 +25,9 @@ export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfi
     return { ok: false, error: (e as Error).message, unavailable: true }
   }
   try {
-    return scenario.mode === "idle" ? await runIdle(scenario, server, cfg) : await runLoad(scenario, server, cfg)
+    const outcome = scenario.mode === "idle" ? await runIdle(scenario, server, cfg) : await runLoad(scenario, server, cfg)
+    const wrong = outcome.ok ? scenario.check?.(outcome.m, spec) : undefined
+    return wrong === undefined ? outcome : { ok: false, error: wrong, unavailable: false }
   } finally {
     await server.stop()
   }
@@ -86,6 +88,7 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
   const window = serverCpuWindow(server.pid)
   const hold = 4 // seconds: all up, 1.5 s to settle, read RSS, and margin
   const args = scenario.args.map((a) => (a === String(IDLE_CONNECTIONS) ? String(n) : a))
+  const conns = Number(args[args.indexOf("-c") + 1]) || n // a scenario may hold fewer (idle-deflate-5k)
   const run = await runLoadgen(cfg.loadgen, cfg.loadCpu, ["idle", "--port", String(server.port), ...args, "--seconds", String(hold)], {
     timeoutMs: hold * 1000 + 90_000,
     onStderrLine: (line) => {
@@ -104,5 +107,5 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
   const serverCores = window.cores()
   if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result)
   if (after === undefined) return failure("idle run: never saw the all-up line", server, run.stderr, null)
-  return { ok: true, m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / n } }
+  return { ok: true, m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / conns } }
 }

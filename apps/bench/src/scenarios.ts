@@ -1,7 +1,8 @@
 // The benchmark scenarios: what the load generator does, which server job it needs,
 // and which numbers of its result go into the table.
 import type { LoadgenResult } from "./loadgen.js"
-import type { ServerJob } from "./servers.js"
+import { deflateScenarios } from "./deflate-scenarios.js"
+import type { ServerId, ServerJob, ServerSpec } from "./servers.js"
 
 /** What one run of one scenario against one server measured. */
 export interface Measurement {
@@ -31,6 +32,10 @@ export interface Scenario {
   /** Load generator arguments (besides mode, port, timing). */
   readonly args: readonly string[]
   readonly metrics: readonly Metric[]
+  /** The servers to run (instead of those not marked `optIn`), e.g. ws with perMessageDeflate. */
+  readonly servers?: readonly ServerId[]
+  /** Why a successful run is still wrong (e.g. deflate not agreed), or undefined. */
+  readonly check?: (m: Measurement, spec: ServerSpec) => string | undefined
 }
 
 const msgsPerS: Metric = { label: "msgs/s", higherIsBetter: true, digits: 0, pick: (m) => m.result.msgs_per_s }
@@ -146,7 +151,8 @@ export const scenarios: readonly Scenario[] = [
     mode: "idle",
     args: ["-c", String(IDLE_CONNECTIONS)],
     metrics: [{ label: "RSS KiB/conn", higherIsBetter: false, digits: 2, pick: (m) => m.rssPerConnKiB }]
-  }
+  },
+  ...deflateScenarios
 ]
 
 /** Scenarios whose name contains any of the comma-separated filters (all when none). */

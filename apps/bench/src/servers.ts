@@ -5,10 +5,11 @@ import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { benchCertificate, benchDir } from "./build.js"
+import { type DeflateServerId, deflateServerSpecs } from "./deflate-servers.js"
 
 /** "echo-tls": the echo server on wss:// (the load generator runs with --tls). */
 export type ServerJob = "echo" | "broadcast" | "echo-tls"
-export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo"
+export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo" | DeflateServerId
 
 export const repoRoot = resolve(benchDir, "../..")
 /** The wspipe apps as bundled by `buildWspipe` (see build.ts for why not tsx). */
@@ -32,6 +33,8 @@ export interface ServerSpec {
   readonly command: (job: ServerJob, opts: { profileDir?: string }) => { cmd: string; args: string[]; env: NodeJS.ProcessEnv } | null
   /** Why the server cannot run at all (e.g. the wspipe app is not written yet), or null. */
   readonly missing: (job: ServerJob) => string | null
+  /** Runs only where a scenario (`Scenario.servers`) or --servers names it. */
+  readonly optIn?: boolean
 }
 
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
@@ -85,7 +88,8 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
       label: "C echo (ref.)",
       command: (job) => (job === "echo" ? { cmd: echoServerBin, args: ["--port", "0"], env: { ...process.env } } : null),
       missing: () => null
-    }
+    },
+    ...deflateServerSpecs()
   ]
 }
 

@@ -5,12 +5,15 @@
  * reordered, corrupted or misrouted message is counted, never missed.
  *
  * Binary: [u32 conn][u32 seq][u32 len][u32 fnv] payload.  Text: "conn:seq:len:fnvhex:" payload.
+ * With `deflate` the slots offer permessage-deflate; where it is agreed every message is sent
+ * compressed (RSV1, fragments cut from the compressed bytes) and compressed echoes are inflated.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { closePayload, frame } from "@wspipe/test-frames"
+import { closePayload, frame, Rsv } from "@wspipe/test-frames"
 import { repoRoot } from "./lib/child.js"
 import { RawConn } from "./lib/conn.js"
+import type { ClientDeflate } from "./lib/deflate.js"
 import { fnv1a } from "./lib/fnv.js"
 import type { Rng } from "./lib/rng.js"
 
@@ -20,12 +23,15 @@ export interface SoakStats {
   lost: number; duplicated: number; reordered: number; corrupted: number; misrouted: number
   timeouts: number; connectFailures: Record<string, number>; unexpected: Record<string, number>
   closeCodes: Record<string, number>; violations: number
+  /** permessage-deflate (with `deflate`): sessions that agreed / declined, bytes before and after compression. */
+  deflate: { agreed: number; declined: number; sentPlain: number; sentWire: number; receivedPlain: number; receivedWire: number; compressedReceived: number }
 }
 
 export const newStats = (): SoakStats => ({
   sessions: 0, sessionsOk: 0, connected: 0, open: 0, peakOpen: 0, sent: 0, received: 0, bytesSent: 0,
   lost: 0, duplicated: 0, reordered: 0, corrupted: 0, misrouted: 0, timeouts: 0,
-  connectFailures: {}, unexpected: {}, closeCodes: {}, violations: 0
+  connectFailures: {}, unexpected: {}, closeCodes: {}, violations: 0,
+  deflate: { agreed: 0, declined: 0, sentPlain: 0, sentWire: 0, receivedPlain: 0, receivedWire: 0, compressedReceived: 0 }
 })
 
 export interface SoakConfig {
@@ -35,6 +41,8 @@ export interface SoakConfig {
   readonly echoTimeoutMs: number
   /** Limits concurrent connects + handshakes (the listen backlog is finite). */
   readonly connectGate: Gate
+  /** Offer permessage-deflate (lib/deflate.ts) and compress every message where it is agreed. */
+  readonly deflate?: boolean
 }
 
 /** A counting semaphore. */
@@ -70,7 +78,7 @@ const TEXT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 éßж中文😀€"
 const textChars = Array.from(TEXT_ALPHABET)
 
 /** Builds message `seq` of connection `id`: its frame bytes and what to expect back. */
-const makeMessage = (rng: Rng, id: number, seq: number): { frames: Buffer[]; expect: InFlight } => {
+const makeMessage = (rng: Rng, id: number, seq: number, deflate?: ClientDeflate): { frames: Buffer[]; expect: InFlight } => {
   const size = rng.chance(0.01) ? rng.range(4096, 65_536) : rng.range(0, 1024)
   let kind: "text" | "binary" = rng.chance(0.3) ? "text" : "binary"
   let data: Buffer
@@ -97,14 +105,17 @@ const makeMessage = (rng: Rng, id: number, seq: number): { frames: Buffer[]; exp
   }
   const opcode = kind === "text" ? 1 : 2
   const frames: Buffer[] = []
+  // Compressed: RSV1 on the first frame only (RFC 7692 §6.1); the fragments split the compressed bytes.
+  const rsv = deflate === undefined ? 0 : Rsv.Rsv1
+  if (deflate !== undefined) data = deflate.compress(data)
   if (data.length > 2 && rng.chance(0.1)) {
     // Fragmented (§5.4): 2–3 frames; text may split inside a UTF-8 sequence, which is legal.
     const cut1 = rng.range(1, data.length - 1)
     const cut2 = rng.chance(0.5) ? rng.range(cut1, data.length) : data.length
-    frames.push(frame(opcode, data.subarray(0, cut1), { fin: false }))
+    frames.push(frame(opcode, data.subarray(0, cut1), { fin: false, rsv }))
     if (cut2 < data.length) frames.push(frame(0, data.subarray(cut1, cut2), { fin: false }))
     frames.push(frame(0, data.subarray(cut2 < data.length ? cut2 : cut1), { fin: true }))
-  } else frames.push(frame(opcode, data))
+  } else frames.push(frame(opcode, data, { rsv }))
   return { frames, expect: { seq, kind, len, sum } }
 }
 
@@ -155,7 +166,7 @@ export const runSlot = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, stop:
     await cfg.connectGate.enter()
     let conn: RawConn | string
     try {
-      conn = await RawConn.open(cfg.port, cfg.echoTimeoutMs)
+      conn = await RawConn.open(cfg.port, cfg.echoTimeoutMs, "/", { deflate: cfg.deflate === true })
     } finally {
       cfg.connectGate.leave()
     }
@@ -166,12 +177,25 @@ export const runSlot = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, stop:
       continue
     }
     stats.connected++
+    if (cfg.deflate === true) {
+      if (conn.deflate === undefined) stats.deflate.declined++
+      else stats.deflate.agreed++
+    }
     stats.open++
     if (stats.open > stats.peakOpen) stats.peakOpen = stats.open
     try {
       if (await session(rng, cfg, stats, conn, stop)) stats.sessionsOk++
     } finally {
       stats.open--
+      const counts = conn.deflate?.counts
+      if (counts !== undefined) {
+        const d = stats.deflate
+        d.sentPlain += counts.sentPlain
+        d.sentWire += counts.sentWire
+        d.receivedPlain += counts.receivedPlain
+        d.receivedWire += counts.receivedWire
+        d.compressedReceived += counts.compressedReceived
+      }
       conn.destroy()
     }
     if (!stop()) await sleep(rng.range(0, 500))
@@ -198,7 +222,7 @@ const session = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, conn: RawCon
     const burst = Math.min(rng.range(1, 4), total - seq)
     const writes: Buffer[] = []
     for (let i = 0; i < burst; i++) {
-      const m = makeMessage(rng, id, seq++)
+      const m = makeMessage(rng, id, seq++, conn.deflate)
       inflight.push(m.expect)
       writes.push(...m.frames)
       stats.sent++

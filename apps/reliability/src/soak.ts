@@ -1,12 +1,14 @@
 /**
  * `pnpm soak [--minutes 10] [--connections 10000] [--warmup 2] [--seed S] [--think-min 200]
- * [--think-max 2000] [--docs no]`
+ * [--think-max 2000] [--deflate] [--docs no]`
  *
  * The echo app runs as a child process pinned to CPU 0 (`taskset`), this client on CPU 1. Every
  * connection slot loops: connect, exchange 1–60 messages (bursts of 1–4 pipelined, some fragmented,
  * random TCP splits), close with 1000, reconnect. Every echo is checked (sequence, checksum, kind,
  * length, connection id). The server's RSS is read from /proc/<pid>/status every 10 s; drift is the
  * growth of the least-squares trend through the samples after the warm-up, relative to their mean.
+ * `--deflate`: every slot offers permessage-deflate (lib/deflate.ts) and, where the server agrees (the
+ * echo app does by default), sends every message compressed; results go to the `soak-deflate` section.
  */
 import { fileURLToPath } from "node:url"
 import { parseFlags, num, fail } from "./lib/args.js"
@@ -17,12 +19,13 @@ import { randomSeed, Rng } from "./lib/rng.js"
 import { Gate, newStats, runSlot, type SoakStats } from "./soak-session.js"
 
 const flags = parseFlags(process.argv.slice(2),
-  ["minutes", "connections", "warmup", "seed", "think-min", "think-max", "docs", "strict", "trace-gc", "mem-probe", "server-flags"])
+  ["minutes", "connections", "warmup", "seed", "think-min", "think-max", "docs", "strict", "trace-gc", "mem-probe", "server-flags", "deflate"])
 const minutes = num(flags, "minutes", 10)
 const warmupMin = num(flags, "warmup", Math.min(2, minutes / 5))
 let connections = Math.floor(num(flags, "connections", 10_000))
 const seed = flags["seed"] !== undefined ? num(flags, "seed", 0) >>> 0 : randomSeed()
 const thinkMs = [num(flags, "think-min", 1000), num(flags, "think-max", 4000)] as const
+const deflate = flags["deflate"] !== undefined && flags["deflate"] !== "no"
 const SAMPLE_MS = 10_000
 const FD_MARGIN = 200
 
@@ -76,7 +79,7 @@ const main = async (): Promise<void> => {
   const server = await startEcho({ cpu: 0, nodeFlags, onLine: onServerLine })
   const clientPinned = server.pinned && pinSelf(1)
   console.log(`soak: seed ${seed}, ${connections} connections, ${minutes} min (warm-up ${warmupMin} min), ` +
-    `think ${thinkMs[0]}–${thinkMs[1]} ms, server ${server.url} pid ${server.pid}` +
+    `think ${thinkMs[0]}–${thinkMs[1]} ms${deflate ? ", permessage-deflate offered" : ""}, server ${server.url} pid ${server.pid}` +
     `${server.pinned ? " on CPU 0" : ""}${clientPinned ? ", client on CPU 1" : ""}, ulimit -n ${limit}`)
   const stats: SoakStats = newStats()
   const rng = new Rng(seed)
@@ -86,7 +89,7 @@ const main = async (): Promise<void> => {
   const stop = () => stopping || Date.now() >= deadline
   const cfg = {
     port: server.port, thinkMs, messagesPerSession: [5, 120] as const, echoTimeoutMs: 30_000,
-    connectGate: new Gate(256)
+    connectGate: new Gate(256), deflate
   }
   const samples: Sample[] = []
   let lastSent = 0
@@ -153,11 +156,13 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
   const minOpen = openWarm.reduce((a, s) => Math.min(a, s.open), Infinity)
   const rate = openWarm.reduce((a, s) => a + s.msgs, 0) / Math.max(1, openWarm.length)
   const integrity = stats.lost + stats.duplicated + stats.reordered + stats.corrupted
-  const ok = integrity === 0 && !end.serverDied && end.drained && Math.abs(drift) < 0.05 && end.exit === 0
+  const d = stats.deflate
+  const allAgreed = !deflate || (d.agreed > 0 && d.declined === 0)
+  const ok = integrity === 0 && !end.serverDied && end.drained && Math.abs(drift) < 0.05 && end.exit === 0 && allAgreed
   const lines = [
     `**${ok ? "PASS" : "FAIL"}** — run ${new Date().toISOString().slice(0, 16)}Z, seed ${seed}, ${minutes} min, ` +
       `${fmt(connections)} connection slots (ulimit -n ${limit}), warm-up ${warmupMin} min, ` +
-      `think ${thinkMs[0]}–${thinkMs[1]} ms, 5–120 messages per session; server pinned to CPU 0: ${end.pinned ? "yes" : "no"}.`,
+      `think ${thinkMs[0]}–${thinkMs[1]} ms, 5–120 messages per session${deflate ? ", permessage-deflate offered by every slot, every message compressed where agreed" : ""}; server pinned to CPU 0: ${end.pinned ? "yes" : "no"}.`,
     "",
     "| metric | value |",
     "|---|---|",
@@ -167,6 +172,10 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
     `| mean message rate after warm-up | ${fmt(rate)} msg/s |`,
     `| **lost / duplicated / reordered / corrupted** | **${stats.lost} / ${stats.duplicated} / ${stats.reordered} / ${stats.corrupted}** (misrouted ${stats.misrouted}) |`,
     `| echo timeouts / server frame violations | ${stats.timeouts} / ${stats.violations} |`,
+    ...(deflate ? [
+      `| permessage-deflate: sessions agreed / declined | ${fmt(d.agreed)} / ${fmt(d.declined)} |`,
+      `| compression ratio sent (plain / wire) / received (${fmt(d.compressedReceived)} compressed echoes) | ${(d.sentPlain / Math.max(1, d.sentWire)).toFixed(2)}× / ${(d.receivedPlain / Math.max(1, d.receivedWire)).toFixed(2)}× |`
+    ] : []),
     `| connect failures | ${JSON.stringify(stats.connectFailures)} |`,
     `| unexpected endings | ${JSON.stringify(stats.unexpected)} |`,
     `| close codes echoed | ${JSON.stringify(stats.closeCodes)} |`,
@@ -186,7 +195,7 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
     "```"
   ]
   console.log("\n" + lines.join("\n"))
-  if (flags["docs"] !== "no") writeSection("soak", lines.join("\n"))
+  if (flags["docs"] !== "no") writeSection(deflate ? "soak-deflate" : "soak", lines.join("\n"))
   process.exit(ok ? 0 : 1)
 }
 

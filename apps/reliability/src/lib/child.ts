@@ -3,8 +3,10 @@
  * `listening on ws://…` line, sampling its RSS from /proc, and killing every child we started on
  * any exit path (normal exit, error, SIGINT/SIGTERM).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The repository root (apps/reliability/src/lib → ../../../..). */
@@ -65,12 +67,37 @@ export interface EchoServer {
   stop(ms?: number): Promise<number | string>
 }
 
-/** Starts `node --import tsx apps/echo/src/main.ts --port 0`, resolves once it printed its URL. */
+/**
+ * The echo app bundled with esbuild into plain JavaScript (as apps/bench runs it, like a compiled
+ * deployment: tsx adds a wrapper to every closure); made once per process, removed at exit.
+ */
+const bundledEcho = (() => {
+  let file: string | undefined
+  return (): string => {
+    if (file !== undefined) return file
+    const dir = mkdtempSync(join(tmpdir(), "wspipe-echo-"))
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
+    file = join(dir, "echo.mjs")
+    execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
+      join(repoRoot, "apps/echo/src/main.ts"), "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`,
+      "--log-level=warning",
+      // ioredis (through @wspipe/bus-redis) is CommonJS: the ESM bundle needs a `require`.
+      "--banner:js=import { createRequire as __wspipeRequire } from \"node:module\"; const require = __wspipeRequire(import.meta.url);"
+    ], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 })
+    return file
+  }
+})()
+
+/**
+ * Starts `node --import tsx apps/echo/src/main.ts --port 0` (with `bundled`: the app bundled into
+ * plain JavaScript), resolves once it printed its URL.
+ */
 export const startEcho = (
-  options: { cpu?: number; timeoutMs?: number; nodeFlags?: string[]; onLine?: (line: string) => void } = {}
+  options: { cpu?: number; timeoutMs?: number; nodeFlags?: string[]; onLine?: (line: string) => void; bundled?: boolean } = {}
 ): Promise<EchoServer> => {
   hookExit()
-  const args = [...(options.nodeFlags ?? []), "--import", "tsx", "apps/echo/src/main.ts", "--port", "0"]
+  const app = options.bundled === true ? [bundledEcho()] : ["--import", "tsx", "apps/echo/src/main.ts"]
+  const args = [...(options.nodeFlags ?? []), ...app, "--port", "0"]
   const pinned = options.cpu !== undefined && hasTaskset()
   const child = pinned
     ? spawn("taskset", ["-c", String(options.cpu), process.execPath, ...args], { cwd: repoRoot, stdio: "pipe" })

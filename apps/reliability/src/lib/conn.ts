@@ -2,11 +2,15 @@
  * One raw `node:net` WebSocket client connection: handshake, then a queue of what the server sent
  * (frames, EOF, socket errors) that the caller awaits with a deadline. Deadlines are enforced by
  * one shared watchdog interval instead of a timer per wait, so 10,000 connections stay cheap.
+ * With `{ deflate: true }` it offers permessage-deflate like a browser (lib/deflate.ts): messages
+ * the server compressed (RSV1) arrive inflated, and `conn.deflate` compresses what it sends.
  */
 import { connect, type Socket } from "node:net"
 import {
-  expectedAccept, FrameReader, MessageAssembler, newKey, ResponseHeadReader, upgradeRequest, type ServerEvent
+  expectedAccept, FrameReader, isValidUtf8, MessageAssembler, newKey, ResponseHeadReader, Rsv, upgradeRequest, type ReadFrame,
+  type ServerEvent
 } from "@wspipe/test-frames"
+import { ClientDeflate, OFFER, parseAnswer } from "./deflate.js"
 
 /**
  * What the server sent (frames checked by @wspipe/test-frames, independent of the codec): a Close
@@ -48,8 +52,13 @@ export class RawConn {
   private readonly events: Event[] = []
   private head: number = 0
   private resolve: ((e: Event) => void) | undefined = undefined
-  private readonly reader = new FrameReader()
+  private reader = new FrameReader()
   private readonly messages = new MessageAssembler()
+  /** permessage-deflate, once the server agreed to our offer; `offered` until the answer. */
+  deflate: ClientDeflate | undefined = undefined
+  private offered = false
+  /** The message being received had RSV1 on its first frame (and was it text). */
+  private compressed: { text: boolean } | undefined = undefined
   private violated = false
   private handshake: ResponseHeadReader | undefined = new ResponseHeadReader()
   private ended = false
@@ -66,6 +75,7 @@ export class RawConn {
         if (r === undefined) return
         this.handshake = undefined
         this.handshakeResult = r === "too-large" ? { status: -1, headers: new Map() } : r.head
+        if (this.offered && r !== "too-large" && r.head.status === 101) this.negotiate(r.head.headers.get("sec-websocket-extensions"))
         this.emit({ type: "upgraded" })
         if (r === "too-large" || r.rest.length === 0) return
         chunk = r.rest
@@ -88,15 +98,56 @@ export class RawConn {
 
   handshakeResult: { status: number; headers: ReadonlyMap<string, string> } | undefined = undefined
 
+  /** The answer to our permessage-deflate offer: agreed, declined, or a violation. */
+  private negotiate(header: string | undefined): void {
+    const answer = parseAnswer(header)
+    if (typeof answer === "string") this.deflateViolation = `permessage-deflate answer: ${answer} (RFC 7692 §7.1)`
+    else if (answer !== undefined) {
+      this.deflate = new ClientDeflate(answer)
+      this.reader = new FrameReader({ allowedRsv: Rsv.Rsv1 })
+    }
+  }
+
+  private deflateViolation: string | undefined = undefined
+
+  /** A frame of a deflate connection, checked for RSV1 (RFC 7692 §6.1) and readied for the assembler. */
+  private deflateFrame(f: ReadFrame): ReadFrame {
+    const rsv1 = (f.rsv & Rsv.Rsv1) !== 0
+    if (rsv1 && (f.opcode === 0 || f.opcode >= 8)) this.deflateViolation ??= `RSV1 on a ${f.opcode === 0 ? "continuation" : "control"} frame (RFC 7692 §6.1)`
+    if (f.opcode !== 1 && f.opcode !== 2) return f
+    this.compressed = rsv1 ? { text: f.opcode === 1 } : undefined
+    // Compressed text is not UTF-8 until inflated: the assembler sees it as binary.
+    return rsv1 ? { ...f, rsv: 0, opcode: 2 } : f
+  }
+
+  /** A compressed message, inflated (and its text checked); a violation when it does not inflate. */
+  private inflated(e: ServerEvent & { readonly type: "message" }): ServerEvent | undefined {
+    const text = this.compressed!.text
+    this.compressed = undefined
+    try {
+      const data = this.deflate!.inflate(e.data)
+      if (text && !isValidUtf8(data)) this.deflateViolation ??= "an inflated text message is not valid UTF-8 (RFC 6455 §8.1)"
+      return { type: "message", kind: text ? "text" : "binary", data }
+    } catch (error) {
+      this.deflateViolation ??= `a compressed message does not inflate: ${(error as Error).message} (RFC 7692 §7.2.2)`
+      return undefined
+    }
+  }
+
   /** The server's frames in `chunk`, as events; the first violation ends the reading. */
   private frames(chunk: Buffer): void {
     if (this.violated) return
-    for (const f of this.reader.push(chunk)) {
-      const e = this.messages.push(f)
-      if (e !== undefined) this.emit(e.type === "close" ? { ...e, code: e.code ?? 1005 } : e)
-      if (this.reader.violations.length + this.messages.violations.length > 0) break
+    const violations = () => this.reader.violations.length + this.messages.violations.length + (this.deflateViolation === undefined ? 0 : 1)
+    if (this.deflateViolation === undefined) {
+      for (const frame of this.reader.push(chunk)) {
+        const f = this.deflate === undefined ? frame : this.deflateFrame(frame)
+        let e = this.messages.push(f)
+        if (e?.type === "message" && this.compressed !== undefined) e = this.inflated(e)
+        if (e !== undefined) this.emit(e.type === "close" ? { ...e, code: e.code ?? 1005 } : e)
+        if (violations() > 0) break
+      }
     }
-    const reason = this.reader.violations[0] ?? this.messages.violations[0]
+    const reason = this.reader.violations[0] ?? this.messages.violations[0] ?? this.deflateViolation
     if (reason !== undefined) {
       this.violated = true
       this.emit({ type: "violation", reason })
@@ -107,11 +158,13 @@ export class RawConn {
    * Connects to 127.0.0.1:port and upgrades. Resolves to the connection, or to a string saying
    * what failed ("connect:ECONNREFUSED", "handshake:503", "handshake:timeout", "accept-mismatch").
    */
-  static async open(port: number, timeoutMs: number, path = "/"): Promise<RawConn | string> {
+  static async open(port: number, timeoutMs: number, path = "/", options: { readonly deflate?: boolean } = {}): Promise<RawConn | string> {
     const socket = connect({ host: "127.0.0.1", port })
     const conn = new RawConn(socket)
     const key = newKey()
-    socket.write(upgradeRequest({ host: `127.0.0.1:${port}`, path, key }))
+    conn.offered = options.deflate === true
+    const headers = conn.offered ? { "Sec-WebSocket-Extensions": OFFER } : {}
+    socket.write(upgradeRequest({ host: `127.0.0.1:${port}`, path, key, headers }))
     const first = await conn.next(timeoutMs)
     if (first.type !== "upgraded" || conn.handshakeResult === undefined) {
       conn.destroy()
@@ -126,6 +179,10 @@ export class RawConn {
     if (r.headers.get("sec-websocket-accept") !== expectedAccept(key)) {
       conn.destroy()
       return "accept-mismatch"
+    }
+    if (conn.deflateViolation !== undefined) {
+      conn.destroy()
+      return `deflate-answer:${conn.deflateViolation}`
     }
     return conn
   }

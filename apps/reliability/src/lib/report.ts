@@ -8,7 +8,7 @@ import { repoRoot } from "./child.js"
 
 export const docsFile = join(repoRoot, "docs", "reliability.md")
 
-export const writeSection = (name: "fuzz" | "soak" | "socket-fuzz", markdown: string): void => {
+export const writeSection = (name: "fuzz" | "soak" | "soak-deflate" | "socket-fuzz", markdown: string): void => {
   const begin = `<!-- ${name}:begin -->`
   const end = `<!-- ${name}:end -->`
   const body = `${begin}\n${markdown.trim()}\n${end}`

@@ -1,0 +1,80 @@
+/**
+ * `pnpm --filter @wspipe/reliability deflate-stall [--probes 50] [--big 5] [--runs 3] [--pause 5] [--quiet 3000]`
+ *
+ * Others' echo latency while one client sends 16 MiB compressed messages (lib/stall.ts): the echo
+ * app (bundled, as apps/bench runs it; its defaults: permessage-deflate on) on CPU 0, this process
+ * (the probes, and the big client on a worker thread) on CPU 1. For each kind of big message
+ * (highly compressible, incompressible), `--runs` fresh servers; per run the probes' round trips
+ * before the first big message (quiet) and while a big message is in the server (from its write
+ * to the end of its echo). Prints a Markdown table of the medians over the runs (docs/benchmarks.md).
+ */
+import { num, parseFlags } from "./lib/args.js"
+import { pinSelf, startEcho } from "./lib/child.js"
+import { stopWatchdog } from "./lib/conn.js"
+import { type BigKind, duringBig, percentile, runStall } from "./lib/stall.js"
+
+const flags = parseFlags(process.argv.slice(2), ["probes", "big", "runs", "pause", "quiet"])
+const probes = Math.floor(num(flags, "probes", 50))
+const big = Math.floor(num(flags, "big", 5))
+const runs = Math.floor(num(flags, "runs", 3))
+const pauseMs = num(flags, "pause", 5)
+const quietMs = num(flags, "quiet", 3000)
+
+const median = (xs: ReadonlyArray<number>): number => percentile(xs, 50)
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–")
+
+interface Row { quietP50: number; quietP99: number; p50: number; p99: number; max: number; answers: number; minPerWindow: number; bigMs: number; wire: number; echoWire: number; intact: boolean }
+
+const one = async (kind: BigKind): Promise<Row> => {
+  const server = await startEcho({ cpu: 0, bundled: true })
+  try {
+    const r = await runStall({ port: server.port, probes, kind, bigMessages: big, pauseMs, quietMs, timeoutMs: 240_000 })
+    if (r.failure !== undefined) throw new Error(`${kind}: ${r.failure}`)
+    const d = duringBig(r, probes)
+    const rtts = d.inside.map((a) => a.rtt)
+    return {
+      quietP50: percentile(d.quiet.map((a) => a.rtt), 50),
+      quietP99: percentile(d.quiet.map((a) => a.rtt), 99),
+      p50: percentile(rtts, 50),
+      p99: percentile(rtts, 99),
+      max: Math.max(...rtts),
+      answers: rtts.length,
+      minPerWindow: Math.min(...d.perWindow.flat()),
+      bigMs: median(r.windows.map((w) => w.echoed - w.sent)),
+      wire: r.windows[0]!.wireBytes,
+      echoWire: r.windows[0]!.echoWireBytes,
+      intact: r.echoIntact
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+const main = async (): Promise<void> => {
+  const pinned = pinSelf(1)
+  console.log(`deflate-stall: ${probes} probes (pause ${pauseMs} ms), ${big} big messages of 16 MiB per run, ${runs} runs per kind; ` +
+    `server on CPU 0, this process on CPU ${pinned ? "1" : "any"}`)
+  const table = [
+    "| big message (16 MiB binary, sent compressed) | on the wire → echo on the wire | probes' RTT quiet p50 / p99 ms | probes' RTT during big messages p50 / p99 / max ms | probe answers during big messages (fewest per probe per message) | big message write → echo complete, ms | echo intact |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  ]
+  for (const kind of ["compressible", "incompressible"] as const) {
+    const rows: Row[] = []
+    for (let i = 0; i < runs; i++) {
+      const row = await one(kind)
+      console.log(`  ${kind} run ${i + 1}: quiet p99 ${f(row.quietP99)} ms; during big p50 ${f(row.p50)} p99 ${f(row.p99)} max ${f(row.max)} ms ` +
+        `(${row.answers} answers, fewest per probe per message ${row.minPerWindow}); big ${f(row.bigMs, 0)} ms; echo intact ${row.intact}`)
+      rows.push(row)
+    }
+    const m = (k: keyof Row) => median(rows.map((r) => Number(r[k])))
+    table.push(`| ${kind} | ${(rows[0]!.wire / 1024).toFixed(0)} KiB → ${(rows[0]!.echoWire / 1024).toFixed(0)} KiB | ${f(m("quietP50"))} / ${f(m("quietP99"))} | ` +
+      `**${f(m("p50"))} / ${f(m("p99"))}** / ${f(m("max"))} | ${f(m("answers"), 0)} (${f(m("minPerWindow"), 0)}) | ${f(m("bigMs"), 0)} | ${rows.every((r) => r.intact) ? "yes" : "**no**"} |`)
+  }
+  console.log(`\nMedians of ${runs} runs:\n\n${table.join("\n")}`)
+  stopWatchdog()
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error)
+  process.exit(1)
+})
