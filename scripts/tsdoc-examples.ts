@@ -81,28 +81,35 @@ export const checkPackage = (pkg: string): { readonly examples: number; readonly
     const text = readFileSync(file, "utf8")
     for (const example of examplesOf(relative(root, file), text)) {
       const name = `example-${String(++n).padStart(4, "0")}.ts`
-      const imports = /^\s*import\s/m.test(example.code)
-        ? ""
-        : prelude ?? ownImport(text, relative(outDir, file).replace(/\.ts$/, ".js"))
+      const imports = /^\s*import\s/m.test(example.code) ? "" : (prelude ?? ownImport(text, relative(outDir, file).replace(/\.ts$/, ".js")))
       writeFileSync(join(outDir, name), `// ${example.source}:${example.line}\n${imports}${example.code}\nexport {}\n`)
       where.set(name, example)
     }
   }
-  writeFileSync(join(outDir, "tsconfig.json"), JSON.stringify({
-    extends: join(root, "tsconfig.base.json"),
-    compilerOptions: { noUnusedLocals: false, noUnusedParameters: false, typeRoots: [join(root, "node_modules/@types")] },
-    include: ["*.ts"]
-  }))
+  writeFileSync(
+    join(outDir, "tsconfig.json"),
+    JSON.stringify({
+      extends: join(root, "tsconfig.base.json"),
+      compilerOptions: { noUnusedLocals: false, noUnusedParameters: false, typeRoots: [join(root, "node_modules/@types")] },
+      include: ["*.ts"]
+    })
+  )
   try {
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", outDir, "--noEmit", "--pretty", "false"], { cwd: pkgDir, encoding: "utf8" })
+    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", outDir, "--noEmit", "--pretty", "false"], {
+      cwd: pkgDir,
+      encoding: "utf8"
+    })
     return { examples: n, failures: [] }
   } catch (error) {
     const output = String((error as { stdout?: string }).stdout ?? error)
-    const failures = output.split("\n").filter((l) => l.includes("error TS")).map((l) => {
-      const file = /example-\d+\.ts/.exec(l)?.[0]
-      const example = file === undefined ? undefined : where.get(file)
-      return example === undefined ? l : `${example.source}:${example.line}: ${l.slice(l.indexOf("error TS"))}`
-    })
+    const failures = output
+      .split("\n")
+      .filter((l) => l.includes("error TS"))
+      .map((l) => {
+        const file = /example-\d+\.ts/.exec(l)?.[0]
+        const example = file === undefined ? undefined : where.get(file)
+        return example === undefined ? l : `${example.source}:${example.line}: ${l.slice(l.indexOf("error TS"))}`
+      })
     return { examples: n, failures }
   } finally {
     rmSync(outDir, { recursive: true, force: true })

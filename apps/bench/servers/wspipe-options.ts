@@ -27,15 +27,22 @@ const settings = {
 } as const
 
 const { values } = parseArgs({
-  options: { job: { type: "string", default: "echo" }, deflate: { type: "string", default: "default" }, port: { type: "string", default: "0" }, host: { type: "string", default: "127.0.0.1" } }
+  options: {
+    job: { type: "string", default: "echo" },
+    deflate: { type: "string", default: "default" },
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" }
+  }
 })
 const setting = values.deflate as keyof typeof settings
 if (!(setting in settings) || (values.job !== "echo" && values.job !== "broadcast")) {
   process.stderr.write(`wspipe-options: --job echo|broadcast, --deflate ${Object.keys(settings).join("|")}\n`)
   process.exit(2)
 }
-Server.runMain(Server.serve(values.job === "echo" ? echo : chat, {
-  host: values.host,
-  port: Number(values.port),
-  ...(settings[setting] === undefined ? {} : { perMessageDeflate: settings[setting] })
-}))
+Server.runMain(
+  Server.serve(values.job === "echo" ? echo : chat, {
+    host: values.host,
+    port: Number(values.port),
+    ...(settings[setting] === undefined ? {} : { perMessageDeflate: settings[setting] })
+  })
+)

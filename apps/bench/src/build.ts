@@ -10,9 +10,7 @@ export const binDir = join(benchDir, "bin")
 const srcDir = join(benchDir, "loadgen")
 
 const targets = {
-  loadgen: [
-    "loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c", "pmd.c", "json.c", "mode_deflate.c"
-  ],
+  loadgen: ["loadgen.c", "wsconn.c", "modes.c", "mode_conn.c", "sio.c", "hist.c", "sha1.c", "tls.c", "pmd.c", "json.c", "mode_deflate.c"],
   "echo-server": ["echo-server.c", "sha1.c"]
 } as const
 /**
@@ -31,7 +29,11 @@ export interface Binaries {
 
 function newestSource(): number {
   // Any header or source change rebuilds both: they are small, and headers are shared.
-  return Math.max(...readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(srcDir, f)).mtimeMs))
+  return Math.max(
+    ...readdirSync(srcDir)
+      .filter((f) => /\.[ch]$/.test(f))
+      .map((f) => statSync(join(srcDir, f)).mtimeMs)
+  )
 }
 
 /** Debian packages whose headers the load generator builds against, by the header they provide. */
@@ -71,8 +73,29 @@ export function benchCertificate(): { readonly cert: string; readonly key: strin
   const out = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") }
   if (existsSync(out.cert) && existsSync(out.key)) return out
   mkdirSync(dir, { recursive: true })
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", out.key,
-    "-out", out.cert, "-days", "3650", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" })
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      out.key,
+      "-out",
+      out.cert,
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1"
+    ],
+    { stdio: "ignore" }
+  )
   return out
 }
 
@@ -86,9 +109,13 @@ export function buildC(log: (line: string) => void = () => {}): Binaries {
     log(`building ${name} with cc -O2`)
     // Build to a private name, then rename: a concurrent run never sees a half-written binary.
     const tmp = `${out}.${process.pid}.tmp`
-    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s)), ...libraries[name as keyof typeof targets]], {
-      stdio: ["ignore", "inherit", "inherit"]
-    })
+    execFileSync(
+      "cc",
+      ["-O2", "-Wall", "-pthread", "-o", tmp, ...sources.map((s) => join(srcDir, s)), ...libraries[name as keyof typeof targets]],
+      {
+        stdio: ["ignore", "inherit", "inherit"]
+      }
+    )
     renameSync(tmp, out)
   }
   return { loadgen: join(binDir, "loadgen"), echoServer: join(binDir, "echo-server") }
@@ -106,13 +133,21 @@ export function buildWspipe(log: (line: string) => void = () => {}): { readonly 
   const out = { echo: join(binDir, "wspipe-echo.mjs"), chat: join(binDir, "wspipe-chat.mjs") }
   for (const [app, file] of Object.entries(out)) {
     log(`bundling apps/${app} with esbuild`)
-    execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
-      join(repoRoot, `apps/${app}/src/main.ts`),
-      "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`, "--log-level=warning",
-      // CommonJS dependencies (ioredis, for the bus) call require("events"): give the ESM bundle one.
-      `--banner:js=import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);`
-    ], { stdio: ["ignore", "inherit", "inherit"] })
+    execFileSync(
+      join(repoRoot, "node_modules/.bin/esbuild"),
+      [
+        join(repoRoot, `apps/${app}/src/main.ts`),
+        "--bundle",
+        "--platform=node",
+        "--format=esm",
+        "--target=node20",
+        `--outfile=${file}`,
+        "--log-level=warning",
+        // CommonJS dependencies (ioredis, for the bus) call require("events"): give the ESM bundle one.
+        `--banner:js=import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);`
+      ],
+      { stdio: ["ignore", "inherit", "inherit"] }
+    )
   }
   return out
 }
-

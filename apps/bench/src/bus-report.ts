@@ -5,7 +5,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binDir } from "./build.js"
-import { type BusCell, type BusMeasurement, type BusResults, type BusRunConfig, type BusScenario, type BusSideId, busSides, profileBus, runBusSuite, selectBusScenarios } from "./bus.js"
+import {
+  type BusCell,
+  type BusMeasurement,
+  type BusResults,
+  type BusRunConfig,
+  type BusScenario,
+  type BusSideId,
+  busSides,
+  profileBus,
+  runBusSuite,
+  selectBusScenarios
+} from "./bus.js"
 import { formatProfile, summariseProfiles } from "./profile.js"
 import { machineInfo } from "./report.js"
 import { median } from "./scenarios.js"
@@ -42,17 +53,28 @@ function metricsOf(sc: BusScenario, cpus: readonly string[]): BusMetric[] {
   })
   return [
     deliveries,
-    { label: "deliveries per server CPU-s", dir: "↑", digits: 0, pick: (m) => (m.result.deliveries_per_s !== undefined && sum(m.nodeCores) > 0.02 ? m.result.deliveries_per_s / sum(m.nodeCores) : undefined) },
+    {
+      label: "deliveries per server CPU-s",
+      dir: "↑",
+      digits: 0,
+      pick: (m) =>
+        m.result.deliveries_per_s !== undefined && sum(m.nodeCores) > 0.02 ? m.result.deliveries_per_s / sum(m.nodeCores) : undefined
+    },
     { label: "delivery p50 µs", dir: "↓", digits: 0, pick: (m) => m.result.latency_us?.p50 },
     p99,
     ...(cross
-      ? [
-        { label: "p99 µs, node A's 500 (local)", dir: "↓", digits: 0, pick: (m) => m.result.by_port?.[0]?.latency_us.p99 },
-        { label: "p99 µs, node B's 500 (through Redis)", dir: "↓", digits: 0, pick: (m) => m.result.by_port?.[1]?.latency_us.p99 }
-      ] satisfies BusMetric[]
+      ? ([
+          { label: "p99 µs, node A's 500 (local)", dir: "↓", digits: 0, pick: (m) => m.result.by_port?.[0]?.latency_us.p99 },
+          { label: "p99 µs, node B's 500 (through Redis)", dir: "↓", digits: 0, pick: (m) => m.result.by_port?.[1]?.latency_us.p99 }
+        ] satisfies BusMetric[])
       : []),
     publishesPerBroadcast,
-    { label: "Redis → node messages per broadcast", dir: "", digits: 3, pick: (m) => perBroadcast(m, m.publishes !== undefined && m.subscribers !== undefined ? m.publishes * m.subscribers : undefined) },
+    {
+      label: "Redis → node messages per broadcast",
+      dir: "",
+      digits: 3,
+      pick: (m) => perBroadcast(m, m.publishes !== undefined && m.subscribers !== undefined ? m.publishes * m.subscribers : undefined)
+    },
     ...(cross ? [node(0, "node A (sender's)"), node(1, "node B")] : [node(0, "server")]),
     ...(cross ? [writes(0, "node A"), writes(1, "node B")] : [writes(0, "server")]),
     { label: "CPU cores: redis-server", dir: "", digits: 2, pick: (m) => (m.publishes !== undefined ? m.redisCores : undefined) },
@@ -79,7 +101,11 @@ function cellText(cell: BusCell | undefined, metric: BusMetric): string {
 }
 
 /** A / B: the median of the per-round ratios (the two runs of a round are adjacent in time). */
-export function busRatio(a: BusCell | undefined, b: BusCell | undefined, pick: (m: BusMeasurement) => number | undefined): number | undefined {
+export function busRatio(
+  a: BusCell | undefined,
+  b: BusCell | undefined,
+  pick: (m: BusMeasurement) => number | undefined
+): number | undefined {
   if (!a || !b || a.unavailable || b.unavailable) return undefined
   const perRound: number[] = []
   for (const ma of a.runs) {
@@ -101,7 +127,9 @@ export function busTable(scenarios: readonly BusScenario[], results: BusResults,
     rows.push(`**${sc.title}** (\`${sc.name}\`)`, "", `| ${head.join(" | ")} |`, "| --- | ---: | ---: | ---: |")
     for (const metric of metricsOf(sc, cpus)) {
       const r = metric.dir ? busRatio(cells?.get(a), cells?.get(b), metric.pick) : undefined
-      rows.push(`| ${metric.label}${metric.dir ? ` ${metric.dir}` : ""} | ${cellText(cells?.get(a), metric)} | ${cellText(cells?.get(b), metric)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} |`)
+      rows.push(
+        `| ${metric.label}${metric.dir ? ` ${metric.dir}` : ""} | ${cellText(cells?.get(a), metric)} | ${cellText(cells?.get(b), metric)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} |`
+      )
     }
     rows.push("")
   }
@@ -118,7 +146,8 @@ export function busTargets(scenarios: readonly BusScenario[], results: BusResult
     const d = busRatio(cells?.get(a), cells?.get(b), deliveries.pick)
     if (sc.kind === "cross-node") {
       const l = busRatio(cells?.get(a), cells?.get(b), p99.pick)
-      if (d !== undefined) lines.push(`${sc.name}: wspipe delivers ${d.toFixed(2)}× socket.io's deliveries/s (target ≥ 5×): ${mark(d >= 5)}`)
+      if (d !== undefined)
+        lines.push(`${sc.name}: wspipe delivers ${d.toFixed(2)}× socket.io's deliveries/s (target ≥ 5×): ${mark(d >= 5)}`)
       if (l !== undefined) lines.push(`${sc.name}: wspipe's delivery p99 is ${l.toFixed(2)}× socket.io's (target ≤ 1×): ${mark(l <= 1)}`)
     } else if (d !== undefined) {
       lines.push(`${sc.name}: with the bus on, ${d.toFixed(2)}× the deliveries/s of the bus off (target ≥ 0.8×): ${mark(d >= 0.8)}`)
@@ -126,7 +155,9 @@ export function busTargets(scenarios: readonly BusScenario[], results: BusResult
     const bus = busSides[a]
     const ppb = medianOf(cells?.get(a), publishesPerBroadcast.pick)
     if (ppb !== undefined) {
-      lines.push(`${sc.name}: ${bus.label === "wspipe" ? "wspipe" : "wspipe, bus on,"} sent ${ppb.toFixed(3)} PUBLISH per broadcast to ${bus.nodes === 2 ? "500 + 500" : "1000"} receivers (target: 1 per broadcast, each node's subscriber getting it once, not one per recipient): ${mark(Math.abs(ppb - 1) < 0.01)}`)
+      lines.push(
+        `${sc.name}: ${bus.label === "wspipe" ? "wspipe" : "wspipe, bus on,"} sent ${ppb.toFixed(3)} PUBLISH per broadcast to ${bus.nodes === 2 ? "500 + 500" : "1000"} receivers (target: 1 per broadcast, each node's subscriber getting it once, not one per recipient): ${mark(Math.abs(ppb - 1) < 0.01)}`
+      )
     }
   }
   return lines
@@ -163,9 +194,18 @@ export interface BusBenchOptions {
 export async function busBench(o: BusBenchOptions): Promise<void> {
   const scenarios = selectBusScenarios(o.scenarioFilter)
   if (o.from) return renderBus(JSON.parse(readFileSync(o.from, "utf8")) as BusSaved, scenarios, o)
-  const cfg: BusRunConfig = { loadgen: o.loadgen, seconds: o.seconds, warmup: o.warmup, serverCpu: o.serverCpu, loadCpu: o.loadCpu, redisCpu: o.redisCpu }
+  const cfg: BusRunConfig = {
+    loadgen: o.loadgen,
+    seconds: o.seconds,
+    warmup: o.warmup,
+    serverCpu: o.serverCpu,
+    loadCpu: o.loadCpu,
+    redisCpu: o.redisCpu
+  }
   const machine = machineInfo()
-  o.log(`wspipe bench, bus: ${scenarios.length} scenarios × 2 sides × ${o.runs} runs of ${o.seconds} s (+${o.warmup} s warm-up); servers on CPU ${o.serverCpu}, redis on ${o.redisCpu}, loadgen on ${o.loadCpu}; load average ${machine.load}`)
+  o.log(
+    `wspipe bench, bus: ${scenarios.length} scenarios × 2 sides × ${o.runs} runs of ${o.seconds} s (+${o.warmup} s warm-up); servers on CPU ${o.serverCpu}, redis on ${o.redisCpu}, loadgen on ${o.loadCpu}; load average ${machine.load}`
+  )
   const results = await runBusSuite(scenarios, o.runs, cfg, o.log)
   let profile: string | null = null
   if (o.profile) {
@@ -202,15 +242,22 @@ export async function busBench(o: BusBenchOptions): Promise<void> {
 }
 
 function renderBus(saved: BusSaved, wanted: readonly BusScenario[], o: BusBenchOptions): void {
-  const results: BusResults = new Map(Object.entries(saved.results).map(([k, v]) => [k, new Map(Object.entries(v) as [BusSideId, BusCell][])]))
+  const results: BusResults = new Map(
+    Object.entries(saved.results).map(([k, v]) => [k, new Map(Object.entries(v) as [BusSideId, BusCell][])])
+  )
   const scenarios = wanted.filter((s) => results.has(s.name))
   const cpus = [...new Set([saved.cpus.server, saved.cpus.redis, saved.cpus.load])].filter((c) => /^\d+$/.test(c)).sort()
   const table = busTable(scenarios, results, cpus)
   const targets = busTargets(scenarios, results)
   const notes = [...results.entries()].flatMap(([name, cells]) =>
-    [...cells.entries()].flatMap(([id, c]) => [...(c.unavailable ? [`${name} / ${id}: ${c.unavailable}`] : []), ...c.errors.map((e) => `${name} / ${id}: ${e}`)])
+    [...cells.entries()].flatMap(([id, c]) => [
+      ...(c.unavailable ? [`${name} / ${id}: ${c.unavailable}`] : []),
+      ...c.errors.map((e) => `${name} / ${id}: ${e}`)
+    ])
   )
-  process.stdout.write(`\n${table}\n\nTargets:\n${targets.map((t) => `- ${t}`).join("\n")}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}${saved.profile ? `\n${saved.profile}\n` : ""}`)
+  process.stdout.write(
+    `\n${table}\n\nTargets:\n${targets.map((t) => `- ${t}`).join("\n")}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}${saved.profile ? `\n${saved.profile}\n` : ""}`
+  )
   if (!o.writeDocs) return
   const docs = join(repoRoot, "docs/benchmarks.md")
   writeBusSection(docs, busDocsBody(saved, table, targets, notes))
@@ -266,9 +313,13 @@ ${targets.map((t) => `- ${t}`).join("\n")}
 ${notes.length ? `\nRuns that failed or could not start:\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}
 ### Where wspipe's time goes (bus)
 
-${profile ? `One extra wspipe run per scenario with every node under \`node --cpu-prof\` (not in the tables: the profiler slows it
+${
+  profile
+    ? `One extra wspipe run per scenario with every node under \`node --cpu-prof\` (not in the tables: the profiler slows it
 down); only samples inside the measured window, idle left out.
 
-${profile}` : "Not profiled in this run: `--scenario bus --profile` adds a `--cpu-prof` summary of each wspipe node."}
+${profile}`
+    : "Not profiled in this run: `--scenario bus --profile` adds a `--cpu-prof` summary of each wspipe node."
+}
 `
 }

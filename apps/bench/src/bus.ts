@@ -51,20 +51,26 @@ const chatBundle = join(benchDir, "bin/wspipe-chat.mjs")
 const socketioScript = join(benchDir, "servers/socketio-broadcast.mjs")
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
 
-const wspipeSpec = (label: string) => (redisUrl: string | undefined, profileDir?: string): ServerSpec => ({
-  id: "wspipe",
-  label,
-  command: () => ({
-    cmd: process.execPath,
-    args: [
-      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
-      chatBundle, "--port", "0", "--host", "127.0.0.1",
-      ...(redisUrl ? ["--redis", redisUrl] : [])
-    ],
-    env: { ...process.env }
-  }),
-  missing: () => (existsSync(chatBundle) ? null : `wspipe chat app not available (${chatBundle} does not exist)`)
-})
+const wspipeSpec =
+  (label: string) =>
+  (redisUrl: string | undefined, profileDir?: string): ServerSpec => ({
+    id: "wspipe",
+    label,
+    command: () => ({
+      cmd: process.execPath,
+      args: [
+        ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
+        chatBundle,
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        ...(redisUrl ? ["--redis", redisUrl] : [])
+      ],
+      env: { ...process.env }
+    }),
+    missing: () => (existsSync(chatBundle) ? null : `wspipe chat app not available (${chatBundle} does not exist)`)
+  })
 
 export const busSides: Record<BusSideId, BusSide> = {
   wspipe: { id: "wspipe", label: "wspipe", nodes: 2, redis: true, loadgenArgs: [], spec: wspipeSpec("wspipe node") },
@@ -77,7 +83,11 @@ export const busSides: Record<BusSideId, BusSide> = {
     spec: (redisUrl) => ({
       id: "ws", // socket.io's WebSocket transport is ws (with bufferutil, as socket.io installs it)
       label: "socket.io node",
-      command: () => ({ cmd: process.execPath, args: [socketioScript, "--port", "0", "--host", "127.0.0.1", ...(redisUrl ? ["--redis", redisUrl] : [])], env: { ...process.env } }),
+      command: () => ({
+        cmd: process.execPath,
+        args: [socketioScript, "--port", "0", "--host", "127.0.0.1", ...(redisUrl ? ["--redis", redisUrl] : [])],
+        env: { ...process.env }
+      }),
       missing: () => null
     })
   },
@@ -112,7 +122,10 @@ export const busScenarios: readonly BusScenario[] = [
 /** Bus scenarios whose name contains one of the comma-separated filters (all when none). */
 export function selectBusScenarios(filter: string | undefined): BusScenario[] {
   if (!filter) return [...busScenarios]
-  const parts = filter.split(",").map((s) => s.trim()).filter(Boolean)
+  const parts = filter
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
   return busScenarios.filter((s) => parts.some((p) => s.name.includes(p)))
 }
 
@@ -144,7 +157,9 @@ export interface BusRunConfig {
   readonly profileDir?: string
 }
 
-export type BusOutcome = { readonly ok: true; readonly m: Omit<BusMeasurement, "round"> } | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
+export type BusOutcome =
+  | { readonly ok: true; readonly m: Omit<BusMeasurement, "round"> }
+  | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
 
 /** write(2)-family system calls a process has made so far (/proc/PID/io syscw). */
 function writeCalls(pid: number): number {
@@ -186,10 +201,12 @@ function cpuWindow(pids: readonly number[]) {
         if (!end) return
         cores = end.cpu.map((c, i) => (c - s.cpu[i]!) / ((end.t - s.t) / 1000))
         writes = end.writes.map((w, i) => (w - s.writes[i]!) / ((end.t - s.t) / 1000))
-        busy = Object.fromEntries([...end.all].map(([cpu, [b, t]]) => {
-          const [b0, t0] = s.all.get(cpu) ?? [b, t]
-          return [cpu, t > t0 ? (b - b0) / (t - t0) : Number.NaN]
-        }))
+        busy = Object.fromEntries(
+          [...end.all].map(([cpu, [b, t]]) => {
+            const [b0, t0] = s.all.get(cpu) ?? [b, t]
+            return [cpu, t > t0 ? (b - b0) / (t - t0) : Number.NaN]
+          })
+        )
       }
     },
     cores: () => cores ?? pids.map(() => Number.NaN),
@@ -199,7 +216,13 @@ function cpuWindow(pids: readonly number[]) {
 }
 
 /** One run: fresh server processes (one per node), the load generator, Redis counts before and after. */
-export async function runBusOne(scenario: BusScenario, side: BusSide, redis: RedisServer | undefined, cfg: BusRunConfig, profileDirs?: readonly string[]): Promise<BusOutcome> {
+export async function runBusOne(
+  scenario: BusScenario,
+  side: BusSide,
+  redis: RedisServer | undefined,
+  cfg: BusRunConfig,
+  profileDirs?: readonly string[]
+): Promise<BusOutcome> {
   const nodes: RunningServer[] = []
   const url = side.redis ? redis?.url : undefined
   try {
@@ -231,8 +254,15 @@ export async function runBusOne(scenario: BusScenario, side: BusSide, redis: Red
     const after = url && redis ? await redis.publishCalls() : undefined
     const r = run.result as BusResult | null
     if (!r?.ok) {
-      const why = r?.error ?? (r ? `${r.errors} errors (${r.missed} missed, ${r.unclean_closes} unclean closes)` : run.stderr.trim().split("\n").slice(-2).join(" "))
-      const said = nodes.map((n) => n.stderrTail()).filter(Boolean).join(" / ")
+      const why =
+        r?.error ??
+        (r
+          ? `${r.errors} errors (${r.missed} missed, ${r.unclean_closes} unclean closes)`
+          : run.stderr.trim().split("\n").slice(-2).join(" "))
+      const said = nodes
+        .map((n) => n.stderrTail())
+        .filter(Boolean)
+        .join(" / ")
       return { ok: false, error: `load generator failed: ${why}${said ? ` (server stderr: ${said})` : ""}`, unavailable: false }
     }
     const cores = window.cores()
@@ -262,7 +292,12 @@ export type BusResults = Map<string, Map<BusSideId, BusCell>>
  * Runs the bus scenarios: one redis-server for the suite (pinned to `redisCpu`), every side of a
  * scenario once per round (A B A B …), fresh server processes per run.
  */
-export async function runBusSuite(scenarios: readonly BusScenario[], runs: number, cfg: BusRunConfig, log: (line: string) => void): Promise<BusResults> {
+export async function runBusSuite(
+  scenarios: readonly BusScenario[],
+  runs: number,
+  cfg: BusRunConfig,
+  log: (line: string) => void
+): Promise<BusResults> {
   const results: BusResults = new Map()
   let redis: RedisServer | undefined
   try {
@@ -285,9 +320,11 @@ export async function runBusSuite(scenarios: readonly BusScenario[], runs: numbe
           if (outcome.ok) {
             cell.runs.push({ ...outcome.m, round })
             const { result: r, nodeCores, redisCores, publishes } = outcome.m
-            log(`  ${sc.name} run ${round}/${runs} ${busSides[id].label}: deliveries/s ${r.deliveries_per_s?.toFixed(0)}, p99 ${r.latency_us?.p99.toFixed(0)} µs` +
-              `${publishes !== undefined ? `, ${(publishes / r.sent).toFixed(3)} PUBLISH/broadcast` : ""}` +
-              ` (cores: servers ${nodeCores.map((c) => c.toFixed(2)).join(" + ")}, redis ${redisCores.toFixed(2)}, loadgen ${r.loadgen_cpu.cores.toFixed(2)})`)
+            log(
+              `  ${sc.name} run ${round}/${runs} ${busSides[id].label}: deliveries/s ${r.deliveries_per_s?.toFixed(0)}, p99 ${r.latency_us?.p99.toFixed(0)} µs` +
+                `${publishes !== undefined ? `, ${(publishes / r.sent).toFixed(3)} PUBLISH/broadcast` : ""}` +
+                ` (cores: servers ${nodeCores.map((c) => c.toFixed(2)).join(" + ")}, redis ${redisCores.toFixed(2)}, loadgen ${r.loadgen_cpu.cores.toFixed(2)})`
+            )
           } else if (outcome.unavailable) {
             cell.unavailable = outcome.error
             log(`  ${sc.name} ${busSides[id].label}: ${outcome.error}`)
@@ -305,7 +342,12 @@ export async function runBusSuite(scenarios: readonly BusScenario[], runs: numbe
 }
 
 /** One extra run of each wspipe side under --cpu-prof, a profile per node; returns the directories. */
-export async function profileBus(scenarios: readonly BusScenario[], cfg: BusRunConfig, profileRoot: string, log: (line: string) => void): Promise<{ scenario: BusScenario; side: BusSide; dirs: string[]; outcome: BusOutcome }[]> {
+export async function profileBus(
+  scenarios: readonly BusScenario[],
+  cfg: BusRunConfig,
+  profileRoot: string,
+  log: (line: string) => void
+): Promise<{ scenario: BusScenario; side: BusSide; dirs: string[]; outcome: BusOutcome }[]> {
   const out: { scenario: BusScenario; side: BusSide; dirs: string[]; outcome: BusOutcome }[] = []
   const redis = await startRedis(cfg.redisCpu)
   try {

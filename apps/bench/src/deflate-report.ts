@@ -45,9 +45,15 @@ function cellText(cell: Cell | undefined, pick: (m: Measurement) => number | und
  * no context takeover). Bun is not installed here, so these are not from the same run.
  */
 export const earlier: Record<string, { bun: Record<string, number>; ws: Record<string, number> }> = {
-  "echo-1k-json-deflate-c100-d4": { bun: { "msgs/s": 42_000, "compression ratio, server → client": 4.0 }, ws: { "msgs/s": 3_800, "compression ratio, server → client": 9.7 } },
+  "echo-1k-json-deflate-c100-d4": {
+    bun: { "msgs/s": 42_000, "compression ratio, server → client": 4.0 },
+    ws: { "msgs/s": 3_800, "compression ratio, server → client": 9.7 }
+  },
   "echo-16k-json-deflate-c10-d1": { bun: { "msgs/s": 6_400 }, ws: { "msgs/s": 1_900 } },
-  "broadcast-1k-json-deflate-r1000-f8": { bun: { "deliveries/s": 90_000, "delivery p50 µs": 81_000 }, ws: { "deliveries/s": 7_700, "delivery p50 µs": 919_000 } },
+  "broadcast-1k-json-deflate-r1000-f8": {
+    bun: { "deliveries/s": 90_000, "delivery p50 µs": 81_000 },
+    ws: { "deliveries/s": 7_700, "delivery p50 µs": 919_000 }
+  },
   "idle-deflate-10k": { bun: { "RSS KiB/conn": 2.2 }, ws: { "RSS KiB/conn": 246 } }
 }
 
@@ -55,7 +61,15 @@ const label = (specs: readonly ServerSpec[], id: ServerId): string => specs.find
 
 /** Echo and broadcast: ws perMessageDeflate | wspipe | wspipe/ws | Bun (earlier) | wspipe/Bun. */
 export function throughputTable(scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results): string {
-  const head = ["scenario", "metric", label(specs, "ws-deflate"), label(specs, "wspipe"), "wspipe/ws", "Bun (reported in the issue, other run)", "wspipe/Bun"]
+  const head = [
+    "scenario",
+    "metric",
+    label(specs, "ws-deflate"),
+    label(specs, "wspipe"),
+    "wspipe/ws",
+    "Bun (reported in the issue, other run)",
+    "wspipe/Bun"
+  ]
   const rows = [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i < 2 ? "---" : "---:")).join(" | ")} |`]
   for (const sc of scenarios.filter((s) => s.mode !== "idle" && s.servers?.includes("ws-deflate"))) {
     const cells = results.get(sc.name)
@@ -65,9 +79,11 @@ export function throughputTable(scenarios: readonly Scenario[], specs: readonly 
       const bun = earlier[sc.name]?.bun[metric.label]
       const mine = medianOf(wspipe, metric.pick)
       const r = ratioOf(wspipe, ws, metric.pick)
-      rows.push(`| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${cellText(ws, metric.pick, metric.digits)} | ` +
-        `${cellText(wspipe, metric.pick, metric.digits)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} | ${bun === undefined ? "" : fmt(bun, metric.digits)} | ` +
-        `${bun === undefined || mine === undefined ? "" : `${(mine / bun).toFixed(2)}×`} |`)
+      rows.push(
+        `| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${cellText(ws, metric.pick, metric.digits)} | ` +
+          `${cellText(wspipe, metric.pick, metric.digits)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} | ${bun === undefined ? "" : fmt(bun, metric.digits)} | ` +
+          `${bun === undefined || mine === undefined ? "" : `${(mine / bun).toFixed(2)}×`} |`
+      )
     })
   }
   return rows.join("\n")
@@ -86,7 +102,9 @@ export function memoryTable(scenarios: readonly Scenario[], specs: readonly Serv
       const off = medianOf(cells?.get("wspipe-no-deflate"), metric.pick)
       const extra = i === 0 && on !== undefined && off !== undefined ? `${on - off >= 0 ? "+" : ""}${fmt(on - off, 2)} KiB` : ""
       const bun = earlier[sc.name]?.bun[metric.label]
-      rows.push(`| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${ids.map((id) => cellText(cells?.get(id), metric.pick, metric.digits)).join(" | ")} | ${extra} | ${bun === undefined ? "" : fmt(bun, metric.digits)} |`)
+      rows.push(
+        `| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${ids.map((id) => cellText(cells?.get(id), metric.pick, metric.digits)).join(" | ")} | ${extra} | ${bun === undefined ? "" : fmt(bun, metric.digits)} |`
+      )
     })
   }
   return rows.join("\n")
@@ -103,12 +121,17 @@ export function settingsTable(scenarios: readonly Scenario[], specs: readonly Se
   const ids = [...new Set([...(load?.servers ?? []), ...(idle?.servers ?? [])])].filter((id) => id.startsWith("wspipe"))
   const rss = (m: Measurement) => m.rssPerConnKiB
   const pick = (sc: Scenario | undefined, label: string) => sc?.metrics.find((m) => m.label === label)?.pick ?? (() => undefined)
-  const rows = ["| wspipe setting | RSS KiB per idle connection ↓ | ratio, 1 KiB JSON echo ↑ | msgs/s, 1 KiB JSON echo c=100 d=4 ↑ |", "| --- | ---: | ---: | ---: |"]
+  const rows = [
+    "| wspipe setting | RSS KiB per idle connection ↓ | ratio, 1 KiB JSON echo ↑ | msgs/s, 1 KiB JSON echo c=100 d=4 ↑ |",
+    "| --- | ---: | ---: | ---: |"
+  ]
   for (const id of ids) {
     const i = idle && results.get(idle.name)?.get(id)
     const l = load && results.get(load.name)?.get(id)
-    rows.push(`| ${label(specs, id)} | ${i ? cellText(i, rss, 2) : "–"} | ${l ? cellText(l, pick(load, "compression ratio, server → client"), 2) : "–"} | ` +
-      `${l ? cellText(l, pick(load, "msgs/s"), 0) : "–"} |`)
+    rows.push(
+      `| ${label(specs, id)} | ${i ? cellText(i, rss, 2) : "–"} | ${l ? cellText(l, pick(load, "compression ratio, server → client"), 2) : "–"} | ` +
+        `${l ? cellText(l, pick(load, "msgs/s"), 0) : "–"} |`
+    )
   }
   return rows.join("\n")
 }
@@ -120,11 +143,20 @@ export function cpuTable(scenarios: readonly Scenario[], specs: readonly ServerS
   const rows = [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`]
   for (const sc of scenarios) {
     const cells = results.get(sc.name)
-    rows.push(`| ${sc.name} | ${ids.map((id) => {
-      const c = cells?.get(id)
-      const lg = medianOf(c, (m) => m.result.loadgen_cpu.cores)
-      return lg === undefined ? "–" : `${lg.toFixed(2)} / ${fmt(medianOf(c, (m) => m.serverCores), 2)}`
-    }).join(" | ")} |`)
+    rows.push(
+      `| ${sc.name} | ${ids
+        .map((id) => {
+          const c = cells?.get(id)
+          const lg = medianOf(c, (m) => m.result.loadgen_cpu.cores)
+          return lg === undefined
+            ? "–"
+            : `${lg.toFixed(2)} / ${fmt(
+                medianOf(c, (m) => m.serverCores),
+                2
+              )}`
+        })
+        .join(" | ")} |`
+    )
   }
   return rows.join("\n")
 }
@@ -136,23 +168,36 @@ export function targets(results: Results): string {
   const p50 = (m: Measurement) => m.result.latency_us?.p50
   const rss = (m: Measurement) => m.rssPerConnKiB
   const lines: string[] = []
-  const row = (what: string, value: string, met: boolean | undefined) => lines.push(`| ${what} | ${value} | ${met === undefined ? "not measured" : met ? "met" : "**missed**"} |`)
+  const row = (what: string, value: string, met: boolean | undefined) =>
+    lines.push(`| ${what} | ${value} | ${met === undefined ? "not measured" : met ? "met" : "**missed**"} |`)
   const x = (v: number | undefined, d = 2) => (v === undefined ? "–" : `${v.toFixed(d)}×`)
   const e1 = ratioOf(get("echo-1k-json-deflate-c100-d4", "wspipe"), get("echo-1k-json-deflate-c100-d4", "ws-deflate"), rate)
   const e1Rate = medianOf(get("echo-1k-json-deflate-c100-d4", "wspipe"), rate)
-  row("echo 1 KiB JSON c=100 d=4 with deflate ≥ 5× ws perMessageDeflate", `${x(e1)} (${fmt(e1Rate, 0)} msgs/s; Bun 42,000 reported in the issue, other run: ${x(e1Rate && e1Rate / 42_000)})`, e1 === undefined ? undefined : e1 >= 5)
+  row(
+    "echo 1 KiB JSON c=100 d=4 with deflate ≥ 5× ws perMessageDeflate",
+    `${x(e1)} (${fmt(e1Rate, 0)} msgs/s; Bun 42,000 reported in the issue, other run: ${x(e1Rate && e1Rate / 42_000)})`,
+    e1 === undefined ? undefined : e1 >= 5
+  )
   const b = "broadcast-1k-json-deflate-r1000-f8"
   const bRatio = ratioOf(get(b, "wspipe"), get(b, "ws-deflate"), rate)
   const bRate = medianOf(get(b, "wspipe"), rate)
   const bP50 = medianOf(get(b, "wspipe"), p50)
   row("broadcast 1 KiB JSON → 1000, 8 in flight, ≥ 20× ws perMessageDeflate", x(bRatio), bRatio === undefined ? undefined : bRatio >= 20)
-  row("… and ≥ 1.5× Bun (90,000 deliveries/s reported in the issue, other run)", `${fmt(bRate, 0)}/s = ${x(bRate && bRate / 90_000)} Bun`, bRate === undefined ? undefined : bRate >= 135_000)
+  row(
+    "… and ≥ 1.5× Bun (90,000 deliveries/s reported in the issue, other run)",
+    `${fmt(bRate, 0)}/s = ${x(bRate && bRate / 90_000)} Bun`,
+    bRate === undefined ? undefined : bRate >= 135_000
+  )
   row("… delivery p50 below Bun's 81 ms", `${fmt(bP50 && bP50 / 1000, 1)} ms`, bP50 === undefined ? undefined : bP50 < 81_000)
   for (const sc of ["idle-deflate-5k", "idle-deflate-10k"]) {
     const on = medianOf(get(sc, "wspipe"), rss)
     const off = medianOf(get(sc, "wspipe-no-deflate"), rss)
     const d = on !== undefined && off !== undefined ? on - off : undefined
-    row(`${sc}: default deflate costs ≤ 1 KiB more per idle connection than none`, `${fmt(on, 2)} − ${fmt(off, 2)} = ${d === undefined ? "–" : `${d >= 0 ? "+" : ""}${d.toFixed(2)} KiB`}`, d === undefined ? undefined : d <= 1)
+    row(
+      `${sc}: default deflate costs ≤ 1 KiB more per idle connection than none`,
+      `${fmt(on, 2)} − ${fmt(off, 2)} = ${d === undefined ? "–" : `${d >= 0 ? "+" : ""}${d.toFixed(2)} KiB`}`,
+      d === undefined ? undefined : d <= 1
+    )
   }
   return ["| target | measured | |", "| --- | --- | --- |", ...lines].join("\n")
 }
@@ -174,12 +219,17 @@ export function deflateReport(scenarios: readonly Scenario[], specs: readonly Se
 export function onOffTable(scenarios: readonly Scenario[], results: Results): string | null {
   const both = scenarios.filter((s) => results.get(s.name)?.has("wspipe") && results.get(s.name)?.has("wspipe-no-deflate"))
   if (both.length === 0) return null
-  const rows = ["| scenario | metric | wspipe (default: deflate on) | wspipe perMessageDeflate: false | on / off |", "| --- | --- | ---: | ---: | ---: |"]
+  const rows = [
+    "| scenario | metric | wspipe (default: deflate on) | wspipe perMessageDeflate: false | on / off |",
+    "| --- | --- | ---: | ---: | ---: |"
+  ]
   for (const sc of both) {
     const cells = results.get(sc.name)!
     sc.metrics.forEach((metric, i) => {
       const r = ratioOf(cells.get("wspipe"), cells.get("wspipe-no-deflate"), metric.pick)
-      rows.push(`| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${cellText(cells.get("wspipe"), metric.pick, metric.digits)} | ${cellText(cells.get("wspipe-no-deflate"), metric.pick, metric.digits)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} |`)
+      rows.push(
+        `| ${i === 0 ? sc.title : ""} | ${metric.label} ${metric.higherIsBetter ? "↑" : "↓"} | ${cellText(cells.get("wspipe"), metric.pick, metric.digits)} | ${cellText(cells.get("wspipe-no-deflate"), metric.pick, metric.digits)} | ${r === undefined ? "–" : `${r.toFixed(2)}×`} |`
+      )
     })
   }
   return rows.join("\n")
@@ -197,7 +247,18 @@ export function writeDeflateSection(docsPath: string, body: string): void {
 }
 
 /** The generated part of the docs' compression section. */
-export function deflateDocs(info: { machine: { date: string; cpu: string; cores: number; kernel: string; node: string; load: string; loadAfter?: string }; runs: number; seconds: number; warmup: number }, scenarios: readonly Scenario[], specs: readonly ServerSpec[], results: Results, notes: readonly string[]): string {
+export function deflateDocs(
+  info: {
+    machine: { date: string; cpu: string; cores: number; kernel: string; node: string; load: string; loadAfter?: string }
+    runs: number
+    seconds: number
+    warmup: number
+  },
+  scenarios: readonly Scenario[],
+  specs: readonly ServerSpec[],
+  results: Results,
+  notes: readonly string[]
+): string {
   const { machine, runs, seconds, warmup } = info
   return `## Compression (permessage-deflate)
 

@@ -47,7 +47,13 @@ const versus: readonly ServerId[] = ["ws-deflate", "wspipe"]
 const idleCore: readonly ServerId[] = ["ws", "ws-deflate", "wspipe-no-deflate", "wspipe"]
 /** Every documented setting (docs/limits.md, "Compression"; servers/wspipe-options.ts). */
 const settings: readonly ServerId[] = [
-  "wspipe-no-deflate", "wspipe", "wspipe-server-takeover-15", "wspipe-takeover-15", "wspipe-takeover-15-m1", "wspipe-takeover-10-m3", "wspipe-takeover-9"
+  "wspipe-no-deflate",
+  "wspipe",
+  "wspipe-server-takeover-15",
+  "wspipe-takeover-15",
+  "wspipe-takeover-15-m1",
+  "wspipe-takeover-10-m3",
+  "wspipe-takeover-9"
 ]
 const idle = (connections: number, servers: readonly ServerId[]): Scenario => ({
   name: `idle-deflate-${connections / 1000}k`,
@@ -91,7 +97,14 @@ export const deflateScenarios: readonly Scenario[] = [
     args: ["-c", "1000", "--inflight", "8", "-s", "1024", "--json", "--deflate"],
     servers: versus,
     check: agreed,
-    metrics: [{ ...msgsPerS, label: "deliveries/s" }, perServerCpu("deliveries"), lat("p50", "delivery"), lat("p99", "delivery"), wireRatio, loadgenCores]
+    metrics: [
+      { ...msgsPerS, label: "deliveries/s" },
+      perServerCpu("deliveries"),
+      lat("p50", "delivery"),
+      lat("p99", "delivery"),
+      wireRatio,
+      loadgenCores
+    ]
   },
   // Each setting's ratio and cost under load (the idle scenarios see one message per connection).
   {

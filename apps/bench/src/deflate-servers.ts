@@ -22,10 +22,19 @@ const optionsApp = join(binDir, "wspipe-options.mjs")
 export function buildWspipeOptions(log: (line: string) => void = () => {}): string {
   mkdirSync(binDir, { recursive: true })
   log("bundling servers/wspipe-options.ts with esbuild")
-  execFileSync(join(resolve(benchDir, "../.."), "node_modules/.bin/esbuild"), [
-    join(benchDir, "servers/wspipe-options.ts"),
-    "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${optionsApp}`, "--log-level=warning"
-  ], { stdio: ["ignore", "inherit", "inherit"] })
+  execFileSync(
+    join(resolve(benchDir, "../.."), "node_modules/.bin/esbuild"),
+    [
+      join(benchDir, "servers/wspipe-options.ts"),
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--target=node20",
+      `--outfile=${optionsApp}`,
+      "--log-level=warning"
+    ],
+    { stdio: ["ignore", "inherit", "inherit"] }
+  )
   return optionsApp
 }
 

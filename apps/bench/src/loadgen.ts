@@ -35,7 +35,15 @@ export interface LoadgenDeflate {
   readonly client_takeover?: boolean
   readonly server_takeover?: boolean
   readonly sent: { messages: number; plain_bytes: number; wire_bytes: number; ratio: number }
-  readonly received: { messages: number; compressed: number; plain_bytes: number; wire_bytes: number; ratio: number; inflated: number; reused: number }
+  readonly received: {
+    messages: number
+    compressed: number
+    plain_bytes: number
+    wire_bytes: number
+    ratio: number
+    inflated: number
+    reused: number
+  }
 }
 
 export interface LoadgenRun {
@@ -48,7 +56,12 @@ export interface LoadgenRun {
  * Runs `loadgen MODE args...`; never rejects: a failed run comes back with result.ok false
  * or result null (and the stderr that says why). Killed if it overruns `timeoutMs`.
  */
-export function runLoadgen(bin: string, cpu: string | null, args: string[], opts: { timeoutMs: number; onStderrLine?: (line: string) => void }): Promise<LoadgenRun> {
+export function runLoadgen(
+  bin: string,
+  cpu: string | null,
+  args: string[],
+  opts: { timeoutMs: number; onStderrLine?: (line: string) => void }
+): Promise<LoadgenRun> {
   return new Promise((resolve) => {
     const child = spawnPinned(cpu, bin, args)
     let stdout = ""

@@ -77,10 +77,21 @@ async function main(): Promise<void> {
     sc.servers ? allSpecs.filter((s) => sc.servers!.includes(s.id) && (!wanted || wanted.includes(s.id))) : specs
   const scenarios = selectScenarios(opts.scenario)
   const bus = selectBusScenarios(opts.scenario)
-  const runBus = () => busBench({
-    scenarioFilter: opts.scenario, runs, seconds, warmup, loadgen: bins.loadgen, serverCpu: opts["server-cpu"], loadCpu: opts["load-cpu"],
-    redisCpu: opts["redis-cpu"] ?? opts["server-cpu"], profile: opts.profile, writeDocs, log, ...(opts.from ? { from: opts.from } : {})
-  })
+  const runBus = () =>
+    busBench({
+      scenarioFilter: opts.scenario,
+      runs,
+      seconds,
+      warmup,
+      loadgen: bins.loadgen,
+      serverCpu: opts["server-cpu"],
+      loadCpu: opts["load-cpu"],
+      redisCpu: opts["redis-cpu"] ?? opts["server-cpu"],
+      profile: opts.profile,
+      writeDocs,
+      log,
+      ...(opts.from ? { from: opts.from } : {})
+    })
   if (scenarios.length === 0 && bus.length > 0) return runBus() // e.g. --scenario bus
   if (scenarios.length === 0) throw new Error(`no scenario matches --scenario ${opts.scenario}`)
   const cfg: RunConfig = {
@@ -93,7 +104,9 @@ async function main(): Promise<void> {
   }
   if (opts.from) return render(JSON.parse(readFileSync(opts.from, "utf8")) as Saved, scenarios, specs)
   const machine = machineInfo()
-  log(`wspipe bench: ${scenarios.length} scenarios × ${specs.length} servers × ${runs} runs of ${seconds} s (+${warmup} s warm-up); load average ${machine.load}`)
+  log(
+    `wspipe bench: ${scenarios.length} scenarios × ${specs.length} servers × ${runs} runs of ${seconds} s (+${warmup} s warm-up); load average ${machine.load}`
+  )
 
   const results: Results = new Map()
   for (const sc of scenarios) {
@@ -109,7 +122,9 @@ async function main(): Promise<void> {
         if (outcome.ok) {
           cell.runs.push({ ...outcome.m, round: run })
           const main = sc.metrics[0]!
-          log(`  ${sc.name} run ${run}/${runs} ${spec.label}: ${main.label} ${main.pick(outcome.m)?.toFixed(main.digits)} (loadgen ${outcome.m.result.loadgen_cpu.cores.toFixed(2)} cores, server ${outcome.m.serverCores.toFixed(2)} cores)`)
+          log(
+            `  ${sc.name} run ${run}/${runs} ${spec.label}: ${main.label} ${main.pick(outcome.m)?.toFixed(main.digits)} (loadgen ${outcome.m.result.loadgen_cpu.cores.toFixed(2)} cores, server ${outcome.m.serverCores.toFixed(2)} cores)`
+          )
         } else if (outcome.unavailable) {
           cell.unavailable = outcome.error
           log(`  ${sc.name} ${spec.label}: ${outcome.error}`)
@@ -161,9 +176,15 @@ function render(saved: Saved, scenarios: ReturnType<typeof selectScenarios>, spe
   const table = resultsTable(scenarios, specs, results)
   const lgTable = loadgenTable(scenarios, specs, results)
   const verdict = loadgenVerdict(specs, results)
-  if (scenarios.length) process.stdout.write(`\n${table}\n\nLoad generator vs server CPU (median cores; each has one CPU):\n\n${lgTable}\n${verdict ? `\n${verdict}\n` : ""}`)
+  if (scenarios.length)
+    process.stdout.write(
+      `\n${table}\n\nLoad generator vs server CPU (median cores; each has one CPU):\n\n${lgTable}\n${verdict ? `\n${verdict}\n` : ""}`
+    )
   const onOff = onOffTable(scenarios, results)
-  if (onOff) process.stdout.write(`\nUncompressed scenarios, wspipe's default (deflate on; nothing offered) against perMessageDeflate: false:\n\n${onOff}\n`)
+  if (onOff)
+    process.stdout.write(
+      `\nUncompressed scenarios, wspipe's default (deflate on; nothing offered) against perMessageDeflate: false:\n\n${onOff}\n`
+    )
   if (compression.length) process.stdout.write(`\n${deflateReport(compression, serverSpecs(""), results)}\n`)
   const notes = [...results.entries()].flatMap(([name, cells]) =>
     [...cells.entries()].flatMap(([id, c]) => [
@@ -177,11 +198,29 @@ function render(saved: Saved, scenarios: ReturnType<typeof selectScenarios>, spe
   if (writeDocs) {
     const docs = join(repoRoot, "docs/benchmarks.md")
     if (scenarios.length) {
-      writeDocsSection(docs, docsBody(saved, table, lgTable, verdict, notes.filter((n) => !compression.some((c) => n.startsWith(`${c.name} /`)))))
+      writeDocsSection(
+        docs,
+        docsBody(
+          saved,
+          table,
+          lgTable,
+          verdict,
+          notes.filter((n) => !compression.some((c) => n.startsWith(`${c.name} /`)))
+        )
+      )
       log(`wrote the server section of ${docs}`)
     }
     if (compression.length) {
-      writeDeflateSection(docs, deflateDocs(saved, compression, serverSpecs(""), results, notes.filter((n) => compression.some((c) => n.startsWith(`${c.name} /`)))))
+      writeDeflateSection(
+        docs,
+        deflateDocs(
+          saved,
+          compression,
+          serverSpecs(""),
+          results,
+          notes.filter((n) => compression.some((c) => n.startsWith(`${c.name} /`)))
+        )
+      )
       log(`wrote the compression section of ${docs}`)
     }
   }
@@ -243,10 +282,14 @@ ${lgTable}
 ${notes.length ? `\nRuns that failed or could not start:\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}
 ### Where wspipe's time goes
 
-${profile ? `One extra wspipe run per scenario under \`node --cpu-prof\` (not in the table: the profiler slows it down);
+${
+  profile
+    ? `One extra wspipe run per scenario under \`node --cpu-prof\` (not in the table: the profiler slows it down);
 only samples inside the load generator's measured window count (no start-up), idle time left out.
 
-${profile}` : "Not profiled in this session: run `cd apps/bench && npx tsx src/main.ts --profile` to add a `--cpu-prof` summary (self time by function and by area, summed over the samples)."}
+${profile}`
+    : "Not profiled in this session: run `cd apps/bench && npx tsx src/main.ts --profile` to add a `--cpu-prof` summary (self time by function and by area, summed over the samples)."
+}
 `
 }
 

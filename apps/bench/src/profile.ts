@@ -110,7 +110,9 @@ export function formatProfile(title: string, s: ProfileSummary): string {
     "",
     "| function | where | area | self ms | share |",
     "| --- | --- | --- | ---: | ---: |",
-    ...s.top.map((t) => `| \`${t.name.replace(/\|/g, "\\|")}\` | ${t.where.replace(/\|/g, "\\|")} | ${t.area} | ${t.ms.toFixed(0)} | ${pct(t.share)} |`)
+    ...s.top.map(
+      (t) => `| \`${t.name.replace(/\|/g, "\\|")}\` | ${t.where.replace(/\|/g, "\\|")} | ${t.area} | ${t.ms.toFixed(0)} | ${pct(t.share)} |`
+    )
   ]
   return lines.join("\n")
 }

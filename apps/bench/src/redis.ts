@@ -50,17 +50,37 @@ const run = (cmd: string, args: readonly string[]): Promise<string> =>
 export async function startRedis(cpu: string | null): Promise<RedisServer> {
   const probe = spawnSync(SERVER, ["--version"], { encoding: "utf8" })
   if (probe.error !== undefined || probe.status !== 0) {
-    throw new Error(`redis-server is not installed or cannot run (${probe.error?.message ?? probe.stderr}): run \`bash scripts/test-setup.sh\` (installs Debian's redis-server) or set REDIS_SERVER`)
+    throw new Error(
+      `redis-server is not installed or cannot run (${probe.error?.message ?? probe.stderr}): run \`bash scripts/test-setup.sh\` (installs Debian's redis-server) or set REDIS_SERVER`
+    )
   }
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "wspipe-bench-redis-"))
   const child = spawnPinned(cpu, SERVER, [
-    "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--daemonize", "no", "--logfile", "", "--loglevel", "warning"
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+    "--logfile",
+    "",
+    "--loglevel",
+    "warning"
   ])
   let output = ""
-  child.stdout?.on("data", (d: Buffer) => { output = (output + d.toString()).slice(-2000) })
-  child.stderr?.on("data", (d: Buffer) => { output = (output + d.toString()).slice(-2000) })
+  child.stdout?.on("data", (d: Buffer) => {
+    output = (output + d.toString()).slice(-2000)
+  })
+  child.stderr?.on("data", (d: Buffer) => {
+    output = (output + d.toString()).slice(-2000)
+  })
   const alive = () => child.exitCode === null && child.signalCode === null
   const cli = (...args: string[]) => run(CLI, ["-h", "127.0.0.1", "-p", String(port), ...args])
   const stop = async (): Promise<void> => {

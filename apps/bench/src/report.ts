@@ -100,7 +100,9 @@ export function machineInfo(): { cpu: string; cores: number; node: string; kerne
     cores: cpus().length,
     node: process.version,
     kernel: release(),
-    load: loadavg().map((l) => l.toFixed(2)).join(", "),
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", "),
     date: new Date().toISOString().replace("T", " ").slice(0, 16) + " UTC"
   }
 }
@@ -129,7 +131,11 @@ export function loadgenVerdict(specs: readonly ServerSpec[], results: Results): 
   if (!cells || cRate === undefined || cCores === undefined || ns === undefined) return null
   const node = specs
     .filter((s) => s.id !== "c-echo")
-    .map((s) => ({ label: s.label, rate: medianOf(cells.get(s.id), (m) => m.result.msgs_per_s), cores: medianOf(cells.get(s.id), (m) => m.result.loadgen_cpu.cores) }))
+    .map((s) => ({
+      label: s.label,
+      rate: medianOf(cells.get(s.id), (m) => m.result.msgs_per_s),
+      cores: medianOf(cells.get(s.id), (m) => m.result.loadgen_cpu.cores)
+    }))
     .filter((x): x is { label: string; rate: number; cores: number } => x.rate !== undefined && x.cores !== undefined)
     .sort((a, b) => b.rate - a.rate)[0]
   const capacity = 1e9 / ns
@@ -137,6 +143,8 @@ export function loadgenVerdict(specs: readonly ServerSpec[], results: Results): 
     `In the 32 B echo at 100 × 10, against the C echo server the load generator did ${fmt(cRate, 0)} msgs/s using ` +
     `${cCores.toFixed(2)} of its CPU (${fmt(ns, 0)} ns of its CPU per message, so one core of it can drive about ` +
     `${fmt(capacity, 0)} msgs/s)` +
-    (node ? `; the fastest Node server, ${node.label}, did ${fmt(node.rate, 0)} msgs/s, ${(capacity / node.rate).toFixed(1)}× below that, with the load generator using ${node.cores.toFixed(2)} of its CPU.` : ".")
+    (node
+      ? `; the fastest Node server, ${node.label}, did ${fmt(node.rate, 0)} msgs/s, ${(capacity / node.rate).toFixed(1)}× below that, with the load generator using ${node.cores.toFixed(2)} of its CPU.`
+      : ".")
   )
 }

@@ -15,7 +15,9 @@ export interface RunConfig {
   readonly profileDir?: string
 }
 
-export type RunOutcome = { readonly ok: true; readonly m: Measurement } | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
+export type RunOutcome =
+  | { readonly ok: true; readonly m: Measurement }
+  | { readonly ok: false; readonly error: string; readonly unavailable: boolean }
 
 export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfig): Promise<RunOutcome> {
   let server: RunningServer
@@ -34,7 +36,8 @@ export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfi
 }
 
 function failure(what: string, server: RunningServer, stderr: string, result: LoadgenResult | null): RunOutcome {
-  const counts = result && `${result.errors} errors (${result.missed} messages missed, ${result.unclean_closes} connections not closed cleanly)`
+  const counts =
+    result && `${result.errors} errors (${result.missed} messages missed, ${result.unclean_closes} connections not closed cleanly)`
   const why = result?.error ?? counts ?? (stderr.trim().split("\n").slice(-2).join(" ") || "no output")
   const serverSaid = server.stderrTail()
   return { ok: false, error: `${what}: ${why}${serverSaid ? ` (server stderr: ${serverSaid})` : ""}`, unavailable: false }
@@ -74,7 +77,7 @@ async function runLoad(scenario: Scenario, server: RunningServer, cfg: RunConfig
     [scenario.mode, "--port", String(server.port), ...scenario.args, "--seconds", String(cfg.seconds), "--warmup", String(cfg.warmup)],
     { timeoutMs: (cfg.seconds + cfg.warmup) * 1000 + 60_000, onStderrLine: window.onLine }
   )
-  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result)
+  if (!run.result?.ok) return failure("load generator failed", server, run.stderr, run.result)
   return { ok: true, m: { result: run.result, serverCores: window.cores() } }
 }
 
@@ -105,7 +108,10 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
   })
   await afterTaken
   const serverCores = window.cores()
-  if (!run.result || !run.result.ok) return failure("load generator failed", server, run.stderr, run.result)
+  if (!run.result?.ok) return failure("load generator failed", server, run.stderr, run.result)
   if (after === undefined) return failure("idle run: never saw the all-up line", server, run.stderr, null)
-  return { ok: true, m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / conns } }
+  return {
+    ok: true,
+    m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / conns }
+  }
 }

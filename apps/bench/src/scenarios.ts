@@ -139,7 +139,8 @@ export const scenarios: readonly Scenario[] = [
         label: "handshakes per server CPU-s",
         higherIsBetter: true,
         digits: 0,
-        pick: (m) => (m.result.handshakes_per_s !== undefined && m.serverCores > 0.02 ? m.result.handshakes_per_s / m.serverCores : undefined)
+        pick: (m) =>
+          m.result.handshakes_per_s !== undefined && m.serverCores > 0.02 ? m.result.handshakes_per_s / m.serverCores : undefined
       },
       lat("p99", "handshake")
     ]
@@ -158,7 +159,10 @@ export const scenarios: readonly Scenario[] = [
 /** Scenarios whose name contains any of the comma-separated filters (all when none). */
 export function selectScenarios(filter: string | undefined): Scenario[] {
   if (!filter) return [...scenarios]
-  const parts = filter.split(",").map((s) => s.trim()).filter(Boolean)
+  const parts = filter
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
   return scenarios.filter((s) => parts.some((p) => s.name.includes(p)))
 }
 

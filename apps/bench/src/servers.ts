@@ -81,7 +81,9 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
         env: { ...process.env }
       }),
       missing: (job) =>
-        existsSync(wspipeApps[job]) ? null : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
+        existsSync(wspipeApps[job])
+          ? null
+          : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
     },
     {
       id: "c-echo",
@@ -120,7 +122,10 @@ export function installCleanup(): void {
 
 /** Spawns a child process pinned with taskset and tracks it for cleanup. */
 export function spawnPinned(cpu: string | null, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = cpu === null ? spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] }) : spawn("taskset", ["-c", cpu, cmd, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+  const child =
+    cpu === null
+      ? spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn("taskset", ["-c", cpu, cmd, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
   children.add(child)
   child.on("exit", () => children.delete(child))
   return child
@@ -136,7 +141,12 @@ export interface RunningServer {
 const readyLine = /listening on wss?:\/\/([0-9.]+):(\d+)\//
 
 /** Starts a server and waits for its ready line; rejects with a clear reason otherwise. */
-export function startServer(spec: ServerSpec, job: ServerJob, cpu: string | null, opts: { profileDir?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+export function startServer(
+  spec: ServerSpec,
+  job: ServerJob,
+  cpu: string | null,
+  opts: { profileDir?: string; timeoutMs?: number } = {}
+): Promise<RunningServer> {
   const missing = spec.missing(job)
   if (missing) return Promise.reject(new Error(missing))
   const command = spec.command(job, opts.profileDir === undefined ? {} : { profileDir: opts.profileDir })

@@ -38,12 +38,38 @@ function expectClean(r: BusResult): void {
 }
 
 describe("socket.io mode", () => {
-  it("joins the namespace, answers pings, sends and parses 42[\"m\",…] events", async () => {
+  it('joins the namespace, answers pings, sends and parses 42["m",…] events', async () => {
     const base = busSides["socket.io"].spec(undefined)
-    const spec = { ...base, command: () => { const c = base.command("broadcast", {})!; return { ...c, args: [...c.args, "--ping-interval", "100"] } } }
+    const spec = {
+      ...base,
+      command: () => {
+        const c = base.command("broadcast", {})!
+        return { ...c, args: [...c.args, "--ping-interval", "100"] }
+      }
+    }
     const server = await startServer(spec, "broadcast", null, { timeoutMs: 10_000 })
     servers.push(server)
-    const { result, stderr } = await runLoadgen(cfg.loadgen, null, ["broadcast", "--port", String(server.port), "--socketio", "-c", "20", "--inflight", "4", "-s", "64", "--seconds", "0.6", "--threads", "1"], { timeoutMs: 15_000 })
+    const { result, stderr } = await runLoadgen(
+      cfg.loadgen,
+      null,
+      [
+        "broadcast",
+        "--port",
+        String(server.port),
+        "--socketio",
+        "-c",
+        "20",
+        "--inflight",
+        "4",
+        "-s",
+        "64",
+        "--seconds",
+        "0.6",
+        "--threads",
+        "1"
+      ],
+      { timeoutMs: 15_000 }
+    )
     expect(result, stderr).not.toBeNull()
     const r = result as BusResult
     expectClean(r)
@@ -60,7 +86,13 @@ describe("socket.io mode", () => {
 })
 
 describe.each(["wspipe", "socket.io"] as const)("two ports, %s on two nodes through a real redis-server", (id) => {
-  const scenario: BusScenario = { name: "test", title: "test", kind: "cross-node", sides: ["wspipe", "socket.io"], args: ["-c", "20", "--inflight", "4", "-s", "32"] }
+  const scenario: BusScenario = {
+    name: "test",
+    title: "test",
+    kind: "cross-node",
+    sides: ["wspipe", "socket.io"],
+    args: ["-c", "20", "--inflight", "4", "-s", "32"]
+  }
 
   it("every receiver on both nodes gets every message; one PUBLISH per broadcast", async () => {
     const outcome = await runBusOne(scenario, busSides[id], redis, cfg)

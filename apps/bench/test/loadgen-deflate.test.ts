@@ -40,7 +40,9 @@ async function wsEcho(perMessageDeflate: object, alter: (b: Buffer) => Buffer = 
 }
 
 const run = (port: number, args: string[]) =>
-  runLoadgen(loadgen, null, [args[0]!, "--port", String(port), "--seconds", "0.6", "--threads", "1", ...args.slice(1)], { timeoutMs: 15_000 })
+  runLoadgen(loadgen, null, [args[0]!, "--port", String(port), "--seconds", "0.6", "--threads", "1", ...args.slice(1)], {
+    timeoutMs: 15_000
+  })
 
 async function ok(port: number, args: string[]): Promise<LoadgenResult> {
   const { result, exitCode, stderr } = await run(port, args)
@@ -129,9 +131,13 @@ function rawDeflateServer(): Promise<{ port: number; first: Promise<{ head: numb
         const end = buf.indexOf("\r\n\r\n")
         if (end < 0) return
         const key = /sec-websocket-key: *(\S+)/i.exec(buf.subarray(0, end).toString())![1]!
-        const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64")
-        sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n` +
-          "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n\r\n")
+        const accept = createHash("sha1")
+          .update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+          .digest("base64")
+        sock.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n` +
+            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n\r\n"
+        )
         buf = buf.subarray(end + 4)
         open = true
       }
@@ -152,10 +158,12 @@ function rawDeflateServer(): Promise<{ port: number; first: Promise<{ head: numb
       sock.write(Buffer.from([0xc1, 3, 0xff, 0xff, 0xff])) // FIN + RSV1 + text, garbage
     })
   })
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-    closers.push(() => new Promise((r) => server.close(r)))
-    resolve({ port: (server.address() as { port: number }).port, first })
-  }))
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      closers.push(() => new Promise((r) => server.close(r)))
+      resolve({ port: (server.address() as { port: number }).port, first })
+    })
+  )
 }
 
 describe("load generator --deflate against a raw server", () => {

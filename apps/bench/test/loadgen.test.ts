@@ -26,7 +26,12 @@ async function start(id: string, job: "echo" | "broadcast" | "echo-tls"): Promis
 }
 
 async function run(port: number, args: string[]): Promise<LoadgenResult> {
-  const { result, exitCode, stderr } = await runLoadgen(loadgen, null, [args[0]!, "--port", String(port), "--seconds", "0.6", "--threads", "1", ...args.slice(1)], { timeoutMs: 15_000 })
+  const { result, exitCode, stderr } = await runLoadgen(
+    loadgen,
+    null,
+    [args[0]!, "--port", String(port), "--seconds", "0.6", "--threads", "1", ...args.slice(1)],
+    { timeoutMs: 15_000 }
+  )
   expect(result, stderr).not.toBeNull()
   expect(result!.error, stderr).toBeNull()
   expect(exitCode).toBe(0)
@@ -104,7 +109,9 @@ describe("load generator with --tls against ws behind https.createServer", () =>
 
   it("a plain server: the TLS handshake fails, and the load generator says so", async () => {
     const plain = (await start("ws", "echo")).port
-    const { result, exitCode } = await runLoadgen(loadgen, null, ["echo", "--tls", "--port", String(plain), "--seconds", "0.5"], { timeoutMs: 10_000 })
+    const { result, exitCode } = await runLoadgen(loadgen, null, ["echo", "--tls", "--port", String(plain), "--seconds", "0.5"], {
+      timeoutMs: 10_000
+    })
     expect(exitCode).toBe(1)
     expect(result!.error).toMatch(/during the TLS handshake: TLS failed/)
   })
@@ -120,7 +127,9 @@ describe("load generator errors", () => {
         srv.close(() => resolve(p))
       })
     })
-    const { result, exitCode, stderr } = await runLoadgen(loadgen, null, ["echo", "--port", String(port), "--seconds", "1"], { timeoutMs: 10_000 })
+    const { result, exitCode, stderr } = await runLoadgen(loadgen, null, ["echo", "--port", String(port), "--seconds", "1"], {
+      timeoutMs: 10_000
+    })
     expect(exitCode).toBe(1)
     expect(result!.ok).toBe(false)
     expect(result!.error).toMatch(/refused/)

@@ -43,21 +43,26 @@ export const parseChatLine = (line: string): ChatCommand | undefined => {
   return undefined
 }
 
-export const chat: Handler.Handler = Handler.fiber((inbox, sender) => {
-  // Per run of the handler: the connections it has seen open, and who wants notices.
-  const presence = new Presence()
-  return Effect.forever(Effect.gen(function*() {
-    const events = yield* Inbox.takeAll(inbox)
-    const out: Array<Command.Command> = []
-    for (const event of events) {
-      if (event._tag === "Open") presence.opened(event.conn)
-      else if (event._tag === "Closed") presence.closed(event.conn)
-      else route(event, presence, out)
-    }
-    out.push(...presence.notices())
-    if (out.length > 0) yield* Queue.offerAll(sender, out)
-  }))
-}, { name: "chat" })
+export const chat: Handler.Handler = Handler.fiber(
+  (inbox, sender) => {
+    // Per run of the handler: the connections it has seen open, and who wants notices.
+    const presence = new Presence()
+    return Effect.forever(
+      Effect.gen(function* () {
+        const events = yield* Inbox.takeAll(inbox)
+        const out: Array<Command.Command> = []
+        for (const event of events) {
+          if (event._tag === "Open") presence.opened(event.conn)
+          else if (event._tag === "Closed") presence.closed(event.conn)
+          else route(event, presence, out)
+        }
+        out.push(...presence.notices())
+        if (out.length > 0) yield* Queue.offerAll(sender, out)
+      })
+    )
+  },
+  { name: "chat" }
+)
 
 /** The commands one message calls for, appended to `out`. */
 const route = (event: Event.Message, presence: Presence, out: Array<Command.Command>): void => {

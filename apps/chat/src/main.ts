@@ -9,4 +9,5 @@ import { chatPage } from "./page/responder.js"
 
 const defaults = { host: "127.0.0.1", port: 9001 }
 Cli.main("chat", "the wspipe chat server and its page", [...Cli.serverFlags(defaults), ...Cli.scaleFlags], (options) =>
-  runScaled(chat, { ...defaults, ...options, httpRequest: chatPage }))
+  runScaled(chat, { ...defaults, ...options, httpRequest: chatPage })
+)

@@ -70,7 +70,11 @@ describe("the chat page in Chromium", { timeout: 60_000 }, () => {
 
   it("a message to a topic reaches the pages that joined it, not one that did not", async () => {
     const app = await start()
-    const [ada, bob, eve] = [await openPage(browser!, app.pageUrl), await openPage(browser!, app.pageUrl), await openPage(browser!, app.pageUrl)]
+    const [ada, bob, eve] = [
+      await openPage(browser!, app.pageUrl),
+      await openPage(browser!, app.pageUrl),
+      await openPage(browser!, app.pageUrl)
+    ]
     await setName(ada, "ada")
     for (const page of [ada, bob, eve]) await waitOnline(page, 3)
     await joinTopic(ada, "rust")

@@ -31,7 +31,7 @@ const client = async (url: string) => {
   const received: Array<string> = []
   let closeCode: number | undefined
   ws.on("message", (d) => received.push(String(d)))
-  ws.on("close", (code) => closeCode = code)
+  ws.on("close", (code) => (closeCode = code))
   await new Promise((resolve, reject) => {
     ws.once("open", resolve)
     ws.once("error", reject)
@@ -41,11 +41,12 @@ const client = async (url: string) => {
 
 /** A port p with p + 1 free too (the second worker's metrics). */
 const twoFreePorts = async (): Promise<number> => {
-  const bind = (port: number) => new Promise<Net.Server | undefined>((resolve) => {
-    const server = Net.createServer()
-    server.once("error", () => resolve(undefined))
-    server.listen(port, "127.0.0.1", () => resolve(server))
-  })
+  const bind = (port: number) =>
+    new Promise<Net.Server | undefined>((resolve) => {
+      const server = Net.createServer()
+      server.once("error", () => resolve(undefined))
+      server.listen(port, "127.0.0.1", () => resolve(server))
+    })
   for (;;) {
     const first = (await bind(0))!
     const port = (first.address() as Net.AddressInfo).port
@@ -69,13 +70,17 @@ describe("chat --workers 2 --redis", () => {
   it("serves one chat from two workers, survives a worker's death, stops gracefully", async () => {
     redis = await startRedisServer()
     const metricsPort = await twoFreePorts()
-    primary = spawn(process.execPath, [tsx, main, "--port", "0", "--workers", "2", "--redis", redis.url, "--metrics", String(metricsPort)], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    primary = spawn(
+      process.execPath,
+      [tsx, main, "--port", "0", "--workers", "2", "--redis", redis.url, "--metrics", String(metricsPort)],
+      {
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let stdout = ""
     let stderr = ""
-    primary.stdout!.on("data", (d) => stdout += String(d))
-    primary.stderr!.on("data", (d) => stderr += String(d))
+    primary.stdout!.on("data", (d) => (stdout += String(d)))
+    primary.stderr!.on("data", (d) => (stderr += String(d)))
     const exited = new Promise<number | null>((resolve) => primary!.once("exit", (code) => resolve(code)))
     await waitFor(() => /listening on ws:\/\/\S+ \(2 workers\)/.test(stdout), "the ready line", 30_000)
     await waitFor(() => ((stdout + stderr).match(/bus-redis: connected/g) ?? []).length >= 2, "both workers on the bus", 30_000)

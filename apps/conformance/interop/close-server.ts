@@ -37,4 +37,5 @@ const closeOnRequest = Handler.fiber(
 
 const defaults = { host: "127.0.0.1", port: 0 }
 Cli.main("close-server", "echo, and a server-initiated close on request", Cli.serverFlags(defaults), (options) =>
-  Server.runMain(Server.serve(closeOnRequest, { ...defaults, ...options })))
+  Server.runMain(Server.serve(closeOnRequest, { ...defaults, ...options }))
+)

@@ -56,11 +56,11 @@ export function startServerScript(script: string, options: StartOptions = {}): P
   // Generous: the first start compiles the whole Effect-based server with tsx.
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000
   const stopTimeoutMs = options.stopTimeoutMs ?? 5_000
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", script, "--port", "0", "--host", "127.0.0.1"],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } }
-  )
+  const child = spawn(process.execPath, ["--import", "tsx", script, "--port", "0", "--host", "127.0.0.1"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env }
+  })
 
   let output = ""
   const record = (chunk: Buffer) => {
@@ -101,10 +101,7 @@ export function startServerScript(script: string, options: StartOptions = {}): P
       clearTimeout(timer)
       void stop().then(() => reject(new Error(`${why}\n--- server output (${script}) ---\n${output}`)))
     }
-    const timer = setTimeout(
-      () => fail(`server did not print its listening line within ${readyTimeoutMs} ms`),
-      readyTimeoutMs
-    )
+    const timer = setTimeout(() => fail(`server did not print its listening line within ${readyTimeoutMs} ms`), readyTimeoutMs)
     child.once("error", (err) => fail(`could not spawn server: ${err.message}`))
     child.once("exit", (code, signal) => fail(`server exited before it was ready (code ${code}, signal ${signal})`))
     child.stdout.on("data", (chunk: Buffer) => {

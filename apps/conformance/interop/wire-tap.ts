@@ -49,7 +49,8 @@ export const startWireTap = async (target: string): Promise<WireTap> => {
         rest = chunk.subarray(chunk.length - (head.length - end - 4))
       }
       for (const f of reader.push(rest)) {
-        if (f.opcode === 1 || f.opcode === 2) tapped.frames.push({ compressed: (f.rsv & Rsv.Rsv1) !== 0, opcode: f.opcode, size: f.payload.length })
+        if (f.opcode === 1 || f.opcode === 2)
+          tapped.frames.push({ compressed: (f.rsv & Rsv.Rsv1) !== 0, opcode: f.opcode, size: f.payload.length })
       }
       tapped.violations.splice(0, tapped.violations.length, ...reader.violations)
     })

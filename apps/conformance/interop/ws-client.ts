@@ -91,30 +91,24 @@ export class WsClient {
     if (queued) return Promise.resolve(queued)
     if (this.closedInfo) return Promise.reject(this.closedError())
     if (this.waiter) throw new Error("only one next() at a time")
-    return withTimeout(
-      new Promise<Received>((resolve, reject) => (this.waiter = { resolve, reject })),
-      WAIT_MS,
-      what
-    ).finally(() => (this.waiter = undefined))
+    return withTimeout(new Promise<Received>((resolve, reject) => (this.waiter = { resolve, reject })), WAIT_MS, what).finally(
+      () => (this.waiter = undefined)
+    )
   }
 
   nextPong(what = "pong"): Promise<Buffer> {
     const queued = this.pongs.shift()
     if (queued) return Promise.resolve(queued)
     if (this.closedInfo) return Promise.reject(this.closedError())
-    return withTimeout(
-      new Promise<Buffer>((resolve, reject) => (this.pongWaiter = { resolve, reject })),
-      WAIT_MS,
-      what
-    ).finally(() => (this.pongWaiter = undefined))
+    return withTimeout(new Promise<Buffer>((resolve, reject) => (this.pongWaiter = { resolve, reject })), WAIT_MS, what).finally(
+      () => (this.pongWaiter = undefined)
+    )
   }
 
   /** Sends and resolves once ws has written the frame(s) to the socket. */
   send(data: string | Buffer, options: { binary?: boolean; fin?: boolean } = {}): Promise<void> {
     return withTimeout(
-      new Promise<void>((resolve, reject) =>
-        this.ws.send(data, { compress: false, ...options }, (err) => (err ? reject(err) : resolve()))
-      ),
+      new Promise<void>((resolve, reject) => this.ws.send(data, { compress: false, ...options }, (err) => (err ? reject(err) : resolve()))),
       WAIT_MS,
       "send"
     )

@@ -16,7 +16,15 @@ import { startServer, type ServerProcess } from "./server-process.js"
 const DEFAULT_OUT = fileURLToPath(new URL("../../../docs/conformance.md", import.meta.url))
 
 const parseArgs = (argv: string[]) => {
-  const o = { url: undefined as string | undefined, full: false, only: [] as string[], out: DEFAULT_OUT, report: true, max: DEFAULT_MAX_MESSAGE_SIZE, cmd: undefined as string[] | undefined }
+  const o = {
+    url: undefined as string | undefined,
+    full: false,
+    only: [] as string[],
+    out: DEFAULT_OUT,
+    report: true,
+    max: DEFAULT_MAX_MESSAGE_SIZE,
+    cmd: undefined as string[] | undefined
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const val = () => {
@@ -32,7 +40,9 @@ const parseArgs = (argv: string[]) => {
     else if (a === "--max-message-size") o.max = Number(val())
     else if (a === "--server-cmd") o.cmd = val().split(" ").filter(Boolean)
     else if (a === "--help" || a === "-h") {
-      console.log("usage: pnpm conformance [--url ws://127.0.0.1:PORT/] [--full] [--only 1.1,6.4] [--out FILE] [--no-report] [--max-message-size N] [--server-cmd CMD]")
+      console.log(
+        "usage: pnpm conformance [--url ws://127.0.0.1:PORT/] [--full] [--only 1.1,6.4] [--out FILE] [--no-report] [--max-message-size N] [--server-cmd CMD]"
+      )
       process.exit(0)
     } else if (a !== "--") throw new Error(`unknown argument ${a}`)
   }
@@ -43,7 +53,10 @@ const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2))
   let server: ServerProcess | undefined
   const stop = () => void server?.stop()
-  process.once("SIGINT", () => (stop(), process.exit(130)))
+  process.once("SIGINT", () => {
+    stop()
+    process.exit(130)
+  })
   try {
     if (args.url === undefined) {
       server = await startServer(args.cmd)
@@ -62,10 +75,16 @@ const main = async (): Promise<number> => {
     console.log("")
     for (const l of summaryLines(results)) console.log(l)
     const bad = results.filter(isBad)
-    console.log(`\n${bad.length === 0 ? "PASS" : `FAIL: ${bad.length} case(s) FAILED, NON-STRICT or UNIMPLEMENTED`} (${results.length} cases)`)
+    console.log(
+      `\n${bad.length === 0 ? "PASS" : `FAIL: ${bad.length} case(s) FAILED, NON-STRICT or UNIMPLEMENTED`} (${results.length} cases)`
+    )
     if (args.report) {
-      const server = args.url ?? (args.cmd ? `${args.cmd.join(" ")} (started by the runner)` : "wspipe echo server (apps/echo, started by the runner)")
-      writeFileSync(args.out, markdown(results, { server, full: args.full, date: new Date().toISOString(), durationMs: performance.now() - t0 }) + "\n")
+      const server =
+        args.url ?? (args.cmd ? `${args.cmd.join(" ")} (started by the runner)` : "wspipe echo server (apps/echo, started by the runner)")
+      writeFileSync(
+        args.out,
+        markdown(results, { server, full: args.full, date: new Date().toISOString(), durationMs: performance.now() - t0 }) + "\n"
+      )
       console.log(`report written to ${args.out}`)
     }
     return bad.length === 0 ? 0 : 1

@@ -7,8 +7,19 @@
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import {
-  checkUpgradeResponse, closePayload, encodeFrame, FrameReader, MessageAssembler, newKey, parseResponseHead, upgradeRequest,
-  type FrameSpec, type ReadFrame, type RequestOptions, type ResponseHead, type ServerEvent
+  checkUpgradeResponse,
+  closePayload,
+  encodeFrame,
+  FrameReader,
+  MessageAssembler,
+  newKey,
+  parseResponseHead,
+  upgradeRequest,
+  type FrameSpec,
+  type ReadFrame,
+  type RequestOptions,
+  type ResponseHead,
+  type ServerEvent
 } from "@wspipe/test-frames"
 
 /**
@@ -34,12 +45,9 @@ export const parseUrl = (url: string): ServerAddress => {
   return { host: u.hostname, port: Number(u.port || 80), path: u.pathname + u.search }
 }
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)))
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)))
 
-export type Recorded =
-  | (ServerEvent & { readonly at: number })
-  | { readonly type: "marker"; readonly label: string; readonly at: number }
+export type Recorded = (ServerEvent & { readonly at: number }) | { readonly type: "marker"; readonly label: string; readonly at: number }
 
 export class RawClient {
   readonly events: Recorded[] = []
@@ -241,7 +249,9 @@ export class RawClient {
     await this.waitUntil(() => this.events.length > before || this.closed, timeoutMs)
     const m = this.events[before]
     if (m?.type !== "message" || m.kind !== "text" || m.data.toString() !== payload) {
-      return m ? `expected echo of "${payload}", got ${m.type}` : `no echo within ${timeoutMs} ms${this.closed ? " (connection closed)" : ""}`
+      return m
+        ? `expected echo of "${payload}", got ${m.type}`
+        : `no echo within ${timeoutMs} ms${this.closed ? " (connection closed)" : ""}`
     }
     this.sendClose(1000)
     if (!(await this.waitUntil(() => this.closeFrame !== undefined || this.closed, timeoutMs))) return "no Close reply"

@@ -96,7 +96,11 @@ export const markdown = (rs: readonly CaseOutcome[], meta: ReportMeta): string =
     else {
       out.push("Non-OK cases:", "")
       for (const r of nonOk) {
-        out.push(`- **${r.id} ${r.outcome}**: ${esc(r.description)}`, `  - Expected: ${esc(r.expectation)}`, `  - Observed: ${esc(r.detail || "(no detail)")}`)
+        out.push(
+          `- **${r.id} ${r.outcome}**: ${esc(r.description)}`,
+          `  - Expected: ${esc(r.expectation)}`,
+          `  - Observed: ${esc(r.detail || "(no detail)")}`
+        )
       }
       out.push("")
     }

@@ -61,7 +61,10 @@ export const runCases = async (cases: readonly Case[], opts: RunOptions): Promis
   for (const k of cases) {
     if (opts.filter && !opts.filter(k.id)) continue
     const clients = new Set<RawClient>()
-    const track = (c: RawClient) => (clients.add(c), c)
+    const track = (c: RawClient) => {
+      clients.add(c)
+      return c
+    }
     const ctx: Ctx = {
       addr,
       full: opts.full ?? false,

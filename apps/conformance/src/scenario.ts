@@ -90,7 +90,10 @@ const RANK: Record<Outcome, number> = { OK: 0, INFORMATIONAL: 1, UNIMPLEMENTED: 
 export const worst = (vs: readonly Verdict[]): Verdict => {
   let outcome: Outcome = "OK"
   for (const v of vs) if (RANK[v.outcome] > RANK[outcome]) outcome = v.outcome
-  const detail = vs.filter((v) => v.outcome !== "OK" && v.detail).map((v) => v.detail).join("; ")
+  const detail = vs
+    .filter((v) => v.outcome !== "OK" && v.detail)
+    .map((v) => v.detail)
+    .join("; ")
   return { outcome, detail }
 }
 
@@ -142,7 +145,9 @@ export const runScenario = async (ctx: Ctx, s: Scenario): Promise<Verdict> => {
         verdicts.push(nonStrict(`Close frame without a status code, expected ${codes.join(" or ")} (RFC 6455 §7.1.7)`))
       }
       if (!c.serverClosedTcp) {
-        verdicts.push(nonStrict(`server did not close TCP within ${T} ms after the close handshake (RFC 6455 §7.1.1: server SHOULD close first)`))
+        verdicts.push(
+          nonStrict(`server did not close TCP within ${T} ms after the close handshake (RFC 6455 §7.1.1: server SHOULD close first)`)
+        )
       }
     } else {
       await c.waitUntil(() => c.closed, T)
@@ -159,7 +164,8 @@ export const runScenario = async (ctx: Ctx, s: Scenario): Promise<Verdict> => {
         verdicts.push(failed(`server did not fail the connection within ${T} ms`))
       }
       if (c.closeFrame === undefined) {
-        if (c.closed) verdicts.push(nonStrict("server dropped TCP without a Close frame (RFC 6455 §7.1.7: SHOULD send Close with a status code)"))
+        if (c.closed)
+          verdicts.push(nonStrict("server dropped TCP without a Close frame (RFC 6455 §7.1.7: SHOULD send Close with a status code)"))
       } else if (c.closeFrame.code === undefined) {
         verdicts.push(nonStrict(`Close frame without a status code, expected ${codes.join(" or ")} (RFC 6455 §7.1.7)`))
       } else if (!codes.includes(c.closeFrame.code)) {
@@ -168,7 +174,8 @@ export const runScenario = async (ctx: Ctx, s: Scenario): Promise<Verdict> => {
     }
     const got = c.appEvents()
     if (matches(got, s.ok)) verdicts.push(ok())
-    else if (s.nonStrict && matches(got, s.nonStrict)) verdicts.push(nonStrict(`got ${describe(got)}; strict expectation ${describe(s.ok)}`))
+    else if (s.nonStrict && matches(got, s.nonStrict))
+      verdicts.push(nonStrict(`got ${describe(got)}; strict expectation ${describe(s.ok)}`))
     else verdicts.push(failed(`got ${describe(got)}, expected ${describe(s.ok)}`))
     const v = c.violations()
     if (v.length > 0) verdicts.push(failed(v.join("; ")))

@@ -87,7 +87,12 @@ describe("interop: Chromium WebSocket <-> wspipe echo", () => {
   })
 
   it("echoes an ArrayBuffer, a Blob and a typed-array view, received as ArrayBuffer", () => {
-    expect(r.arrayBufferToArrayBuffer).toEqual(binary("arraybuffer", Uint8Array.from({ length: 256 }, (_, i) => i)))
+    expect(r.arrayBufferToArrayBuffer).toEqual(
+      binary(
+        "arraybuffer",
+        Uint8Array.from({ length: 256 }, (_, i) => i)
+      )
+    )
     expect(r.blobToArrayBuffer).toEqual(binary("arraybuffer", patternBytes(1000, 3)))
     // Only the view's 300 bytes, not the whole 600-byte buffer behind it.
     expect(r.viewToArrayBuffer).toEqual(binary("arraybuffer", patternBytes(600, 4).subarray(100, 400)))

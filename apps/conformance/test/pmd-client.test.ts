@@ -16,7 +16,9 @@ import { ClientDeflater, ClientInflater, TAIL } from "../src/pmd/zlib-codec.js"
 import { runCases } from "../src/runner.js"
 
 const messages = (n: number): Buffer[] =>
-  Array.from({ length: n }, (_, i) => Buffer.from(`{"seq":${i},"user":"alice","text":"hello there, this repeats across messages","tags":["a","b"]}`))
+  Array.from({ length: n }, (_, i) =>
+    Buffer.from(`{"seq":${i},"user":"alice","text":"hello there, this repeats across messages","tags":["a","b"]}`)
+  )
 
 describe("ClientDeflater / ClientInflater", () => {
   for (const takeover of [true, false]) {
@@ -63,7 +65,11 @@ describe("checkAnswer (RFC 7692 §7.1)", () => {
   it("accepts valid answers and derives the agreement", () => {
     expect(checkAnswer([DEFAULT_OFFER], undefined)).toBeUndefined()
     const a = ok([{ ...DEFAULT_OFFER, serverMaxWindowBits: 9 }], "permessage-deflate; server_no_context_takeover; server_max_window_bits=9")
-    expect(a).toMatchObject({ server: { windowBits: 9, noContextTakeover: true }, client: { windowBits: 15, noContextTakeover: true }, offerIndex: 0 })
+    expect(a).toMatchObject({
+      server: { windowBits: 9, noContextTakeover: true },
+      client: { windowBits: 15, noContextTakeover: true },
+      offerIndex: 0
+    })
     expect(ok([DEFAULT_OFFER], "permessage-deflate; client_max_window_bits=10")).toMatchObject({ client: { windowBits: 10 } })
     expect(ok([{ serverMaxWindowBits: 9 }, {}], "permessage-deflate")).toMatchObject({ offerIndex: 1 })
   })
@@ -85,7 +91,11 @@ describe("checkAnswer (RFC 7692 §7.1)", () => {
 
 /** A `ws` echo server; `transform` may change each echo, `compress` choose whether it is compressed. */
 const servers: WebSocketServer[] = []
-const wsEcho = async (perMessageDeflate: PerMessageDeflateOptions | false, transform = (b: Buffer) => b, compress = true): Promise<string> => {
+const wsEcho = async (
+  perMessageDeflate: PerMessageDeflateOptions | false,
+  transform = (b: Buffer) => b,
+  compress = true
+): Promise<string> => {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate })
   servers.push(wss)
   wss.on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(transform(data as Buffer), { binary: isBinary, compress })))

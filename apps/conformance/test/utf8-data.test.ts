@@ -9,7 +9,9 @@ import { UTF8_GROUPS } from "../src/cases/utf8-data.js"
 
 describe("UTF-8 sequences (6.5.x-6.23.x)", () => {
   it("declared validity agrees with a fatal TextDecoder, and counts match Autobahn", () => {
-    for (const g of UTF8_GROUPS) for (const [valid, bytes] of g.items) expect([g.title, bytes.toString("hex"), isValidUtf8(bytes)]).toEqual([g.title, bytes.toString("hex"), valid])
+    for (const g of UTF8_GROUPS)
+      for (const [valid, bytes] of g.items)
+        expect([g.title, bytes.toString("hex"), isValidUtf8(bytes)]).toEqual([g.title, bytes.toString("hex"), valid])
     expect(UTF8_GROUPS.map((g) => g.items.length)).toEqual([5, 11, 4, 2, 4, 3, 5, 8, 5, 10, 1, 3, 5, 5, 5, 7, 8, 34, 7])
   })
 })

@@ -39,7 +39,11 @@ const cleanEnv = (): NodeJS.ProcessEnv =>
 const tail = (text: string) => text.split("\n").slice(-40).join("\n")
 
 /** Runs a command to completion (killed after `timeoutMs`), fails with its output unless it exits 0. */
-const run = (command: string, args: ReadonlyArray<string>, options: { cwd: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): string => {
+const run = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { cwd: string; timeoutMs: number; env?: NodeJS.ProcessEnv }
+): string => {
   const result: SpawnSyncReturns<string> = spawnSync(command, args, {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
@@ -73,13 +77,18 @@ interface Manifest {
   readonly peerDependencies?: Record<string, string>
 }
 
-const pack = (dir: string, into: string): { readonly tarball: string; readonly manifest: Manifest; readonly files: ReadonlyArray<string> } => {
+const pack = (
+  dir: string,
+  into: string
+): { readonly tarball: string; readonly manifest: Manifest; readonly files: ReadonlyArray<string> } => {
   const before = new Set(readdirSync(into))
   pnpm(["pack", "--pack-destination", into], join(root, dir))
   const made = readdirSync(into).filter((f) => f.endsWith(".tgz") && !before.has(f))
   expect(made, `pnpm pack in ${dir}`).toHaveLength(1)
   const tarball = join(into, made[0]!)
-  const files = run("tar", ["tzf", tarball], { cwd: into, timeoutMs: 30_000 }).split("\n").filter((f) => f !== "")
+  const files = run("tar", ["tzf", tarball], { cwd: into, timeoutMs: 30_000 })
+    .split("\n")
+    .filter((f) => f !== "")
   const manifest = JSON.parse(run("tar", ["xzf", tarball, "-O", "package/package.json"], { cwd: into, timeoutMs: 30_000 })) as Manifest
   return { tarball, manifest, files }
 }
@@ -94,7 +103,10 @@ const expectDistEntries = (manifest: Manifest, files: ReadonlyArray<string>) => 
   }
   expect(files).toContain("package/README.md")
   expect(files).toContain("package/LICENSE")
-  expect(files.filter((f) => /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$/.test(f)), "tests are not packed").toEqual([])
+  expect(
+    files.filter((f) => /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$/.test(f)),
+    "tests are not packed"
+  ).toEqual([])
   expect(JSON.stringify(manifest), "workspace: ranges are rewritten").not.toContain("workspace:")
 }
 
@@ -181,7 +193,11 @@ const exitOf = (child: ChildProcess, timeoutMs: number): Promise<number | string
 describe("the packed packages in a fresh npm project", () => {
   it("install, type-check and run an echo server under plain node", async () => {
     // Build (turbo: cached when the sources did not change), then pack as a publish would.
-    run(bin("turbo"), ["run", "build", "--filter=@wspipe/bus-redis...", "--output-logs=errors-only"], { cwd: root, env: process.env, timeoutMs: 300_000 })
+    run(bin("turbo"), ["run", "build", "--filter=@wspipe/bus-redis...", "--output-logs=errors-only"], {
+      cwd: root,
+      env: process.env,
+      timeoutMs: 300_000
+    })
     const tarballs = join(work, "tarballs")
     mkdirSync(tarballs)
     const codec = pack("packages/codec", tarballs)
@@ -196,7 +212,10 @@ describe("the packed packages in a fresh npm project", () => {
     expect(server.manifest.dependencies?.effect, "effect is not a dependency").toBeUndefined()
     expect(server.manifest.peerDependencies?.effect, "effect is a peer dependency").toMatch(/^\^4\.\d+\.\d+$/)
     // The Redis transport plugs into the project's one server and Effect: both peers; ioredis its own.
-    expect(busRedis.manifest.peerDependencies).toEqual({ "@wspipe/server": `^${server.manifest.version}`, effect: server.manifest.peerDependencies?.effect })
+    expect(busRedis.manifest.peerDependencies).toEqual({
+      "@wspipe/server": `^${server.manifest.version}`,
+      effect: server.manifest.peerDependencies?.effect
+    })
     expect(Object.keys(busRedis.manifest.dependencies ?? {})).toEqual(["ioredis"])
 
     // A fresh project outside the workspace (nothing of the workspace's node_modules is visible):
@@ -209,10 +228,24 @@ describe("the packed packages in a fresh npm project", () => {
       writeFileSync(join(project, name), text)
     }
     cpSync(join(fixture, "entry-points.ts"), join(project, "src/entry-points.ts"))
-    run("npm", [
-      "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error",
-      codec.tarball, server.tarball, busRedis.tarball, "effect@4", "ws@8", "@types/ws@8", "@types/node@20"
-    ], { cwd: project, timeoutMs: 300_000 })
+    run(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--loglevel=error",
+        codec.tarball,
+        server.tarball,
+        busRedis.tarball,
+        "effect@4",
+        "ws@8",
+        "@types/ws@8",
+        "@types/node@20"
+      ],
+      { cwd: project, timeoutMs: 300_000 }
+    )
     const effect = JSON.parse(readFileSync(join(project, "node_modules/effect/package.json"), "utf8")) as Manifest
     expect(effect.version, "the registry's effect 4.x").toMatch(/^4\./)
 
@@ -220,7 +253,10 @@ describe("the packed packages in a fresh npm project", () => {
     // with the guide's tsconfig. Then once more checking every declaration
     // file too (skipLibCheck off; Effect's own declarations need the DOM lib for that).
     run(bin("tsc"), ["-p", "tsconfig.json"], { cwd: project, timeoutMs: 120_000 })
-    run(bin("tsc"), ["-p", "tsconfig.json", "--noEmit", "--skipLibCheck", "false", "--lib", "ES2022,DOM"], { cwd: project, timeoutMs: 120_000 })
+    run(bin("tsc"), ["-p", "tsconfig.json", "--noEmit", "--skipLibCheck", "false", "--lib", "ES2022,DOM"], {
+      cwd: project,
+      timeoutMs: 120_000
+    })
 
     // Plain node runs every entry point, and the guide's server, whose echo its client gets.
     const entryPoints = await runNode(project, ["dist/entry-points.js"])

@@ -5,4 +5,5 @@ import { echo } from "./echo.js"
 
 const defaults = { host: "127.0.0.1", port: 9000 }
 Cli.main("echo", "the wspipe echo server", [...Cli.serverFlags(defaults), ...Cli.scaleFlags], (options) =>
-  runScaled(echo, { ...defaults, ...options }))
+  runScaled(echo, { ...defaults, ...options })
+)

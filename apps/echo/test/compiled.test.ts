@@ -21,8 +21,27 @@ beforeAll(() => {
   const built = spawnSync("npm", ["run", "--silent", "build"], { cwd, encoding: "utf8" })
   expect(built.status, built.stderr).toBe(0)
   certs = mkdtempSync(join(tmpdir(), "wspipe-echo-tls-"))
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(certs, "key.pem"), "-out", join(certs, "cert.pem"),
-    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" })
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(certs, "key.pem"),
+      "-out",
+      join(certs, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1"
+    ],
+    { stdio: "ignore" }
+  )
 }, 60_000)
 
 afterAll(() => rmSync(certs, { recursive: true, force: true }))

@@ -32,7 +32,10 @@ class App {
   readonly exited: Promise<number | null>
   private readonly listeners = new Set<() => void>()
 
-  constructor(args: ReadonlyArray<string>, readonly json: boolean) {
+  constructor(
+    args: ReadonlyArray<string>,
+    readonly json: boolean
+  ) {
     this.child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--port", "0", ...args], { cwd })
     let pending = ""
     this.child.stdout!.on("data", (d) => {
@@ -51,7 +54,10 @@ class App {
   /** Waits (at most 20 s) until a line matches. */
   waitFor(what: string, match: (line: LogLine) => boolean): Promise<LogLine> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`timed out waiting for ${what}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`)), 20_000)
+      const timer = setTimeout(
+        () => done(new Error(`timed out waiting for ${what}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`)),
+        20_000
+      )
       const check = () => {
         const found = this.lines.find(match)
         if (found !== undefined) done(undefined, found)
@@ -143,8 +149,10 @@ describe("echo --log-format json --log-level debug --metrics", () => {
     const ends = app.lines.find((l) => l.message.startsWith("shutdown: "))
     expect(ends).toMatchObject({ level: "INFO", annotations: { connections: 1, closed: 1, dropped: 0 } })
     expect(ends!.message).toMatch(/^shutdown: 1 connection\(s\) closed in \d+ ms$/)
-    expect(app.lines.find((l) => l.message === "connection closed" && l.annotations["conn"] !== conn)?.annotations)
-      .toMatchObject({ code: 1001, origin: "shutdown" })
+    expect(app.lines.find((l) => l.message === "connection closed" && l.annotations["conn"] !== conn)?.annotations).toMatchObject({
+      code: 1001,
+      origin: "shutdown"
+    })
 
     // Every stdout line was one JSON object with the same fields (JSON.parse ran on each).
     expect(app.stdout.trimEnd().split("\n")).toHaveLength(app.lines.length)

@@ -23,7 +23,19 @@ const quietMs = num(flags, "quiet", 3000)
 const median = (xs: ReadonlyArray<number>): number => percentile(xs, 50)
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–")
 
-interface Row { quietP50: number; quietP99: number; p50: number; p99: number; max: number; answers: number; minPerWindow: number; bigMs: number; wire: number; echoWire: number; intact: boolean }
+interface Row {
+  quietP50: number
+  quietP99: number
+  p50: number
+  p99: number
+  max: number
+  answers: number
+  minPerWindow: number
+  bigMs: number
+  wire: number
+  echoWire: number
+  intact: boolean
+}
 
 const one = async (kind: BigKind): Promise<Row> => {
   const server = await startEcho({ cpu: 0, bundled: true })
@@ -33,8 +45,14 @@ const one = async (kind: BigKind): Promise<Row> => {
     const d = duringBig(r, probes)
     const rtts = d.inside.map((a) => a.rtt)
     return {
-      quietP50: percentile(d.quiet.map((a) => a.rtt), 50),
-      quietP99: percentile(d.quiet.map((a) => a.rtt), 99),
+      quietP50: percentile(
+        d.quiet.map((a) => a.rtt),
+        50
+      ),
+      quietP99: percentile(
+        d.quiet.map((a) => a.rtt),
+        99
+      ),
       p50: percentile(rtts, 50),
       p99: percentile(rtts, 99),
       max: Math.max(...rtts),
@@ -52,8 +70,10 @@ const one = async (kind: BigKind): Promise<Row> => {
 
 const main = async (): Promise<void> => {
   const pinned = pinSelf(1)
-  console.log(`deflate-stall: ${probes} probes (pause ${pauseMs} ms), ${big} big messages of 16 MiB per run, ${runs} runs per kind; ` +
-    `server on CPU 0, this process on CPU ${pinned ? "1" : "any"}`)
+  console.log(
+    `deflate-stall: ${probes} probes (pause ${pauseMs} ms), ${big} big messages of 16 MiB per run, ${runs} runs per kind; ` +
+      `server on CPU 0, this process on CPU ${pinned ? "1" : "any"}`
+  )
   const table = [
     "| big message (16 MiB binary, sent compressed) | on the wire → echo on the wire | probes' RTT quiet p50 / p99 ms | probes' RTT during big messages p50 / p99 / max ms | probe answers during big messages (fewest per probe per message) | big message write → echo complete, ms | echo intact |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
@@ -62,13 +82,17 @@ const main = async (): Promise<void> => {
     const rows: Row[] = []
     for (let i = 0; i < runs; i++) {
       const row = await one(kind)
-      console.log(`  ${kind} run ${i + 1}: quiet p99 ${f(row.quietP99)} ms; during big p50 ${f(row.p50)} p99 ${f(row.p99)} max ${f(row.max)} ms ` +
-        `(${row.answers} answers, fewest per probe per message ${row.minPerWindow}); big ${f(row.bigMs, 0)} ms; echo intact ${row.intact}`)
+      console.log(
+        `  ${kind} run ${i + 1}: quiet p99 ${f(row.quietP99)} ms; during big p50 ${f(row.p50)} p99 ${f(row.p99)} max ${f(row.max)} ms ` +
+          `(${row.answers} answers, fewest per probe per message ${row.minPerWindow}); big ${f(row.bigMs, 0)} ms; echo intact ${row.intact}`
+      )
       rows.push(row)
     }
     const m = (k: keyof Row) => median(rows.map((r) => Number(r[k])))
-    table.push(`| ${kind} | ${(rows[0]!.wire / 1024).toFixed(0)} KiB → ${(rows[0]!.echoWire / 1024).toFixed(0)} KiB | ${f(m("quietP50"))} / ${f(m("quietP99"))} | ` +
-      `**${f(m("p50"))} / ${f(m("p99"))}** / ${f(m("max"))} | ${f(m("answers"), 0)} (${f(m("minPerWindow"), 0)}) | ${f(m("bigMs"), 0)} | ${rows.every((r) => r.intact) ? "yes" : "**no**"} |`)
+    table.push(
+      `| ${kind} | ${(rows[0]!.wire / 1024).toFixed(0)} KiB → ${(rows[0]!.echoWire / 1024).toFixed(0)} KiB | ${f(m("quietP50"))} / ${f(m("quietP99"))} | ` +
+        `**${f(m("p50"))} / ${f(m("p99"))}** / ${f(m("max"))} | ${f(m("answers"), 0)} (${f(m("minPerWindow"), 0)}) | ${f(m("bigMs"), 0)} | ${rows.every((r) => r.intact) ? "yes" : "**no**"} |`
+    )
   }
   console.log(`\nMedians of ${runs} runs:\n\n${table.join("\n")}`)
   stopWatchdog()

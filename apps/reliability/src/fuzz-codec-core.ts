@@ -9,7 +9,7 @@
  * message and close reason is valid UTF-8, control payloads ≤ 125 bytes, messages ≤ the limit.
  * Valid inputs are differential: they must decode to exactly what was encoded.
  */
-import { Close, Handshake, HandshakeError, Http, Opcode, Parser, ProtocolError, Utf8 } from "@wspipe/codec"
+import { Close, Handshake, HandshakeError, Http, type Opcode, Parser, ProtocolError, Utf8 } from "@wspipe/codec"
 import { chunkSizes, mutate, randomFrames, validStream, type Expected, type Role } from "./gen-frames.js"
 import { mutatedRequest, validRequest } from "./gen-handshake.js"
 import { Rng } from "./lib/rng.js"
@@ -56,7 +56,8 @@ export const generate = (seed: number, index: number): Input => {
   let maxHeadSize: number | undefined
   if (kind === "valid" || kind === "mutated") {
     // A valid stream must respect the limits to be "valid": generate with the message limit.
-    const v = kind === "valid" ? validStream(rng, role, maxMessageSize, maxFrameSize) : validStream(rng, role, rng.chance(0.1) ? 70_000 : 2048)
+    const v =
+      kind === "valid" ? validStream(rng, role, maxMessageSize, maxFrameSize) : validStream(rng, role, rng.chance(0.1) ? 70_000 : 2048)
     bytes = kind === "valid" ? v.bytes : mutate(rng, v.bytes)
     expected = kind === "valid" ? v.expected : undefined
   } else if (kind === "frames") bytes = randomFrames(rng, role)
@@ -152,7 +153,8 @@ const diff = (want: ReadonlyArray<Expected>, got: ReadonlyArray<Expected>): void
     const g = got[i]!
     if (w.type !== g.type) throw new Error(`item ${i}: ${g.type} instead of ${w.type}`)
     if (w.type === "close" && g.type === "close") {
-      if (w.code !== g.code || w.reason !== g.reason) throw new Error(`item ${i}: close ${g.code} "${g.reason}" instead of ${w.code} "${w.reason}"`)
+      if (w.code !== g.code || w.reason !== g.reason)
+        throw new Error(`item ${i}: close ${g.code} "${g.reason}" instead of ${w.code} "${w.reason}"`)
     } else if (w.type !== "close" && g.type !== "close" && !same(w.data, g.data)) {
       throw new Error(`item ${i}: ${w.type} payload differs (${g.data.length} vs ${w.data.length} bytes)`)
     }
@@ -199,7 +201,12 @@ const checkRequest = (input: Input): Outcome => {
   return "upgrade"
 }
 
-export interface Failure { readonly index: number; readonly kind: Kind; readonly message: string; readonly input: Input }
+export interface Failure {
+  readonly index: number
+  readonly kind: Kind
+  readonly message: string
+  readonly input: Input
+}
 
 export interface RunResult {
   readonly seed: number
@@ -234,8 +241,15 @@ const gc = ((): (() => void) => {
  * `every` inputs. The heap is sampled (after a full GC) every `heapEvery` inputs after `warmup`.
  */
 export const runFuzz = (options: {
-  seed: number; count: number; start?: number; slowMs?: number; maxFailures?: number
-  heapEvery?: number; warmup?: number; every?: number; progress?: (done: number, r: RunResult) => void
+  seed: number
+  count: number
+  start?: number
+  slowMs?: number
+  maxFailures?: number
+  heapEvery?: number
+  warmup?: number
+  every?: number
+  progress?: (done: number, r: RunResult) => void
 }): RunResult => {
   const { seed, count } = options
   const start = options.start ?? 0
@@ -252,7 +266,17 @@ export const runFuzz = (options: {
   let bytes = 0
   const t0 = performance.now()
   const result = (done: number): RunResult => ({
-    seed, count: done, ms: performance.now() - t0, bytes, kinds, outcomes, failures, retriedSlow, maxMs, heap, warmup
+    seed,
+    count: done,
+    ms: performance.now() - t0,
+    bytes,
+    kinds,
+    outcomes,
+    failures,
+    retriedSlow,
+    maxMs,
+    heap,
+    warmup
   })
   for (let n = 0; n < count; n++) {
     const index = start + n

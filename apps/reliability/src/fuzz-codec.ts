@@ -22,9 +22,11 @@ const reproDir = join(repoRoot, "apps", "reliability", "repro")
 /** Replays one input and prints what happened; exit 1 if it still fails. */
 const replay = (seed: number, index: number): never => {
   const input = generate(seed, index)
-  console.log(`replay seed ${seed} index ${index}: kind ${input.kind}, role ${input.role}, ${input.bytes.length} bytes ` +
-    `in ${input.sizes.length} chunks, maxFrameSize ${input.maxFrameSize}, maxMessageSize ${input.maxMessageSize}` +
-    `${input.maxHeadSize !== undefined ? `, maxHeadSize ${input.maxHeadSize}` : ""}`)
+  console.log(
+    `replay seed ${seed} index ${index}: kind ${input.kind}, role ${input.role}, ${input.bytes.length} bytes ` +
+      `in ${input.sizes.length} chunks, maxFrameSize ${input.maxFrameSize}, maxMessageSize ${input.maxMessageSize}` +
+      `${input.maxHeadSize !== undefined ? `, maxHeadSize ${input.maxHeadSize}` : ""}`
+  )
   console.log(`bytes (hex, first 256): ${Buffer.from(input.bytes.subarray(0, 256)).toString("hex")}`)
   const t = performance.now()
   try {
@@ -41,11 +43,25 @@ const saveFailure = (seed: number, f: Failure): string => {
   mkdirSync(reproDir, { recursive: true })
   const file = join(reproDir, `fuzz-${seed}-${f.index}.json`)
   const i = f.input
-  writeFileSync(file, JSON.stringify({
-    seed, index: f.index, kind: f.kind, message: f.message, role: i.role, maxFrameSize: i.maxFrameSize,
-    maxMessageSize: i.maxMessageSize, maxHeadSize: i.maxHeadSize ?? null, chunkSizes: i.sizes,
-    bytesBase64: Buffer.from(i.bytes).toString("base64")
-  }, null, 1) + "\n")
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        seed,
+        index: f.index,
+        kind: f.kind,
+        message: f.message,
+        role: i.role,
+        maxFrameSize: i.maxFrameSize,
+        maxMessageSize: i.maxMessageSize,
+        maxHeadSize: i.maxHeadSize ?? null,
+        chunkSizes: i.sizes,
+        bytesBase64: Buffer.from(i.bytes).toString("base64")
+      },
+      null,
+      1
+    ) + "\n"
+  )
   return relative(repoRoot, file)
 }
 
@@ -61,35 +77,50 @@ const runWorkers = (seed: number, count: number, workers: number, slowMs: number
   const progress: Progress[] = []
   const t0 = performance.now()
   let next = Math.min(1_000_000, Math.max(100_000, Math.floor(count / 10)))
-  return Promise.all(Array.from({ length: workers }, (_, w) => new Promise<Stripped>((resolve, reject) => {
-    const start = w * per
-    const n = Math.max(0, Math.min(per, count - start))
-    progress[w] = { done: 0, failures: 0, bytes: 0, heap: undefined }
-    // Node 20 does not carry tsx's loader hooks into workers: register them in the worker first.
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
-    const worker = new Worker(boot, {
-      eval: true,
-      workerData: { seed, start, count: n, slowMs, heapEvery: Math.max(1_000, Math.min(100_000, Math.floor(n / 50))), warmup: Math.min(1_000_000, Math.floor(n / 10)) }
-    })
-    worker.on("message", (m: { type: "progress" } & Progress | { type: "done"; result: Stripped }) => {
-      if (m.type === "done") {
-        resolve(m.result)
-        return
-      }
-      progress[w] = m
-      const done = progress.reduce((a, p) => a + p.done, 0)
-      if (done < next) return
-      next += Math.min(1_000_000, Math.max(100_000, Math.floor(count / 10)))
-      const secs = (performance.now() - t0) / 1000
-      console.log(`${fmt(done)} inputs, ${secs.toFixed(0)} s, ${fmt(done / secs)} inputs/s, ` +
-        `${mib(progress.reduce((a, p) => a + p.bytes, 0))}, failures ${progress.reduce((a, p) => a + p.failures, 0)}, ` +
-        `heap ${progress.map((p) => (p.heap === undefined ? "-" : mib(p.heap))).join(" / ")}`)
-    })
-    worker.on("error", reject)
-    worker.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`fuzz worker ${w} exited with ${code}`))
-    })
-  })))
+  return Promise.all(
+    Array.from(
+      { length: workers },
+      (_, w) =>
+        new Promise<Stripped>((resolve, reject) => {
+          const start = w * per
+          const n = Math.max(0, Math.min(per, count - start))
+          progress[w] = { done: 0, failures: 0, bytes: 0, heap: undefined }
+          // Node 20 does not carry tsx's loader hooks into workers: register them in the worker first.
+          const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
+          const worker = new Worker(boot, {
+            eval: true,
+            workerData: {
+              seed,
+              start,
+              count: n,
+              slowMs,
+              heapEvery: Math.max(1_000, Math.min(100_000, Math.floor(n / 50))),
+              warmup: Math.min(1_000_000, Math.floor(n / 10))
+            }
+          })
+          worker.on("message", (m: ({ type: "progress" } & Progress) | { type: "done"; result: Stripped }) => {
+            if (m.type === "done") {
+              resolve(m.result)
+              return
+            }
+            progress[w] = m
+            const done = progress.reduce((a, p) => a + p.done, 0)
+            if (done < next) return
+            next += Math.min(1_000_000, Math.max(100_000, Math.floor(count / 10)))
+            const secs = (performance.now() - t0) / 1000
+            console.log(
+              `${fmt(done)} inputs, ${secs.toFixed(0)} s, ${fmt(done / secs)} inputs/s, ` +
+                `${mib(progress.reduce((a, p) => a + p.bytes, 0))}, failures ${progress.reduce((a, p) => a + p.failures, 0)}, ` +
+                `heap ${progress.map((p) => (p.heap === undefined ? "-" : mib(p.heap))).join(" / ")}`
+            )
+          })
+          worker.on("error", reject)
+          worker.on("exit", (code) => {
+            if (code !== 0) reject(new Error(`fuzz worker ${w} exited with ${code}`))
+          })
+        })
+    )
+  )
 }
 
 const merge = (seed: number, parts: Stripped[], ms: number): { r: RunResult; drifts: ReturnType<typeof heapDrift>[] } => {
@@ -104,9 +135,17 @@ const merge = (seed: number, parts: Stripped[], ms: number): { r: RunResult; dri
   }
   const failures = parts.flatMap((p) => p.failures).map((f) => ({ ...f, input: generate(seed, f.index) }))
   const r: RunResult = {
-    seed, count: parts.reduce((a, p) => a + p.count, 0), ms, bytes: parts.reduce((a, p) => a + p.bytes, 0), kinds, outcomes,
-    failures, retriedSlow: parts.reduce((a, p) => a + p.retriedSlow, 0), maxMs: Math.max(...parts.map((p) => p.maxMs)),
-    heap: parts[0]!.heap, warmup: parts[0]!.warmup
+    seed,
+    count: parts.reduce((a, p) => a + p.count, 0),
+    ms,
+    bytes: parts.reduce((a, p) => a + p.bytes, 0),
+    kinds,
+    outcomes,
+    failures,
+    retriedSlow: parts.reduce((a, p) => a + p.retriedSlow, 0),
+    maxMs: Math.max(...parts.map((p) => p.maxMs)),
+    heap: parts[0]!.heap,
+    warmup: parts[0]!.warmup
   }
   return { r, drifts: parts.map((p) => heapDrift(p as RunResult)) }
 }
@@ -137,10 +176,18 @@ const main = async (): Promise<void> => {
   process.exit(r.failures.length === 0 ? 0 : 1)
 }
 
-const summary = (r: RunResult, files: Array<{ f: Failure; file: string }>, drifts: ReturnType<typeof heapDrift>[], workers: number): string => {
+const summary = (
+  r: RunResult,
+  files: Array<{ f: Failure; file: string }>,
+  drifts: ReturnType<typeof heapDrift>[],
+  workers: number
+): string => {
   const secs = r.ms / 1000
   const sorted = (m: Record<string, number>) =>
-    Object.entries(m).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(", ")
   return [
     `**${r.failures.length === 0 ? "PASS" : "FAIL"}** — run ${new Date().toISOString().slice(0, 16)}Z, seed ${r.seed}: ` +
       `${fmt(r.count)} inputs (${mib(r.bytes)}) in ${(secs / 60).toFixed(1)} min, ${fmt(r.count / secs)} inputs/s, ` +
@@ -152,9 +199,11 @@ const summary = (r: RunResult, files: Array<{ f: Failure; file: string }>, drift
     `| outcomes | ${sorted(r.outcomes)} |`,
     `| exceptions / wrong codes / differential mismatches / hangs | ${r.failures.length === 0 ? "0 / 0 / 0 / 0" : `${r.failures.length} failures (below)`} |`,
     `| slowest input (per-input limit 100 ms) | ${r.maxMs.toFixed(1)} ms; ${r.retriedSlow} inputs were over the limit once and fast when re-timed (scheduler stalls on a shared 2-core machine) |`,
-    ...drifts.map((h, w) => h === undefined
-      ? `| heap (worker ${w}) | too few samples |`
-      : `| heapUsed after full GC, worker ${w} (after ${fmt(r.warmup)} warm-up inputs, every ${fmt(r.count / workers / 50 > 100_000 ? 100_000 : Math.max(1000, Math.floor(r.count / workers / 50)))} inputs) | base ${mib(h.base)}, max ${mib(h.max)}, last ${mib(h.last)}: **drift ${pct(h.drift)}** |`),
+    ...drifts.map((h, w) =>
+      h === undefined
+        ? `| heap (worker ${w}) | too few samples |`
+        : `| heapUsed after full GC, worker ${w} (after ${fmt(r.warmup)} warm-up inputs, every ${fmt(r.count / workers / 50 > 100_000 ? 100_000 : Math.max(1000, Math.floor(r.count / workers / 50)))} inputs) | base ${mib(h.base)}, max ${mib(h.max)}, last ${mib(h.last)}: **drift ${pct(h.drift)}** |`
+    ),
     ...files.map(({ f, file }) => `\nFailure: index ${f.index} (${f.kind}): ${f.message} — \`pnpm fuzz --replay ${file}\``)
   ].join("\n")
 }

@@ -61,14 +61,18 @@ const runCase = async (port: number, c: SocketCase): Promise<string> => {
       else break // eof or socket error (a reset after the server's Close is fine)
     }
     // Echoes: exactly the messages before the end, in order; pongs likewise.
-    if (messages.length !== c.echoes.length) return `FAIL: ${messages.length} echoes, expected ${c.echoes.length} (end ${c.end.type}${"code" in c.end ? " " + c.end.code : ""}, close ${close?.code ?? "none"})`
+    if (messages.length !== c.echoes.length)
+      return `FAIL: ${messages.length} echoes, expected ${c.echoes.length} (end ${c.end.type}${"code" in c.end ? " " + c.end.code : ""}, close ${close?.code ?? "none"})`
     for (let i = 0; i < messages.length; i++) {
       const got = messages[i]! as Incoming & { type: "message" }
       const want = c.echoes[i]! as { type: "text" | "binary"; data: Uint8Array }
-      if (got.kind !== want.type || !same(got.data, want.data)) return `FAIL: echo ${i} differs (${got.kind} ${got.data.length} B vs ${want.type} ${want.data.length} B)`
+      if (got.kind !== want.type || !same(got.data, want.data))
+        return `FAIL: echo ${i} differs (${got.kind} ${got.data.length} B vs ${want.type} ${want.data.length} B)`
     }
-    if (pongs.length !== c.pongs.length || pongs.some((p, i) => !same(p, c.pongs[i]!))) return `FAIL: ${pongs.length} pongs, expected ${c.pongs.length} (or payload differs)`
-    if (close !== undefined && close.code !== 1005 && !Close.isValidWireCode(close.code)) return `FAIL: invalid close code ${close.code} on the wire`
+    if (pongs.length !== c.pongs.length || pongs.some((p, i) => !same(p, c.pongs[i]!)))
+      return `FAIL: ${pongs.length} pongs, expected ${c.pongs.length} (or payload differs)`
+    if (close !== undefined && close.code !== 1005 && !Close.isValidWireCode(close.code))
+      return `FAIL: invalid close code ${close.code} on the wire`
     switch (c.end.type) {
       case "error":
         if (close === undefined) return `FAIL: no Close frame, expected ${c.end.code}`
@@ -113,10 +117,24 @@ const saveRepro = (c: SocketCase, label: string): string => {
   const dir = join(repoRoot, "apps", "reliability", "repro")
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `socket-${seed}-${c.index}.json`)
-  writeFileSync(file, JSON.stringify({
-    seed, case: c.index, intent: c.intent, what: c.what, result: label, end: c.end, chunkSizes: c.sizes,
-    pauses: c.pauses, bytesBase64: Buffer.from(c.bytes).toString("base64")
-  }, null, 1) + "\n")
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        seed,
+        case: c.index,
+        intent: c.intent,
+        what: c.what,
+        result: label,
+        end: c.end,
+        chunkSizes: c.sizes,
+        pauses: c.pauses,
+        bytesBase64: Buffer.from(c.bytes).toString("base64")
+      },
+      null,
+      1
+    ) + "\n"
+  )
   return relative(repoRoot, file)
 }
 
@@ -133,13 +151,17 @@ const main = async (): Promise<void> => {
   }
   if (flags["case"] !== undefined) {
     const c = makeCase(seed, num(flags, "case", 0))
-    console.log(`case ${c.index}: ${c.intent} (${c.what}), ${c.bytes.length} bytes in ${c.sizes.length} chunks, expect ${JSON.stringify(c.end)}, ${c.echoes.length} echoes, ${c.pongs.length} pongs`)
+    console.log(
+      `case ${c.index}: ${c.intent} (${c.what}), ${c.bytes.length} bytes in ${c.sizes.length} chunks, expect ${JSON.stringify(c.end)}, ${c.echoes.length} echoes, ${c.pongs.length} pongs`
+    )
     console.log(`result: ${await runCase(port, c)}`)
     await server?.stop()
     process.exit(0)
   }
-  console.log(`socket fuzz: seed ${seed}, ≥ ${fmt(totalFrames)} frames, ${parallel} connections at a time, server ${server?.url ?? flags["url"]}` +
-    `\nreplay a case with: pnpm fuzz:socket --seed ${seed} --case <i>`)
+  console.log(
+    `socket fuzz: seed ${seed}, ≥ ${fmt(totalFrames)} frames, ${parallel} connections at a time, server ${server?.url ?? flags["url"]}` +
+      `\nreplay a case with: pnpm fuzz:socket --seed ${seed} --case <i>`
+  )
   const outcomes: Record<string, number> = {}
   const byIntent: Record<string, number> = {}
   const failures: string[] = []
@@ -167,7 +189,9 @@ const main = async (): Promise<void> => {
       if (++done % checkEvery === 0) {
         checks++
         dead = await liveness(server, port)
-        console.log(`${fmt(done)} connections, ${fmt(frames)} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s, failures ${failures.length}, server ${dead === undefined ? "alive + echoes" : "DEAD"}`)
+        console.log(
+          `${fmt(done)} connections, ${fmt(frames)} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s, failures ${failures.length}, server ${dead === undefined ? "alive + echoes" : "DEAD"}`
+        )
       }
     }
   }
@@ -178,11 +202,16 @@ const main = async (): Promise<void> => {
   stopWatchdog()
   const exit = server === undefined ? "n/a" : await server.stop()
   const ok = failures.length === 0 && dead === undefined && (server === undefined || exit === 0)
-  const rows = Object.entries(outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `| ${k} | ${fmt(v)} |`)
+  const rows = Object.entries(outcomes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `| ${k} | ${fmt(v)} |`)
   const text = [
     `**${ok ? "PASS" : "FAIL"}** — run ${new Date().toISOString().slice(0, 16)}Z, seed ${seed}: ${fmt(frames)} frames on ` +
       `${fmt(done)} connections (${parallel} in parallel) in ${(secs / 60).toFixed(1)} min; cases by intent: ` +
-      Object.entries(byIntent).map(([k, v]) => `${k} ${fmt(v)}`).join(", ") + ".",
+      Object.entries(byIntent)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(", ") +
+      ".",
     `Server alive and echoing at all ${checks} checks: ${dead === undefined ? "yes" : "**no** — " + dead}; exit code on SIGTERM: ${exit}.`,
     "Expected close classes (the codec, run as oracle on the same bytes, must agree): invalid UTF-8 → 1007, " +
       "protocol violations → 1002, over 16 MiB → 1009; valid traffic → echoes, pongs, our Close echoed.",

@@ -45,9 +45,21 @@ export const randomUtf8 = (rng: Rng, n: number): Uint8Array => {
 
 /** Invalid UTF-8 snippets (overlong, surrogate, > U+10FFFF, stray continuation, bad lead, truncated). */
 const BAD_UTF8: ReadonlyArray<ReadonlyArray<number>> = [
-  [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
-  [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0x80], [0xbf], [0xfe], [0xff],
-  [0xc2], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xf8, 0x88, 0x80, 0x80, 0x80]
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80, 0x80, 0x80],
+  [0x80],
+  [0xbf],
+  [0xfe],
+  [0xff],
+  [0xc2],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xf8, 0x88, 0x80, 0x80, 0x80]
 ]
 
 /** Valid UTF-8 with one invalid snippet spliced in somewhere. */
@@ -72,7 +84,12 @@ const VALID_CLOSE = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012,
  * split UTF-8 sequences), with pings/pongs interleaved even between fragments, sometimes ending
  * with a Close. Sizes stay within `maxMessage`.
  */
-export const validStream = (rng: Rng, role: Role, maxMessage: number, maxFrame = maxMessage): { bytes: Uint8Array; expected: Expected[] } => {
+export const validStream = (
+  rng: Rng,
+  role: Role,
+  maxMessage: number,
+  maxFrame = maxMessage
+): { bytes: Uint8Array; expected: Expected[] } => {
   const frames: Uint8Array[] = []
   const expected: Expected[] = []
   // Masks come from the seeded rng (not crypto) so every input is reproducible.
@@ -143,10 +160,27 @@ export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
 }
 
 /** Length claims that stress the 7/16/64-bit length paths and the limits. */
-const claim = (rng: Rng): number => rng.pick([
-  0, 1, 125, 126, 127, 65535, 65536, 1 << 20, 16 * 1024 * 1024, 16 * 1024 * 1024 + 1, 2 ** 31, 2 ** 32 - 1,
-  2 ** 32, 2 ** 53 - 1, rng.int(200), rng.int(70_000), rng.u32(), rng.u32() * 2 ** 20
-])
+const claim = (rng: Rng): number =>
+  rng.pick([
+    0,
+    1,
+    125,
+    126,
+    127,
+    65535,
+    65536,
+    1 << 20,
+    16 * 1024 * 1024,
+    16 * 1024 * 1024 + 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 53 - 1,
+    rng.int(200),
+    rng.int(70_000),
+    rng.u32(),
+    rng.u32() * 2 ** 20
+  ])
 
 /** Frames with random FIN/RSV/opcode/mask bits and length forms; payloads random or UTF-8-ish. */
 export const randomFrames = (rng: Rng, role: Role): Uint8Array => {
@@ -158,13 +192,15 @@ export const randomFrames = (rng: Rng, role: Role): Uint8Array => {
     const payload = rng.chance(0.2) ? badUtf8(rng, size) : rng.chance(0.5) ? randomUtf8(rng, size) : rng.bytes(size)
     const masked = rng.chance(0.9) ? role === "server" : role !== "server"
     const lie = rng.chance(0.15)
-    parts.push(frame(opcode, payload, {
-      fin: rng.chance(0.75),
-      rsv: rng.chance(0.9) ? 0 : rng.int(8) << 4,
-      mask: masked ? rng.bytes(4) : false,
-      lengthForm: rng.chance(0.8) ? undefined : rng.pick([7, 16, 64] as const),
-      ...(lie ? { length: claim(rng) } : {})
-    }))
+    parts.push(
+      frame(opcode, payload, {
+        fin: rng.chance(0.75),
+        rsv: rng.chance(0.9) ? 0 : rng.int(8) << 4,
+        mask: masked ? rng.bytes(4) : false,
+        lengthForm: rng.chance(0.8) ? undefined : rng.pick([7, 16, 64] as const),
+        ...(lie ? { length: claim(rng) } : {})
+      })
+    )
   }
   return concat(parts)
 }
@@ -182,12 +218,14 @@ export const mutate = (rng: Rng, input: Uint8Array): Uint8Array => {
       case 1: // set a byte
         if (b.length > 0) b[Math.min(at, b.length - 1)] = rng.u32()
         break
-      case 2: { // insert random bytes
+      case 2: {
+        // insert random bytes
         const ins = rng.bytes(rng.range(1, 16))
         b = concat([b.subarray(0, at), ins, b.subarray(at)])
         break
       }
-      case 3: { // delete a range
+      case 3: {
+        // delete a range
         const len = rng.range(1, 32)
         b = concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + len))])
         break
@@ -195,7 +233,8 @@ export const mutate = (rng: Rng, input: Uint8Array): Uint8Array => {
       case 4: // truncate
         b = b.subarray(0, at)
         break
-      case 5: { // duplicate a range
+      case 5: {
+        // duplicate a range
         const len = rng.range(1, 64)
         b = concat([b.subarray(0, at), b.subarray(at, at + len), b.subarray(at)])
         break
@@ -206,9 +245,11 @@ export const mutate = (rng: Rng, input: Uint8Array): Uint8Array => {
       case 7: // flip the mask bit of the first frame
         if (b.length > 1) b[1]! ^= 0x80
         break
-      default: { // a new header with a random length claim in front
+      default: {
+        // a new header with a random length claim in front
         const head = frame(rng.pick([0, 1, 2, 8, 9, 10]), new Uint8Array(0), {
-          length: claim(rng), mask: rng.chance(0.5) ? rng.bytes(4) : false,
+          length: claim(rng),
+          mask: rng.chance(0.5) ? rng.bytes(4) : false,
           lengthForm: rng.pick([7, 16, 64] as const)
         })
         b = concat([b.subarray(0, at), head, b.subarray(at)])

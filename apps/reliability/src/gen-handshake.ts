@@ -84,15 +84,38 @@ export const validRequest = (rng: Rng): RequestCase => {
 
 const INJECT = [0x0d, 0x0a, 0x3a, 0x20, 0x09, 0x00, 0x7f, 0xff, 0x2c, 0x22]
 const WRONG_LINES = [
-  "POST / HTTP/1.1", "GET / HTTP/1.0", "GET / HTTP/2.0", "GET  / HTTP/1.1", "GET / http/1.1", "GET /#frag HTTP/1.1",
-  "GET http://a/b?c HTTP/1.1", "GET * HTTP/1.1", "G\u00c9T / HTTP/1.1", "GET / HTTP/1.1 ", " GET / HTTP/1.1"
+  "POST / HTTP/1.1",
+  "GET / HTTP/1.0",
+  "GET / HTTP/2.0",
+  "GET  / HTTP/1.1",
+  "GET / http/1.1",
+  "GET /#frag HTTP/1.1",
+  "GET http://a/b?c HTTP/1.1",
+  "GET * HTTP/1.1",
+  "G\u00c9T / HTTP/1.1",
+  "GET / HTTP/1.1 ",
+  " GET / HTTP/1.1"
 ]
 const WRONG_HEADERS = [
-  "Sec-WebSocket-Version: 8", "Sec-WebSocket-Version: 13, 8", "Sec-WebSocket-Key: short==",
-  "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAB==", "Host: b", "Host:", "Content-Length: 5", "Transfer-Encoding: chunked",
-  "Upgrade: h2c", "Connection: keep-alive", " folded: value", "Bad Header: x", ": empty", "X: a\rb",
-  "Sec-WebSocket-Protocol: a b", "Sec-WebSocket-Protocol: ,,", "Sec-WebSocket-Extensions: x; y=\"a b\"",
-  "Sec-WebSocket-Extensions: ;", "Sec-WebSocket-Extensions: x; y=\"unterminated"
+  "Sec-WebSocket-Version: 8",
+  "Sec-WebSocket-Version: 13, 8",
+  "Sec-WebSocket-Key: short==",
+  "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAB==",
+  "Host: b",
+  "Host:",
+  "Content-Length: 5",
+  "Transfer-Encoding: chunked",
+  "Upgrade: h2c",
+  "Connection: keep-alive",
+  " folded: value",
+  "Bad Header: x",
+  ": empty",
+  "X: a\rb",
+  "Sec-WebSocket-Protocol: a b",
+  "Sec-WebSocket-Protocol: ,,",
+  'Sec-WebSocket-Extensions: x; y="a b"',
+  "Sec-WebSocket-Extensions: ;",
+  'Sec-WebSocket-Extensions: x; y="unterminated'
 ]
 
 /** A request with 1–5 mutations; sometimes a small maxHeadSize (→ 431). */
@@ -103,12 +126,14 @@ export const mutatedRequest = (rng: Rng): RequestCase => {
   for (let k = 0; k < count; k++) {
     const lines = text.split("\n")
     switch (rng.int(7)) {
-      case 0: { // inject a special byte
+      case 0: {
+        // inject a special byte
         const at = rng.int(text.length + 1)
         text = text.slice(0, at) + String.fromCharCode(rng.pick(INJECT)) + text.slice(at)
         break
       }
-      case 1: { // replace a byte with noise
+      case 1: {
+        // replace a byte with noise
         const at = rng.int(Math.max(1, text.length))
         text = text.slice(0, at) + String.fromCharCode(rng.int(256)) + text.slice(at + 1)
         break

@@ -21,14 +21,19 @@ const delay = num(flags, "delay-ms", 20)
 const rounds = Math.max(1, Math.floor(num(flags, "rounds", 20)))
 
 /** The bundled echo handler, plus a delay before each batch (a slow or starved handler). */
-const slowEcho: Handler.Handler = Handler.fiber((inbox, sender) =>
-  Effect.forever(Effect.gen(function*() {
-    const events = yield* Inbox.takeAll(inbox)
-    if (delay > 0) yield* Effect.sleep(`${delay} millis`)
-    const replies: Array<Command.Command> = []
-    for (const event of events) if (event._tag === "Message") replies.push(Command.unicast(event.conn, event))
-    if (replies.length > 0) yield* Queue.offerAll(sender, replies)
-  })), { name: "slow-echo" })
+const slowEcho: Handler.Handler = Handler.fiber(
+  (inbox, sender) =>
+    Effect.forever(
+      Effect.gen(function* () {
+        const events = yield* Inbox.takeAll(inbox)
+        if (delay > 0) yield* Effect.sleep(`${delay} millis`)
+        const replies: Array<Command.Command> = []
+        for (const event of events) if (event._tag === "Message") replies.push(Command.unicast(event.conn, event))
+        if (replies.length > 0) yield* Queue.offerAll(sender, replies)
+      })
+    ),
+  { name: "slow-echo" }
+)
 
 const round = async (port: number, i: number): Promise<string> => {
   const conn = await RawConn.open(port, 5_000)
@@ -52,7 +57,7 @@ const round = async (port: number, i: number): Promise<string> => {
   }
 }
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const server = yield* Server.listen(slowEcho, { port: 0 })
   const port = Number(new URL(server.url ?? "ws://127.0.0.1:0/").port)
   const results: Record<string, number> = {}
@@ -63,14 +68,21 @@ const program = Effect.gen(function*() {
   return results
 }).pipe(Effect.scoped)
 
-Effect.runPromise(program).then((results) => {
-  stopWatchdog()
-  console.log(`handler delay ${delay} ms, ${rounds} rounds (message + Close 1000 in one write):`)
-  for (const [k, v] of Object.entries(results)) console.log(`  ${v}× ${k}`)
-  const lost = Object.entries(results).filter(([k]) => !k.startsWith("echo")).reduce((a, [, v]) => a + v, 0)
-  console.log(lost === 0 ? "echo always delivered before the Close" : `BUG: ${lost}/${rounds} echoes lost (Close sent first, reply dropped)`)
-  process.exit(lost === 0 ? 0 : 1)
-}, (error: unknown) => {
-  console.error(error)
-  process.exit(2)
-})
+Effect.runPromise(program).then(
+  (results) => {
+    stopWatchdog()
+    console.log(`handler delay ${delay} ms, ${rounds} rounds (message + Close 1000 in one write):`)
+    for (const [k, v] of Object.entries(results)) console.log(`  ${v}× ${k}`)
+    const lost = Object.entries(results)
+      .filter(([k]) => !k.startsWith("echo"))
+      .reduce((a, [, v]) => a + v, 0)
+    console.log(
+      lost === 0 ? "echo always delivered before the Close" : `BUG: ${lost}/${rounds} echoes lost (Close sent first, reply dropped)`
+    )
+    process.exit(lost === 0 ? 0 : 1)
+  },
+  (error: unknown) => {
+    console.error(error)
+    process.exit(2)
+  }
+)

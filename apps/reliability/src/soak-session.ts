@@ -18,19 +18,55 @@ import { fnv1a } from "./lib/fnv.js"
 import type { Rng } from "./lib/rng.js"
 
 export interface SoakStats {
-  sessions: number; sessionsOk: number; connected: number; open: number; peakOpen: number
-  sent: number; received: number; bytesSent: number
-  lost: number; duplicated: number; reordered: number; corrupted: number; misrouted: number
-  timeouts: number; connectFailures: Record<string, number>; unexpected: Record<string, number>
-  closeCodes: Record<string, number>; violations: number
+  sessions: number
+  sessionsOk: number
+  connected: number
+  open: number
+  peakOpen: number
+  sent: number
+  received: number
+  bytesSent: number
+  lost: number
+  duplicated: number
+  reordered: number
+  corrupted: number
+  misrouted: number
+  timeouts: number
+  connectFailures: Record<string, number>
+  unexpected: Record<string, number>
+  closeCodes: Record<string, number>
+  violations: number
   /** permessage-deflate (with `deflate`): sessions that agreed / declined, bytes before and after compression. */
-  deflate: { agreed: number; declined: number; sentPlain: number; sentWire: number; receivedPlain: number; receivedWire: number; compressedReceived: number }
+  deflate: {
+    agreed: number
+    declined: number
+    sentPlain: number
+    sentWire: number
+    receivedPlain: number
+    receivedWire: number
+    compressedReceived: number
+  }
 }
 
 export const newStats = (): SoakStats => ({
-  sessions: 0, sessionsOk: 0, connected: 0, open: 0, peakOpen: 0, sent: 0, received: 0, bytesSent: 0,
-  lost: 0, duplicated: 0, reordered: 0, corrupted: 0, misrouted: 0, timeouts: 0,
-  connectFailures: {}, unexpected: {}, closeCodes: {}, violations: 0,
+  sessions: 0,
+  sessionsOk: 0,
+  connected: 0,
+  open: 0,
+  peakOpen: 0,
+  sent: 0,
+  received: 0,
+  bytesSent: 0,
+  lost: 0,
+  duplicated: 0,
+  reordered: 0,
+  corrupted: 0,
+  misrouted: 0,
+  timeouts: 0,
+  connectFailures: {},
+  unexpected: {},
+  closeCodes: {},
+  violations: 0,
   deflate: { agreed: 0, declined: 0, sentPlain: 0, sentWire: 0, receivedPlain: 0, receivedWire: 0, compressedReceived: 0 }
 })
 
@@ -71,7 +107,12 @@ const bump = (m: Record<string, number>, k: string): void => {
 }
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-interface InFlight { readonly seq: number; readonly kind: "text" | "binary"; readonly len: number; readonly sum: number }
+interface InFlight {
+  readonly seq: number
+  readonly kind: "text" | "binary"
+  readonly len: number
+  readonly sum: number
+}
 
 let nextConnId = 1
 const TEXT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 éßж中文😀€"
@@ -120,13 +161,19 @@ const makeMessage = (rng: Rng, id: number, seq: number, deflate?: ClientDeflate)
 }
 
 /** Decodes an echoed message's header; undefined when it does not even parse. */
-const parseEcho = (kind: "text" | "binary", data: Buffer):
-  { id: number; seq: number; len: number; sum: number; actual: number; actualLen: number } | undefined => {
+const parseEcho = (
+  kind: "text" | "binary",
+  data: Buffer
+): { id: number; seq: number; len: number; sum: number; actual: number; actualLen: number } | undefined => {
   if (kind === "binary") {
     if (data.length < 16) return undefined
     return {
-      id: data.readUInt32BE(0), seq: data.readUInt32BE(4), len: data.readUInt32BE(8), sum: data.readUInt32BE(12),
-      actual: fnv1a(data, 16), actualLen: data.length - 16
+      id: data.readUInt32BE(0),
+      seq: data.readUInt32BE(4),
+      len: data.readUInt32BE(8),
+      sum: data.readUInt32BE(12),
+      actual: fnv1a(data, 16),
+      actualLen: data.length - 16
     }
   }
   let colons = 0
@@ -135,8 +182,12 @@ const parseEcho = (kind: "text" | "binary", data: Buffer):
   if (colons < 4) return undefined
   const parts = data.toString("latin1", 0, at - 1).split(":")
   return {
-    id: Number(parts[0]), seq: Number(parts[1]), len: Number(parts[2]), sum: parseInt(parts[3]!, 16),
-    actual: fnv1a(data, at), actualLen: data.length - at
+    id: Number(parts[0]),
+    seq: Number(parts[1]),
+    len: Number(parts[2]),
+    sum: parseInt(parts[3]!, 16),
+    actual: fnv1a(data, at),
+    actualLen: data.length - at
   }
 }
 
@@ -232,7 +283,7 @@ const session = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, conn: RawCon
     burstBytes = bytes
     burstCut = 0
     if (rng.chance(0.2) && bytes.length > 1) {
-      const cut = burstCut = rng.range(1, bytes.length - 1)
+      const cut = (burstCut = rng.range(1, bytes.length - 1))
       conn.write(bytes.subarray(0, cut))
       conn.write(bytes.subarray(cut))
     } else conn.write(bytes)
@@ -273,8 +324,8 @@ const session = async (rng: Rng, cfg: SoakConfig, stats: SoakStats, conn: RawCon
       if (at > 0) stats.reordered++
       inflight.splice(at, 1)
       if (h.seq > maxSeen) maxSeen = h.seq
-      if (e.kind !== want.kind || h.len !== want.len || h.actualLen !== want.len || h.sum !== want.sum ||
-        h.actual !== want.sum) stats.corrupted++
+      if (e.kind !== want.kind || h.len !== want.len || h.actualLen !== want.len || h.sum !== want.sum || h.actual !== want.sum)
+        stats.corrupted++
     }
     const [lo, hi] = cfg.thinkMs
     if (hi > 0) await sleep(rng.range(lo, hi))

@@ -18,8 +18,20 @@ import { fmt, mib, pct, writeSection } from "./lib/report.js"
 import { randomSeed, Rng } from "./lib/rng.js"
 import { Gate, newStats, runSlot, type SoakStats } from "./soak-session.js"
 
-const flags = parseFlags(process.argv.slice(2),
-  ["minutes", "connections", "warmup", "seed", "think-min", "think-max", "docs", "strict", "trace-gc", "mem-probe", "server-flags", "deflate"])
+const flags = parseFlags(process.argv.slice(2), [
+  "minutes",
+  "connections",
+  "warmup",
+  "seed",
+  "think-min",
+  "think-max",
+  "docs",
+  "strict",
+  "trace-gc",
+  "mem-probe",
+  "server-flags",
+  "deflate"
+])
 const minutes = num(flags, "minutes", 10)
 const warmupMin = num(flags, "warmup", Math.min(2, minutes / 5))
 let connections = Math.floor(num(flags, "connections", 10_000))
@@ -32,15 +44,29 @@ const FD_MARGIN = 200
 const limit = fdLimit()
 if (limit < connections + FD_MARGIN) {
   const fit = Math.max(0, Math.floor(limit - FD_MARGIN))
-  const message = `ulimit -n is ${limit}; ${connections} connections need ${connections + FD_MARGIN} file ` +
+  const message =
+    `ulimit -n is ${limit}; ${connections} connections need ${connections + FD_MARGIN} file ` +
     `descriptors in this process and in the server (raise it with \`ulimit -n ${connections + FD_MARGIN}\`)`
   if (flags["strict"] !== undefined || fit < 1) fail(message)
   process.stderr.write(`warning: ${message}; running ${fit} connections instead\n`)
   connections = fit
 }
 
-interface Mem { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
-interface Sample { t: number; rss: number; open: number; msgs: number; heap: number | undefined; mem: Mem | undefined }
+interface Mem {
+  rss: number
+  heapTotal: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+}
+interface Sample {
+  t: number
+  rss: number
+  open: number
+  msgs: number
+  heap: number | undefined
+  mem: Mem | undefined
+}
 
 /** With --trace-gc: the server's V8 heap (MB) right after its latest Mark-Compact (live data). */
 let liveHeapMb: number | undefined
@@ -78,9 +104,11 @@ const main = async (): Promise<void> => {
   ]
   const server = await startEcho({ cpu: 0, nodeFlags, onLine: onServerLine })
   const clientPinned = server.pinned && pinSelf(1)
-  console.log(`soak: seed ${seed}, ${connections} connections, ${minutes} min (warm-up ${warmupMin} min), ` +
-    `think ${thinkMs[0]}–${thinkMs[1]} ms${deflate ? ", permessage-deflate offered" : ""}, server ${server.url} pid ${server.pid}` +
-    `${server.pinned ? " on CPU 0" : ""}${clientPinned ? ", client on CPU 1" : ""}, ulimit -n ${limit}`)
+  console.log(
+    `soak: seed ${seed}, ${connections} connections, ${minutes} min (warm-up ${warmupMin} min), ` +
+      `think ${thinkMs[0]}–${thinkMs[1]} ms${deflate ? ", permessage-deflate offered" : ""}, server ${server.url} pid ${server.pid}` +
+      `${server.pinned ? " on CPU 0" : ""}${clientPinned ? ", client on CPU 1" : ""}, ulimit -n ${limit}`
+  )
   const stats: SoakStats = newStats()
   const rng = new Rng(seed)
   const started = Date.now()
@@ -88,8 +116,12 @@ const main = async (): Promise<void> => {
   let stopping = false
   const stop = () => stopping || Date.now() >= deadline
   const cfg = {
-    port: server.port, thinkMs, messagesPerSession: [5, 120] as const, echoTimeoutMs: 30_000,
-    connectGate: new Gate(256), deflate
+    port: server.port,
+    thinkMs,
+    messagesPerSession: [5, 120] as const,
+    echoTimeoutMs: 30_000,
+    connectGate: new Gate(256),
+    deflate
   }
   const samples: Sample[] = []
   let lastSent = 0
@@ -105,10 +137,12 @@ const main = async (): Promise<void> => {
     const s = { t, rss, open: stats.open, msgs: (stats.sent - lastSent) / (SAMPLE_MS / 1000), heap: liveHeapMb, mem: lastMem }
     lastSent = stats.sent
     samples.push(s)
-    console.log(`t=${t.toFixed(0).padStart(4)}s rss ${mib(rss)}${traceGc ? ` heap-after-mc ${liveHeapMb ?? "?"} MB` : ""}${lastMem ? ` heapTotal ${mib(lastMem.heapTotal)} external ${mib(lastMem.external)} arrayBuffers ${mib(lastMem.arrayBuffers)}` : ""} open ${fmt(s.open)} msgs/s ${fmt(s.msgs)} ` +
-      `sessions ${fmt(stats.sessions)} lost ${stats.lost} dup ${stats.duplicated} reord ${stats.reordered} ` +
-      `corrupt ${stats.corrupted} unexpected ${JSON.stringify(stats.unexpected)} ` +
-      `connfail ${JSON.stringify(stats.connectFailures)}`)
+    console.log(
+      `t=${t.toFixed(0).padStart(4)}s rss ${mib(rss)}${traceGc ? ` heap-after-mc ${liveHeapMb ?? "?"} MB` : ""}${lastMem ? ` heapTotal ${mib(lastMem.heapTotal)} external ${mib(lastMem.external)} arrayBuffers ${mib(lastMem.arrayBuffers)}` : ""} open ${fmt(s.open)} msgs/s ${fmt(s.msgs)} ` +
+        `sessions ${fmt(stats.sessions)} lost ${stats.lost} dup ${stats.duplicated} reord ${stats.reordered} ` +
+        `corrupt ${stats.corrupted} unexpected ${JSON.stringify(stats.unexpected)} ` +
+        `connfail ${JSON.stringify(stats.connectFailures)}`
+    )
   }
   const ticker = setInterval(sample, SAMPLE_MS)
   const slots: Array<Promise<void>> = []
@@ -132,10 +166,20 @@ const main = async (): Promise<void> => {
   stopWatchdog()
   const aliveAtEnd = server.alive()
   const exit = await server.stop()
-  report(stats, samples.slice(0, underLoad), samples[samples.length - 1], { drained, serverDied: serverDied || !aliveAtEnd, exit, pinned: server.pinned })
+  report(stats, samples.slice(0, underLoad), samples[samples.length - 1], {
+    drained,
+    serverDied: serverDied || !aliveAtEnd,
+    exit,
+    pinned: server.pinned
+  })
 }
 
-const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, end: { drained: boolean; serverDied: boolean; exit: number | string; pinned: boolean }): void => {
+const report = (
+  stats: SoakStats,
+  samples: Sample[],
+  idle: Sample | undefined,
+  end: { drained: boolean; serverDied: boolean; exit: number | string; pinned: boolean }
+): void => {
   const warm = samples.filter((s) => s.t >= warmupMin * 60)
   // RSS saws by up to ~25 % between full GCs (every 30–60 s under this churn) and jumps while a
   // compacting GC copies live objects, so one sample against another (or one minute against
@@ -172,17 +216,19 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
     `| mean message rate after warm-up | ${fmt(rate)} msg/s |`,
     `| **lost / duplicated / reordered / corrupted** | **${stats.lost} / ${stats.duplicated} / ${stats.reordered} / ${stats.corrupted}** (misrouted ${stats.misrouted}) |`,
     `| echo timeouts / server frame violations | ${stats.timeouts} / ${stats.violations} |`,
-    ...(deflate ? [
-      `| permessage-deflate: sessions agreed / declined | ${fmt(d.agreed)} / ${fmt(d.declined)} |`,
-      `| compression ratio sent (plain / wire) / received (${fmt(d.compressedReceived)} compressed echoes) | ${(d.sentPlain / Math.max(1, d.sentWire)).toFixed(2)}× / ${(d.receivedPlain / Math.max(1, d.receivedWire)).toFixed(2)}× |`
-    ] : []),
+    ...(deflate
+      ? [
+          `| permessage-deflate: sessions agreed / declined | ${fmt(d.agreed)} / ${fmt(d.declined)} |`,
+          `| compression ratio sent (plain / wire) / received (${fmt(d.compressedReceived)} compressed echoes) | ${(d.sentPlain / Math.max(1, d.sentWire)).toFixed(2)}× / ${(d.receivedPlain / Math.max(1, d.receivedWire)).toFixed(2)}× |`
+        ]
+      : []),
     `| connect failures | ${JSON.stringify(stats.connectFailures)} |`,
     `| unexpected endings | ${JSON.stringify(stats.unexpected)} |`,
     `| close codes echoed | ${JSON.stringify(stats.closeCodes)} |`,
     `| server alive throughout / exit code on SIGTERM | ${end.serverDied ? "**no**" : "yes"} / ${end.exit} |`,
     `| all slots drained at the end | ${end.drained ? "yes" : "**no**"} |`,
     `| server RSS: first minute after warm-up (median) / last minute under load (median) / max / last sample | ${mib(baseRss)} / ${mib(endRss)} / ${mib(maxWarm)} / ${last ? mib(last.rss) : "?"} |`,
-    `| **RSS drift** (least-squares trend of the samples after warm-up: growth over ${((trend.span) / 60).toFixed(1)} min / mean ${mib(trend.mean)}) | **${pct(drift)}** (limit 5 %; for comparison, last minute's median vs. first minute's: ${pct((endRss - baseRss) / baseRss)}; last single sample vs. first minute: ${pct(lastDrift)}) |`,
+    `| **RSS drift** (least-squares trend of the samples after warm-up: growth over ${(trend.span / 60).toFixed(1)} min / mean ${mib(trend.mean)}) | **${pct(drift)}** (limit 5 %; for comparison, last minute's median vs. first minute's: ${pct((endRss - baseRss) / baseRss)}; last single sample vs. first minute: ${pct(lastDrift)}) |`,
     `| server RSS after every client closed | ${idle ? mib(idle.rss) : "?"} |`,
     ...memRows(base, endWindow),
     "",
@@ -190,8 +236,15 @@ const report = (stats: SoakStats, samples: Sample[], idle: Sample | undefined, e
       `${memProbe ? ", {server heapTotal/external MiB from process.memoryUsage()}" : ""}):`,
     "",
     "```",
-    ...chunk(samples.map((s) => `${s.t.toFixed(0)}:${(s.rss / 1048576).toFixed(1)}(${s.open})` +
-      (traceGc ? `[${s.heap ?? "?"}]` : "") + (s.mem ? `{${(s.mem.heapTotal / 1048576).toFixed(0)}/${(s.mem.external / 1048576).toFixed(0)}}` : "")), 8).map((r) => r.join("  ")),
+    ...chunk(
+      samples.map(
+        (s) =>
+          `${s.t.toFixed(0)}:${(s.rss / 1048576).toFixed(1)}(${s.open})` +
+          (traceGc ? `[${s.heap ?? "?"}]` : "") +
+          (s.mem ? `{${(s.mem.heapTotal / 1048576).toFixed(0)}/${(s.mem.external / 1048576).toFixed(0)}}` : "")
+      ),
+      8
+    ).map((r) => r.join("  ")),
     "```"
   ]
   console.log("\n" + lines.join("\n"))
@@ -206,7 +259,9 @@ const memRows = (base: Sample[], end: Sample[]): string[] => {
   const rows: string[] = []
   if (last.heap !== undefined) {
     const heap = (s: Sample) => s.heap
-    rows.push(`| server V8 heap after Mark-Compact (live JS data): first → last minute | ${medianOf(base, heap).toFixed(1)} MB → ${medianOf(end, heap).toFixed(1)} MB |`)
+    rows.push(
+      `| server V8 heap after Mark-Compact (live JS data): first → last minute | ${medianOf(base, heap).toFixed(1)} MB → ${medianOf(end, heap).toFixed(1)} MB |`
+    )
   }
   if (last.mem !== undefined) {
     for (const k of ["heapTotal", "heapUsed", "external", "arrayBuffers"] as const) {

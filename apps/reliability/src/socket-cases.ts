@@ -42,28 +42,49 @@ const violation = (rng: Rng): { what: string; bytes: Uint8Array; intent: Intent;
   const p = (what: string, bytes: Uint8Array, frames = 1) => ({ what, bytes, intent: "protocol" as Intent, frames })
   const small = rng.bytes(rng.int(20))
   switch (rng.int(16)) {
-    case 0: return p("reserved opcode", frame(rng.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), small, { mask: m(rng) }))
-    case 1: return p("RSV bit", frame(rng.pick([1, 2]), small, { rsv: rng.pick([0x10, 0x20, 0x40, 0x70]), mask: m(rng) }))
-    case 2: return p("unmasked frame", frame(rng.pick([1, 2, 9]), randomUtf8(rng, 10), { mask: false }))
-    case 3: return p("control frame > 125", frame(rng.pick([8, 9, 10]), rng.bytes(rng.range(126, 300)), { mask: m(rng) }))
-    case 4: return p("fragmented control", frame(rng.pick([8, 9, 10]), small, { fin: false, mask: m(rng) }))
-    case 5: return p("continuation without a message", frame(0, small, { mask: m(rng) }))
-    case 6: return p("data frame inside a fragmented message", concat([
-      frame(2, small, { fin: false, mask: m(rng) }), frame(rng.pick([1, 2]), small, { mask: m(rng) })]), 2)
+    case 0:
+      return p("reserved opcode", frame(rng.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), small, { mask: m(rng) }))
+    case 1:
+      return p("RSV bit", frame(rng.pick([1, 2]), small, { rsv: rng.pick([0x10, 0x20, 0x40, 0x70]), mask: m(rng) }))
+    case 2:
+      return p("unmasked frame", frame(rng.pick([1, 2, 9]), randomUtf8(rng, 10), { mask: false }))
+    case 3:
+      return p("control frame > 125", frame(rng.pick([8, 9, 10]), rng.bytes(rng.range(126, 300)), { mask: m(rng) }))
+    case 4:
+      return p("fragmented control", frame(rng.pick([8, 9, 10]), small, { fin: false, mask: m(rng) }))
+    case 5:
+      return p("continuation without a message", frame(0, small, { mask: m(rng) }))
+    case 6:
+      return p(
+        "data frame inside a fragmented message",
+        concat([frame(2, small, { fin: false, mask: m(rng) }), frame(rng.pick([1, 2]), small, { mask: m(rng) })]),
+        2
+      )
     case 7: {
       const f = frame(2, new Uint8Array(0), { mask: m(rng), lengthForm: 64 })
       f[2] = 0x80 | rng.int(128) // §5.2: the MSB of a 64-bit length must be 0
       return p("64-bit length with MSB set", f)
     }
-    case 8: return p("1-byte close payload", frame(8, rng.bytes(1), { mask: m(rng) }))
-    case 9: return p("invalid close code", frame(8, closePayload(rng.pick([0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535])), { mask: m(rng) }))
-    case 10: return p("RSV on a control frame", frame(9, small, { rsv: 0x40, mask: m(rng) }))
+    case 8:
+      return p("1-byte close payload", frame(8, rng.bytes(1), { mask: m(rng) }))
+    case 9:
+      return p(
+        "invalid close code",
+        frame(8, closePayload(rng.pick([0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535])), { mask: m(rng) })
+      )
+    case 10:
+      return p("RSV on a control frame", frame(9, small, { rsv: 0x40, mask: m(rng) }))
     case 11: {
       const text = badUtf8(rng, rng.int(200))
-      if (rng.chance(0.5) || text.length < 2) return { what: "invalid UTF-8 text", bytes: frame(1, text, { mask: m(rng) }), intent: "utf8", frames: 1 }
+      if (rng.chance(0.5) || text.length < 2)
+        return { what: "invalid UTF-8 text", bytes: frame(1, text, { mask: m(rng) }), intent: "utf8", frames: 1 }
       const cut = rng.range(1, text.length - 1)
-      return { what: "invalid UTF-8 across fragments", intent: "utf8", frames: 2, bytes: concat([
-        frame(1, text.subarray(0, cut), { fin: false, mask: m(rng) }), frame(0, text.subarray(cut), { mask: m(rng) })]) }
+      return {
+        what: "invalid UTF-8 across fragments",
+        intent: "utf8",
+        frames: 2,
+        bytes: concat([frame(1, text.subarray(0, cut), { fin: false, mask: m(rng) }), frame(0, text.subarray(cut), { mask: m(rng) })])
+      }
     }
     case 12: {
       const reason = badUtf8(rng, rng.int(40))
@@ -73,7 +94,12 @@ const violation = (rng: Rng): { what: string; bytes: Uint8Array; intent: Intent;
     case 13: {
       // A header claiming more than the 16 MiB frame limit: closed from the header alone (§10.4).
       const claim = rng.pick([ECHO_LIMIT + 1, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53 - 1, ECHO_LIMIT + rng.int(2 ** 30)])
-      return { what: "frame over the size limit", intent: "too-big", frames: 1, bytes: frame(rng.pick([1, 2]), new Uint8Array(0), { mask: m(rng), length: claim }) }
+      return {
+        what: "frame over the size limit",
+        intent: "too-big",
+        frames: 1,
+        bytes: frame(rng.pick([1, 2]), new Uint8Array(0), { mask: m(rng), length: claim })
+      }
     }
     case 14: {
       // A fragmented message whose fragments together exceed the message limit (16 MiB), each
@@ -82,7 +108,8 @@ const violation = (rng: Rng): { what: string; bytes: Uint8Array; intent: Intent;
       const second = frame(0, new Uint8Array(0), { fin: false, mask: m(rng), length: ECHO_LIMIT + 1 })
       return { what: "message over the size limit", intent: "too-big", frames: 2, bytes: concat([first, second]) }
     }
-    default: return p("ping with 126-byte 16-bit length", frame(9, rng.bytes(126), { mask: m(rng), lengthForm: 16 }))
+    default:
+      return p("ping with 126-byte 16-bit length", frame(9, rng.bytes(126), { mask: m(rng), lengthForm: 16 }))
   }
 }
 
@@ -151,18 +178,27 @@ const oracle = (bytes: Uint8Array): Pick<SocketCase, "echoes" | "pongs" | "end">
   const echoes: Expected[] = []
   const pongs: Uint8Array[] = []
   let close: number | undefined
-  const parser = new Parser.FrameParser({
-    onMessage: (kind, data) => echoes.push({ type: kind, data: Uint8Array.from(data) }),
-    onPing: (data) => pongs.push(Uint8Array.from(data)),
-    onPong: () => {},
-    onClose: (code) => {
-      close = code
-    }
-  }, { role: "server", maxFrameSize: ECHO_LIMIT, maxMessageSize: ECHO_LIMIT })
+  const parser = new Parser.FrameParser(
+    {
+      onMessage: (kind, data) => echoes.push({ type: kind, data: Uint8Array.from(data) }),
+      onPing: (data) => pongs.push(Uint8Array.from(data)),
+      onPong: () => {},
+      onClose: (code) => {
+        close = code
+      }
+    },
+    { role: "server", maxFrameSize: ECHO_LIMIT, maxMessageSize: ECHO_LIMIT }
+  )
   const error = parser.push(Uint8Array.from(bytes))
   if (error instanceof ProtocolError) return { echoes, pongs, end: { type: "error", code: error.code } }
   if (close !== undefined) return { echoes, pongs, end: { type: "close", code: close } }
   return { echoes, pongs, end: parser.idle ? { type: "open" } : { type: "incomplete" } }
 }
 
-export const INTENT_CODE: Record<Intent, number | undefined> = { valid: undefined, utf8: 1007, protocol: 1002, "too-big": 1009, mutated: undefined }
+export const INTENT_CODE: Record<Intent, number | undefined> = {
+  valid: undefined,
+  utf8: 1007,
+  protocol: 1002,
+  "too-big": 1009,
+  mutated: undefined
+}

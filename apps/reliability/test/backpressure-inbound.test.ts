@@ -61,10 +61,12 @@ describe("inbound back-pressure", () => {
     }
     const peak = rss.stop()
     const p99 = percentile(rtts, 99)
-    console.log(`flood: ${(bytes / MiB).toFixed(0)} MiB (${sent} messages of 64 KiB) in ${ms} ms; ` +
-      `handled ${stats.flood.handled}; server RSS baseline ${(baseline / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB; ` +
-      `others' echo p50 ${percentile(rtts, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${rtts.length} probes; ` +
-      `flooder close ${closeCode} ${done[5]!.trim()}; closes ${JSON.stringify(stats.closes)}`)
+    console.log(
+      `flood: ${(bytes / MiB).toFixed(0)} MiB (${sent} messages of 64 KiB) in ${ms} ms; ` +
+        `handled ${stats.flood.handled}; server RSS baseline ${(baseline / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB; ` +
+        `others' echo p50 ${percentile(rtts, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${rtts.length} probes; ` +
+        `flooder close ${closeCode} ${done[5]!.trim()}; closes ${JSON.stringify(stats.closes)}`
+    )
 
     expect(peak).toBeLessThan(200 * 1000 * 1000)
     expect(p99).toBeLessThan(10)

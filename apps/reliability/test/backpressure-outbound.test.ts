@@ -31,7 +31,9 @@ const setup = async (slowConsumer: "close" | "drop") => {
     // closeTimeoutMs stays at its default (5 s): the 1008 Close is queued behind what the socket
     // already buffered, so a stalled client sees it only if it reads again before the server
     // gives up on the close handshake and destroys the socket.
-    slowConsumer, outboundBufferLimit: LIMIT, idleTimeoutMs: 0
+    slowConsumer,
+    outboundBufferLimit: LIMIT,
+    idleTimeoutMs: 0
   })
   const rss = sampleRss(child)
   const fast = await Promise.all([0, 1, 2].map(() => Client.open(`ws://127.0.0.1:${port}/`)))
@@ -40,10 +42,11 @@ const setup = async (slowConsumer: "close" | "drop") => {
   expect((await child.stats()).connections).toBe(4)
   // Latency of each broadcast message at each fast client (sent-at stamp in the message).
   const latencies: Array<number> = []
-  for (const c of fast) c.ws.on("message", (d: Buffer) => {
-    const stamp = Number(d.toString("latin1", 0, 40).split(" ")[1])
-    if (Number.isFinite(stamp)) latencies.push(Date.now() - stamp)
-  })
+  for (const c of fast)
+    c.ws.on("message", (d: Buffer) => {
+      const stamp = Number(d.toString("latin1", 0, 40).split(" ")[1])
+      if (Number.isFinite(stamp)) latencies.push(Date.now() - stamp)
+    })
   fast[0]!.send(`stream ${N} ${SIZE} 8`)
   // Every fast client gets all N (the requester also gets "streamed") while the stalled client
   // still reads nothing: the sender did not wait for it.
@@ -68,7 +71,7 @@ describe("outbound back-pressure", () => {
     expect(defaults.outboundQueueCapacity).toBe(16_384)
   })
 
-  it("slowConsumer \"close\": the stalled client gets an in-order prefix and Close 1008; the others everything", async () => {
+  it('slowConsumer "close": the stalled client gets an in-order prefix and Close 1008; the others everything', async () => {
     const { child, rss, stalled, latencies } = await setup("close")
     const stats = await child.stats()
     expect(stats.slowConsumerCloses).toBe(1)
@@ -78,8 +81,10 @@ describe("outbound back-pressure", () => {
     await within(stalled.ended, 10_000, "the server to end the stalled connection")
     const seqs = dataSeqs(stalled.frames)
     const peak = rss.stop()
-    console.log(`close: stalled got ${seqs.length} of ${N} then ${stalled.closeCode()}; ` +
-      `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`)
+    console.log(
+      `close: stalled got ${seqs.length} of ${N} then ${stalled.closeCode()}; ` +
+        `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`
+    )
     expect(stalled.closeCode()).toBe(1008)
     expect(stalled.frames.at(-1)!.opcode).toBe(Op.Close)
     expect(gapFreePrefix(seqs)).toBeUndefined()
@@ -92,7 +97,7 @@ describe("outbound back-pressure", () => {
     expect(peak).toBeLessThan(200 * 1000 * 1000)
   }, 90_000)
 
-  it("slowConsumer \"drop\": the stalled client stays, gets an in-order subsequence, and drops are counted", async () => {
+  it('slowConsumer "drop": the stalled client stays, gets an in-order subsequence, and drops are counted', async () => {
     const { child, rss, stalled, latencies } = await setup("drop")
     const stats = await child.stats()
     const dropped: number = stats.droppedMessages
@@ -102,8 +107,7 @@ describe("outbound back-pressure", () => {
 
     stalled.socket.resume()
     // Exactly what was not dropped arrives: nothing for it is lost silently or sent twice.
-    await waitFor(() => dataSeqs(stalled.frames).length >= N - dropped, 20_000,
-      `${N - dropped} messages at the stalled client`)
+    await waitFor(() => dataSeqs(stalled.frames).length >= N - dropped, 20_000, `${N - dropped} messages at the stalled client`)
     const seqs = dataSeqs(stalled.frames)
     expect(seqs.length).toBe(N - dropped)
     expect(increasing(seqs)).toBeUndefined()
@@ -112,8 +116,10 @@ describe("outbound back-pressure", () => {
     await waitFor(() => stalled.frames.some((f) => f.payload.toString() === "still here"), 5_000, "the echo")
     expect(stalled.closeCode()).toBeUndefined()
     const peak = rss.stop()
-    console.log(`drop: stalled got ${seqs.length} of ${N}, ${dropped} dropped; ` +
-      `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`)
+    console.log(
+      `drop: stalled got ${seqs.length} of ${N}, ${dropped} dropped; ` +
+        `others' latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; RSS peak ${(peak / MiB).toFixed(0)} MiB`
+    )
     expect(peak).toBeLessThan(200 * 1000 * 1000)
   }, 90_000)
 })

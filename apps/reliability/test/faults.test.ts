@@ -65,17 +65,22 @@ describe("a failing callback", () => {
 
 describe("a handler fiber that dies", () => {
   it("is restarted by the supervisor; open connections keep working; the restart is logged and counted", async () => {
-    const handler = Handler.fiber((inbox, sender) =>
-      Effect.forever(Effect.gen(function*() {
-        const events = yield* Inbox.takeAll(inbox)
-        const out: Array<Command.Command> = []
-        for (const e of events) {
-          if (e._tag !== "Message") continue
-          if (Buffer.from(e.data).toString() === "crash") return yield* Effect.die(new Error("handler crashed"))
-          out.push(Command.unicast(e.conn, e))
-        }
-        yield* Queue.offerAll(sender, out)
-      })), { name: "fragile" })
+    const handler = Handler.fiber(
+      (inbox, sender) =>
+        Effect.forever(
+          Effect.gen(function* () {
+            const events = yield* Inbox.takeAll(inbox)
+            const out: Array<Command.Command> = []
+            for (const e of events) {
+              if (e._tag !== "Message") continue
+              if (Buffer.from(e.data).toString() === "crash") return yield* Effect.die(new Error("handler crashed"))
+              out.push(Command.unicast(e.conn, e))
+            }
+            yield* Queue.offerAll(sender, out)
+          })
+        ),
+      { name: "fragile" }
+    )
     const before = count(Metrics.metrics.handlerRestarts)
     const { url, server, logs } = await startServer(handler)
     const clients = await Promise.all([0, 1, 2, 3].map(() => Client.open(url)))

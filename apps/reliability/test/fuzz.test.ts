@@ -32,7 +32,9 @@ describe(`codec fuzz (seed ${seed}, ${COUNT} inputs)`, () => {
 
   it("no exception, no hang, typed errors with valid codes, valid streams decode exactly", () => {
     const r = runFuzz({ seed, count: COUNT, heapEvery: 10_000, warmup: 20_000, maxFailures: 5 })
-    const failures = r.failures.map((f) => `index ${f.index} (${f.kind}): ${f.message} — replay: pnpm fuzz --seed ${seed} --index ${f.index}`)
+    const failures = r.failures.map(
+      (f) => `index ${f.index} (${f.kind}): ${f.message} — replay: pnpm fuzz --seed ${seed} --index ${f.index}`
+    )
     expect(failures).toEqual([])
     expect(r.count).toBe(COUNT)
     // Every kind and the main outcome classes were exercised.

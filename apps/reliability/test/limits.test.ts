@@ -96,7 +96,10 @@ describe("limits", () => {
     expect(resolveOptions({ receiverQueueCapacity: 0 })).toBeInstanceOf(ConfigError)
     expect(resolveOptions({ handlerQueueCapacity: 0 })).toBeInstanceOf(ConfigError)
     const { url, server } = await startServer(recordingEcho().handler, {
-      receiverQueueCapacity: 1, handlerQueueCapacity: 1, senderQueueCapacity: 1, maxInflightBytes: 1024
+      receiverQueueCapacity: 1,
+      handlerQueueCapacity: 1,
+      senderQueueCapacity: 1,
+      maxInflightBytes: 1024
     })
     const clients = await Promise.all(Array.from({ length: 8 }, () => Client.open(url)))
     // Watch the queues while the load runs: a capacity that is not applied shows up as depth > 1.

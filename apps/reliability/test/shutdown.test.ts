@@ -66,8 +66,10 @@ describe("graceful shutdown (SIGTERM) of the echo app", () => {
     expect(refused).toBe(true)
 
     const exit = await within(app.exited, 15_000, "the app to exit")
-    console.log(`shutdown: group B got ${got.join(", ")} of ${M} echoes before 1001; ` +
-      `exit ${exit.code} ${Date.now() - signalledAt} ms after SIGTERM (laggard never answered)`)
+    console.log(
+      `shutdown: group B got ${got.join(", ")} of ${M} echoes before 1001; ` +
+        `exit ${exit.code} ${Date.now() - signalledAt} ms after SIGTERM (laggard never answered)`
+    )
     expect(exit).toEqual({ code: 0, signal: null })
     laggard.socket.destroy()
   }, 60_000)

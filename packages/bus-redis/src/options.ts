@@ -77,8 +77,11 @@ export const validate = (o: RedisTransportOptions, url: string): RedisTransportE
   }
   const positive = (name: string, v: number | undefined) =>
     v === undefined || (Number.isFinite(v) && v > 0) ? undefined : bad(`${name} must be a positive number, got ${v}`)
-  const err = positive("maxBufferedBytes", o.maxBufferedBytes) ?? positive("reconnectMinMs", o.reconnectMinMs) ??
-    positive("reconnectMaxMs", o.reconnectMaxMs) ?? positive("connectTimeoutMs", o.connectTimeoutMs)
+  const err =
+    positive("maxBufferedBytes", o.maxBufferedBytes) ??
+    positive("reconnectMinMs", o.reconnectMinMs) ??
+    positive("reconnectMaxMs", o.reconnectMaxMs) ??
+    positive("connectTimeoutMs", o.connectTimeoutMs)
   if (err !== undefined) return err
   if ((o.reconnectMinMs ?? DEFAULTS.reconnectMinMs) > (o.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs)) {
     return bad("reconnectMinMs must not exceed reconnectMaxMs")

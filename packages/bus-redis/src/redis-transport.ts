@@ -23,8 +23,7 @@ export { RedisTransportError, type RedisTransportOptions } from "./options.js"
 type BusTransport = Bus.BusTransport
 type TransportStatus = Bus.TransportStatus
 
-const asBuffer = (u: Uint8Array): Buffer =>
-  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength))
 
 /** A live transport plus what its release needs. */
 interface Handle {
@@ -53,7 +52,7 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     // Capped exponential backoff with jitter in [delay/2, delay]; never gives up.
     retryStrategy: (times) => {
       const delay = Math.min(cap, min * 2 ** Math.min(times - 1, 30))
-      return Math.round(delay / 2 + Math.random() * delay / 2)
+      return Math.round(delay / 2 + (Math.random() * delay) / 2)
     }
   }
   const pub = new Redis(options.url, { ...clientOptions, connectionName: "wspipe-bus-pub" })
@@ -70,11 +69,16 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
   let inflight = 0
   let inflightCount = 0
   let full = false
-  let published = 0, received = 0, dropped = 0, reconnects = 0
+  let published = 0,
+    received = 0,
+    dropped = 0,
+    reconnects = 0
   let current: TransportStatus = "down"
   let everUp = false
-  let downAt = Date.now(), droppedAtDown = 0, droppedAtFull = 0
-  let lastCause: unknown = undefined
+  let downAt = Date.now(),
+    droppedAtDown = 0,
+    droppedAtFull = 0
+  let lastCause: unknown
   let listenerFailed = false
 
   const buffered = (): number => Math.max(inflight, pubReady ? pub.stream.writableLength : 0)
@@ -94,7 +98,11 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     } else {
       downAt = Date.now()
       droppedAtDown = dropped
-      if (!closed) log("warning", `bus-redis: ${url} down (${String((lastCause as Error | undefined)?.message ?? lastCause ?? "connection closed")}); publishes are dropped until it is back`)
+      if (!closed)
+        log(
+          "warning",
+          `bus-redis: ${url} down (${String((lastCause as Error | undefined)?.message ?? lastCause ?? "connection closed")}); publishes are dropped until it is back`
+        )
     }
     const cause = next === "down" ? lastCause : undefined
     for (const l of statusListeners) {
@@ -106,7 +114,9 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     }
   }
 
-  const onError = (e: unknown) => { lastCause = e }
+  const onError = (e: unknown) => {
+    lastCause = e
+  }
   pub.on("error", onError)
   sub.on("error", onError)
 
@@ -140,7 +150,9 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
         subReady = true
         update()
       },
-      (e: unknown) => { lastCause = e }
+      (e: unknown) => {
+        lastCause = e
+      }
     )
   })
   sub.on("close", () => {
@@ -228,9 +240,13 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
       if (!channels.delete(channel)) return
       if (!closed && sub.status === "ready") sub.unsubscribe(channel).catch(onError)
     },
-    onMessage: (listener) => { messageListeners.push(listener) },
+    onMessage: (listener) => {
+      messageListeners.push(listener)
+    },
     status: () => current,
-    onStatus: (listener) => { statusListeners.push(listener) },
+    onStatus: (listener) => {
+      statusListeners.push(listener)
+    },
     stats: () => ({ published, received, dropped, reconnects, bufferedBytes: buffered() })
   }
 
@@ -244,14 +260,15 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
     // A connection with a socket ends with "end"; one waiting to reconnect has none to close:
     // disconnect() only cancels its timer.
     const ended = (c: Redis) =>
-      c.status !== "connecting" && c.status !== "connect" && c.status !== "ready" ? Promise.resolve() :
-        new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 1000)
-          c.once("end", () => {
-            clearTimeout(t)
-            resolve()
+      c.status !== "connecting" && c.status !== "connect" && c.status !== "ready"
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 1000)
+            c.once("end", () => {
+              clearTimeout(t)
+              resolve()
+            })
           })
-        })
     const done = Promise.all([ended(pub), ended(sub)])
     pub.disconnect()
     sub.disconnect()
@@ -262,14 +279,16 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
 }
 
 const make = (options: RedisTransportOptions): Effect.Effect<BusTransport, RedisTransportError, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const url = redact(options.url)
     const invalid = validate(options, url)
     if (invalid !== undefined) return yield* invalid
     const context = yield* Effect.context<never>()
-    const log = options.log ?? ((level: "info" | "warning", message: string) => {
-      Effect.runForkWith(context)(level === "warning" ? Effect.logWarning(message) : Effect.logInfo(message))
-    })
+    const log =
+      options.log ??
+      ((level: "info" | "warning", message: string) => {
+        Effect.runForkWith(context)(level === "warning" ? Effect.logWarning(message) : Effect.logInfo(message))
+      })
     const localOnly = (options.startWhenDown ?? "fail") === "local-only"
     const handle = yield* Effect.acquireRelease(
       Effect.suspend(() => {

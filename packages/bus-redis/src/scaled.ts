@@ -37,15 +37,18 @@ export const runScaled = <I, O>(handler: Server.HandlerOrConfig<I, O, never> | H
     // (a shared metrics port would answer each scrape from whichever worker took it).
     const slot = Server.workerSlot()
     const metrics = rest.metrics
-    const operations = metrics !== undefined && slot !== undefined && metrics.port !== 0
-      ? { ...rest, metrics: { ...metrics, port: metrics.port + slot } }
-      : rest
-    const program = (listen: Server.ListenOptions) => redis === undefined
-      ? Server.serve(handler, listen)
-      : Effect.scoped(Effect.flatMap(
-        RedisTransport.make({ url: redis, startWhenDown: redisWhenDown }),
-        (transport) => Server.serve(handler, { ...listen, bus: { transport } })
-      ))
+    const operations =
+      metrics !== undefined && slot !== undefined && metrics.port !== 0
+        ? { ...rest, metrics: { ...metrics, port: metrics.port + slot } }
+        : rest
+    const program = (listen: Server.ListenOptions) =>
+      redis === undefined
+        ? Server.serve(handler, listen)
+        : Effect.scoped(
+            Effect.flatMap(RedisTransport.make({ url: redis, startWhenDown: redisWhenDown }), (transport) =>
+              Server.serve(handler, { ...listen, bus: { transport } })
+            )
+          )
     Server.runMain(Cli.withOperations(operations, program))
   })
 }

@@ -21,11 +21,13 @@ afterAll(async () => {
 /** One wspipe node: a server on a free port, on the bus through `redisUrl`. */
 const startNode = async (redisUrl: string, nodeId: string) => {
   const scope = Effect.runSync(Scope.make())
-  const { server, transport } = await Effect.runPromise(Effect.gen(function*() {
-    const transport = yield* RedisTransport.make({ url: redisUrl, reconnectMinMs: 20, reconnectMaxMs: 200, log: () => {} })
-    const server = yield* Server.listen(busNode, { port: 0, bus: { transport, nodeId } })
-    return { server, transport }
-  }).pipe(Scope.provide(scope)))
+  const { server, transport } = await Effect.runPromise(
+    Effect.gen(function* () {
+      const transport = yield* RedisTransport.make({ url: redisUrl, reconnectMinMs: 20, reconnectMaxMs: 200, log: () => {} })
+      const server = yield* Server.listen(busNode, { port: 0, bus: { transport, nodeId } })
+      return { server, transport }
+    }).pipe(Scope.provide(scope))
+  )
   const close = () => Effect.runPromise(Scope.close(scope, Exit.void))
   cleanups.push(close)
   return { url: server.url!, transport, close }
@@ -42,7 +44,7 @@ const client = async (url: string, options: { readonly keep?: boolean } = {}) =>
     if (options.keep !== false || received.length === 0) received.push(String(data))
   })
   let closed: { code: number; reason: string } | undefined
-  ws.on("close", (code, reason) => closed = { code, reason: String(reason) })
+  ws.on("close", (code, reason) => (closed = { code, reason: String(reason) }))
   await new Promise((resolve, reject) => {
     ws.once("open", resolve)
     ws.once("error", reject)
@@ -106,10 +108,15 @@ describe("cross-node routing through redis-server", () => {
     }
     const source = await client(nodes[0]!.url)
     // Until every node's subscription is in effect (Redis confirms it asynchronously), probe.
-    await waitFor(() => {
-      source.ws.send("pub seq probe")
-      return subscribers.every((s) => s.received.includes("probe"))
-    }, "every subscriber to hear the topic", 15_000, 20)
+    await waitFor(
+      () => {
+        source.ws.send("pub seq probe")
+        return subscribers.every((s) => s.received.includes("probe"))
+      },
+      "every subscriber to hear the topic",
+      15_000,
+      20
+    )
     for (const s of subscribers) {
       s.ws.send("sync")
       await waitFor(() => s.received.includes("synced"), "the probes to drain")

@@ -43,7 +43,10 @@ it("bounds the outgoing buffer while Redis is paused, and recovers on SIGCONT", 
   const before = inUse()
 
   redis.pause()
-  let attempted = 0, accepted = 0, refused = 0, maxBuffered = 0
+  let attempted = 0,
+    accepted = 0,
+    refused = 0,
+    maxBuffered = 0
   while (attempted * PAYLOAD < ATTEMPTED) {
     for (let i = 0; i < 64; i++, attempted++) {
       if (a.transport.publish("p", payload)) accepted++
@@ -55,9 +58,11 @@ it("bounds the outgoing buffer while Redis is paused, and recovers on SIGCONT", 
   const during = inUse()
   const growth = { heapMiB: (during.heap - before.heap) / MiB, rssMiB: (during.rss - before.rss) / MiB }
 
-  console.info(`pause (SIGSTOP): bound ${BOUND} B, max buffered ${maxBuffered} B, accepted ${accepted} x ${PAYLOAD} B, ` +
-    `refused ${refused} (${(refused * PAYLOAD / MiB).toFixed(0)} MiB); growth heap+arrayBuffers ${growth.heapMiB.toFixed(1)} MiB, ` +
-    `rss ${growth.rssMiB.toFixed(1)} MiB`)
+  console.info(
+    `pause (SIGSTOP): bound ${BOUND} B, max buffered ${maxBuffered} B, accepted ${accepted} x ${PAYLOAD} B, ` +
+      `refused ${refused} (${((refused * PAYLOAD) / MiB).toFixed(0)} MiB); growth heap+arrayBuffers ${growth.heapMiB.toFixed(1)} MiB, ` +
+      `rss ${growth.rssMiB.toFixed(1)} MiB`
+  )
   expect(a.transport.status()).toBe("up") // TCP is up: a pause is not an outage
   expect(refused).toBeGreaterThan(0)
   expect(maxBuffered).toBeLessThanOrEqual(BOUND)

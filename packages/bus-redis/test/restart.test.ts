@@ -79,8 +79,10 @@ it("survives a Redis crash and restart on the same port", async () => {
     // too late, or published between a's and b's return (no subscriber yet: at most once).
     const lostUnseen = accepted.filter((s) => s < firstAfterUp && !gotSet.has(s)).length
     expect(a.transport.stats().dropped).toBeGreaterThanOrEqual(refused.length + 1)
-    console.info(`restart: reconnected ${reconnectMs} ms after redis answered again; refused ${refused.length}, dropped ${a.transport.stats().dropped}, ` +
-      `accepted but lost ${lostUnseen}, a logged: ${upLine}`)
+    console.info(
+      `restart: reconnected ${reconnectMs} ms after redis answered again; refused ${refused.length}, dropped ${a.transport.stats().dropped}, ` +
+        `accepted but lost ${lostUnseen}, a logged: ${upLine}`
+    )
   } finally {
     clearInterval(pump)
   }

@@ -89,7 +89,7 @@ describe("RedisTransport.layer", () => {
     servers.push(redis)
     const admin = new Redis(redis.url)
     admins.push(admin)
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const bus = yield* RedisTransport
       expect(bus.status()).toBe("up")
       expect(yield* Effect.promise(() => clients(admin))).toHaveLength(2)

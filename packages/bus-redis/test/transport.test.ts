@@ -30,7 +30,7 @@ afterAll(async () => {
 })
 
 const numsub = async (channel: string): Promise<number> => {
-  const reply = await admin.pubsub("NUMSUB", channel) as Array<string | number>
+  const reply = (await admin.pubsub("NUMSUB", channel)) as Array<string | number>
   return Number(reply[1])
 }
 
@@ -45,7 +45,7 @@ describe("RedisTransport on a real redis-server", () => {
     const channel = "wspipe:ü:🚀:\t:end"
     a.transport.subscribe(channel)
     b.transport.subscribe(channel)
-    await waitFor(async () => await numsub(channel) === 2, "both subscribed")
+    await waitFor(async () => (await numsub(channel)) === 2, "both subscribed")
     const all = Uint8Array.from({ length: 256 }, (_, i) => i)
     const invalidUtf8 = Uint8Array.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x0d, 0x0a])
     const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 31 + 7) & 0xff)
@@ -57,7 +57,9 @@ describe("RedisTransport on a real redis-server", () => {
     expect(b.transport.publish(channel, all)).toBe(true)
     await waitFor(() => b.received.length === 6 && a.received.length === 6, "6 messages on each node")
     expect(b.received.map((m) => m.channel)).toEqual(Array(6).fill(channel))
-    sent.forEach((p, i) => expect(Buffer.from(b.received[i]!.payload).equals(Buffer.from(p))).toBe(true))
+    sent.forEach((p, i) => {
+      expect(Buffer.from(b.received[i]!.payload).equals(Buffer.from(p))).toBe(true)
+    })
     expect([...b.received[5]!.payload]).toEqual([...all])
     // The publisher hears itself too (the bus filters by node id).
     expect(Buffer.from(a.received[3]!.payload).equals(Buffer.from(big))).toBe(true)
@@ -67,7 +69,7 @@ describe("RedisTransport on a real redis-server", () => {
 
   it("carries a wire-encoded bus message unchanged", async () => {
     b.transport.subscribe("wire")
-    await waitFor(async () => await numsub("wire") === 1, "b subscribed")
+    await waitFor(async () => (await numsub("wire")) === 1, "b subscribed")
     const data = Uint8Array.from([0, 255, 1, 254])
     const bytes = encode({ node: "node-a", kind: "publish", topic: "room", except: "c1", messageKind: "binary", data })
     if (bytes instanceof WireError) throw bytes
@@ -85,7 +87,7 @@ describe("RedisTransport on a real redis-server", () => {
     b.transport.subscribe("x")
     b.transport.subscribe("x")
     b.transport.subscribe("marker")
-    await waitFor(async () => await numsub("x") === 1 && await numsub("marker") === 1, "b on x and marker")
+    await waitFor(async () => (await numsub("x")) === 1 && (await numsub("marker")) === 1, "b on x and marker")
     const start = b.received.length
     a.transport.publish("x", seqPayload(1))
     a.transport.publish("marker", seqPayload(2))
@@ -94,7 +96,7 @@ describe("RedisTransport on a real redis-server", () => {
 
     b.transport.unsubscribe("x") // one unsubscribe undoes both subscribes
     a.transport.publish("x", seqPayload(3)) // may still reach b's socket: the transport drops it
-    await waitFor(async () => await numsub("x") === 0, "Redis saw the UNSUBSCRIBE")
+    await waitFor(async () => (await numsub("x")) === 0, "Redis saw the UNSUBSCRIBE")
     a.transport.publish("x", seqPayload(4))
     a.transport.publish("marker", seqPayload(5))
     await waitFor(() => b.received.some((m) => m.channel === "marker" && seqOf(m.payload) === 5), "marker 5")
@@ -105,7 +107,7 @@ describe("RedisTransport on a real redis-server", () => {
 
   it("keeps the order of 20 000 messages on one channel", async () => {
     b.transport.subscribe("order")
-    await waitFor(async () => await numsub("order") === 1, "b subscribed")
+    await waitFor(async () => (await numsub("order")) === 1, "b subscribed")
     const start = b.received.length
     const n = 20_000
     for (let i = 0; i < n; i++) expect(a.transport.publish("order", seqPayload(i))).toBe(true)
@@ -119,7 +121,7 @@ describe("RedisTransport on a real redis-server", () => {
 
   it("sends one tick's publishes in one write: Redis reads them once, the other node gets them in one go", async () => {
     b.transport.subscribe("tick")
-    await waitFor(async () => await numsub("tick") === 1, "b subscribed")
+    await waitFor(async () => (await numsub("tick")) === 1, "b subscribed")
     // Arrivals handed over in one synchronous run (one socket read) share a `run` number.
     let run = 0
     let bump = false
@@ -129,7 +131,10 @@ describe("RedisTransport on a real redis-server", () => {
       runs.push(run)
       if (!bump) {
         bump = true
-        queueMicrotask(() => { run++; bump = false })
+        queueMicrotask(() => {
+          run++
+          bump = false
+        })
       }
     })
     const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await admin.info("stats"))![1])
@@ -137,7 +142,7 @@ describe("RedisTransport on a real redis-server", () => {
     for (let i = 0; i < 8; i++) expect(a.transport.publish("tick", seqPayload(i))).toBe(true)
     await waitFor(() => runs.length === 8, "the 8 messages")
     // One read of a's 8 PUBLISH commands, plus this INFO's own.
-    expect(await reads() - before).toBeLessThanOrEqual(2)
+    expect((await reads()) - before).toBeLessThanOrEqual(2)
     expect(new Set(runs).size).toBe(1)
     b.transport.unsubscribe("tick")
   })

@@ -123,16 +123,23 @@ const decodeWs = (chunks: Array<Buffer>, expected: number): number => {
  * runs, since each pair is measured within a few milliseconds).
  */
 const compare = (prepare: () => void, ours: () => number, ws: () => number) => {
-  const a: Array<number> = [], b: Array<number> = [], ratios: Array<number> = []
+  const a: Array<number> = [],
+    b: Array<number> = [],
+    ratios: Array<number> = []
   for (let r = 0; r < WARMUP + RUNS; r++) {
-    let o = 0, w = 0
+    let o = 0,
+      w = 0
     for (const which of r % 2 === 0 ? [0, 1] : [1, 0]) {
       prepare()
       gc()
       if (which === 0) o = ours()
       else w = ws()
     }
-    if (r >= WARMUP) a.push(o), b.push(w), ratios.push(w / o)
+    if (r >= WARMUP) {
+      a.push(o)
+      b.push(w)
+      ratios.push(w / o)
+    }
   }
   return { oursNs: median(a), wsNs: median(b), ratio: median(ratios) }
 }
@@ -142,7 +149,11 @@ const benchDecode = (kind: Kind, size: number): Result => {
   let chunks: Array<Buffer> = []
   // Fresh copy per run (both parsers unmask in place); copying is outside the timed region.
   const prepare = () => void (chunks = chunksOf(Buffer.from(stream)))
-  const m = compare(prepare, () => decodeOurs(chunks, frames), () => decodeWs(chunks, frames))
+  const m = compare(
+    prepare,
+    () => decodeOurs(chunks, frames),
+    () => decodeWs(chunks, frames)
+  )
   return { op: "decode", kind, size, frames, ...m }
 }
 
@@ -221,8 +232,7 @@ const child = (mode: "native" | "js"): void => {
 // ---- parent: run both children, print and record ------------------------------------------
 
 const sizeLabel = (n: number): string => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`)
-const fmtRate = (x: number): string =>
-  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0)
+const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0))
 const fmtRatio = (x: number): string => `${x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}×`
 const fmtMB = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
 const perSec = (r: Result, ns: number) => ({ fps: (r.frames * 1e9) / ns, mbs: (r.frames * r.size * 1e3) / ns })
@@ -250,7 +260,9 @@ const table = (native: ChildReport, js: ChildReport): string => {
     "|---|---:|---:|---:|---:|---:|---:|"
   const rows = native.results.map((r, i) => {
     const j = js.results[i]!
-    const o = perSec(r, r.oursNs), w = perSec(r, r.wsNs), wj = perSec(j, j.wsNs)
+    const o = perSec(r, r.oursNs),
+      w = perSec(r, r.wsNs),
+      wj = perSec(j, j.wsNs)
     return (
       `| ${r.op} ${r.kind} ${sizeLabel(r.size)}${r.op === "encode" && r.kind === "binary" ? " †" : ""} | ${fmtRate(o.fps)} | ${fmtMB(o.mbs)} | ${fmtRate(w.fps)} | ` +
       `**${fmtRatio(r.ratio)}** | ${fmtRate(wj.fps)} | **${fmtRatio(j.ratio)}** |`
@@ -290,8 +302,8 @@ const parent = (): void => {
     "",
     "- decode: `Parser.FrameParser` (role server) vs `new Receiver({ isServer: true, maxPayload: 0 })`; input is",
     "  masked client frames (random key per frame) fed in 64 KiB chunks, a fresh copy per run; a message",
-    "  is counted on `onMessage` / `\"message\"`. Text decoding includes UTF-8 validation on both sides.",
-    "- encode: `Encoder.frame(Opcode.Binary, bytes)` / `Encoder.message(\"text\", string)` vs",
+    '  is counted on `onMessage` / `"message"`. Text decoding includes UTF-8 validation on both sides.',
+    '- encode: `Encoder.frame(Opcode.Binary, bytes)` / `Encoder.message("text", string)` vs',
     "  `Sender.frame(data, { fin: true, rsv1: false, opcode, mask: false, readOnly: false })`.",
     "",
     t
@@ -299,8 +311,10 @@ const parent = (): void => {
   process.stdout.write("\n" + t + "\n")
   const docs = fileURLToPath(new URL("../../../docs/benchmarks.md", import.meta.url))
   const md = readFileSync(docs, "utf8")
-  const begin = "<!-- codec:begin -->", end = "<!-- codec:end -->"
-  const a = md.indexOf(begin), b = md.indexOf(end)
+  const begin = "<!-- codec:begin -->",
+    end = "<!-- codec:end -->"
+  const a = md.indexOf(begin),
+    b = md.indexOf(end)
   if (a < 0 || b < a) throw new Error(`markers ${begin} / ${end} not found in ${docs}`)
   writeFileSync(docs, md.slice(0, a + begin.length) + "\n" + section + "\n" + md.slice(b))
   process.stdout.write(`\nwrote the codec section of ${docs}\n`)

@@ -30,10 +30,7 @@ const copies = (chunks: Buffer[]) => chunks.map((c) => Buffer.from(c))
 
 const runParser = (chunks: Buffer[]) => {
   let n = 0
-  const p = new Parser.FrameParser(
-    { onMessage: () => void n++, onPing: () => {}, onPong: () => {}, onClose: () => {} },
-    { role: "server" }
-  )
+  const p = new Parser.FrameParser({ onMessage: () => void n++, onPing: () => {}, onPong: () => {}, onClose: () => {} }, { role: "server" })
   const t = process.hrtime.bigint()
   for (const c of chunks) if (p.push(c)) throw new Error("parser error")
   return { n, ns: Number(process.hrtime.bigint() - t) }
@@ -88,7 +85,10 @@ if (process.argv[2] === "--child") {
         best[impl] = Math.min(best[impl], Number(out.toString().trim()))
       }
     }
-    const fps = (ns: number) => Math.round(1e9 / ns).toLocaleString().padStart(12)
+    const fps = (ns: number) =>
+      Math.round(1e9 / ns)
+        .toLocaleString()
+        .padStart(12)
     console.log(
       `${label.padEnd(13)} parser ${fps(best.parser)} frames/s   ws ${fps(best.ws)} frames/s   ` +
         `parser/ws ${(best.ws / best.parser).toFixed(2)}x`

@@ -62,8 +62,7 @@ const MAX_REASON_BYTES = 123
  * ```
  */
 export const isValidWireCode = (code: number): boolean =>
-  Number.isInteger(code) &&
-  ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
+  Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
 
 /**
  * Is `code` in the range left to libraries and applications (3000–4999, RFC 6455 §7.4.2)?
@@ -74,8 +73,7 @@ export const isValidWireCode = (code: number): boolean =>
  * Close.isApplicationCode(1000) // false
  * ```
  */
-export const isApplicationCode = (code: number): boolean =>
-  Number.isInteger(code) && code >= 3000 && code <= 4999
+export const isApplicationCode = (code: number): boolean => Number.isInteger(code) && code >= 3000 && code <= 4999
 
 const decoder = new TextDecoder("utf-8")
 
@@ -90,9 +88,7 @@ const decoder = new TextDecoder("utf-8")
  * Close.parsePayload(new Uint8Array(0))                           // { code: 1005, reason: "" }
  * ```
  */
-export const parsePayload = (
-  payload: Uint8Array
-): { code: number; reason: string } | ProtocolError => {
+export const parsePayload = (payload: Uint8Array): { code: number; reason: string } | ProtocolError => {
   if (payload.length === 0) return { code: Code.NoStatus, reason: "" }
   if (payload.length === 1) return new ProtocolError("invalid-close-payload", "close payload of 1 byte")
   const code = (payload[0]! << 8) | payload[1]!

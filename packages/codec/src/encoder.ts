@@ -123,13 +123,7 @@ const writeString = (out: Buffer, text: string, offset: number, length: number):
  * Write a frame header at `offset` and return the offset where the payload starts.
  * `b0` is the first byte: FIN | RSV | opcode (RFC 6455 §5.2).
  */
-const writeHeader = (
-  out: Uint8Array,
-  offset: number,
-  b0: number,
-  length: number,
-  mask: Uint8Array | undefined
-): number => {
+const writeHeader = (out: Uint8Array, offset: number, b0: number, length: number, mask: Uint8Array | undefined): number => {
   out[offset] = b0
   const maskBit = mask === undefined ? 0 : 0x80
   let o = offset + 2
@@ -193,8 +187,7 @@ export const header = (opcode: number, payloadLength: number, options?: Pick<Fra
  * socket.cork(); socket.write(head); socket.write(payload); socket.uncork()
  * ```
  */
-export const parts = (opcode: number, payload: Uint8Array): readonly [Uint8Array, Uint8Array] =>
-  [header(opcode, payload.length), payload]
+export const parts = (opcode: number, payload: Uint8Array): readonly [Uint8Array, Uint8Array] => [header(opcode, payload.length), payload]
 
 /**
  * Encode one frame: header + a copy of `payload`, any length (7/16/64-bit length, RFC 6455 §5.2).
@@ -329,9 +322,7 @@ const fragmentLength = (fragmentSize: number | undefined, length: number): numbe
 const fragmentedLength = (length: number, size: number, masked: boolean): number => {
   const full = Math.floor(length / size)
   const last = length - full * size
-  return (
-    full * (headerLength(size, masked) + size) + (last > 0 ? headerLength(last, masked) + last : 0)
-  )
+  return full * (headerLength(size, masked) + size) + (last > 0 ? headerLength(last, masked) + last : 0)
 }
 
 /**

@@ -76,7 +76,10 @@ export class ProtocolError extends Error {
   readonly _tag = "ProtocolError" as const
   /** The close code to answer with (RFC 6455 §7.4.1): 1002, 1007 or 1009. */
   readonly code: number
-  constructor(readonly kind: ProtocolErrorKind, readonly reason: string) {
+  constructor(
+    readonly kind: ProtocolErrorKind,
+    readonly reason: string
+  ) {
     const code = CODES[kind]
     super(`${code}: ${reason}`)
     this.name = "ProtocolError"

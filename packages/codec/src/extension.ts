@@ -96,10 +96,7 @@ const RSV_MASK = 0x70
  * r.rsv    // 0x40 → new Parser.FrameParser(sink, { allowedRsv: r.rsv })
  * ```
  */
-export const negotiate = (
-  offers: ReadonlyArray<ExtensionOffer>,
-  supported: ReadonlyArray<Extension>
-): NegotiatedExtensions => {
+export const negotiate = (offers: ReadonlyArray<ExtensionOffer>, supported: ReadonlyArray<Extension>): NegotiatedExtensions => {
   const accepted: Array<ExtensionOffer> = []
   const extensions: Array<Extension> = []
   const agreed: Array<unknown> = []

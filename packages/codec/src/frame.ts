@@ -79,8 +79,7 @@ const make = (kind: Kind, bytes: Uint8Array): Frame => ({ _tag: "Frame", kind, b
  * for (const socket of sockets) socket.write(frame.bytes)
  * ```
  */
-export const text = (data: string, options?: Options): Frame =>
-  make("text", Encoder.message("text", data, options))
+export const text = (data: string, options?: Options): Frame => make("text", Encoder.message("text", data, options))
 
 /**
  * A binary message (opcode 2, RFC 6455 §5.6). `data` is copied into the frame, so later changes
@@ -92,8 +91,7 @@ export const text = (data: string, options?: Options): Frame =>
  * Frame.binary(new Uint8Array(100_000), { fragmentSize: 16_384 })  // 7 frames, one buffer
  * ```
  */
-export const binary = (data: Uint8Array, options?: Options): Frame =>
-  make("binary", Encoder.message("binary", data, options))
+export const binary = (data: Uint8Array, options?: Options): Frame => make("binary", Encoder.message("binary", data, options))
 
 /**
  * A ping (opcode 9, RFC 6455 §5.5.2). Precondition: ≤ 125 bytes (check user input with

@@ -51,7 +51,9 @@ export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
  * ```
  */
 export const acceptKey = (key: string): string =>
-  createHash("sha1").update(key + WEBSOCKET_GUID, "latin1").digest("base64")
+  createHash("sha1")
+    .update(key + WEBSOCKET_GUID, "latin1")
+    .digest("base64")
 
 /**
  * A validated upgrade request.
@@ -125,8 +127,7 @@ const isValidKey = (key: string | undefined): key is string => {
   return (B64[key.charCodeAt(21)]! & 0x0f) === 0
 }
 
-const error = (status: number, reason: string, headers?: Record<string, string>) =>
-  new HandshakeError(status, reason, headers)
+const error = (status: number, reason: string, headers?: Record<string, string>) => new HandshakeError(status, reason, headers)
 
 /** Splits the request-target into path and query (RFC 9112 §3.2.1 origin-form, §3.2.2 absolute-form). */
 const splitTarget = (target: string): { path: string; query: string } | undefined => {
@@ -145,9 +146,7 @@ const splitTarget = (target: string): { path: string; query: string } | undefine
     }
   }
   q = target.indexOf("?", start)
-  return q === -1
-    ? { path: target.slice(start), query: "" }
-    : { path: target.slice(start, q), query: target.slice(q + 1) }
+  return q === -1 ? { path: target.slice(start), query: "" } : { path: target.slice(start, q), query: target.slice(q + 1) }
 }
 
 const UPGRADE_REQUIRED = { Upgrade: "websocket" } as const
@@ -202,7 +201,7 @@ export const validateUpgrade = (head: RequestHead): UpgradeRequest | HandshakeEr
 const headerValue = (value: string, max = Number.MAX_SAFE_INTEGER): string => {
   let out = ""
   let from = 0
-  const n = value.length < max ? value.length : max
+  const n = Math.min(value.length, max)
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i)
     if ((c >= 0x20 && c < 0x7f) || c === 0x09) continue
@@ -224,11 +223,7 @@ const isTokenName = (name: string): boolean => {
 }
 
 /** Appends `headers`, skipping invalid names and those in `owned` (lowercase: we write them). */
-const appendHeaders = (
-  out: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  owned: ReadonlySet<string>
-): string => {
+const appendHeaders = (out: string, headers: Readonly<Record<string, string>> | undefined, owned: ReadonlySet<string>): string => {
   if (headers === undefined) return out
   for (const name of Object.keys(headers)) {
     if (!isTokenName(name) || owned.has(name.toLowerCase())) continue
@@ -238,7 +233,11 @@ const appendHeaders = (
 }
 
 const ACCEPT_OWNED: ReadonlySet<string> = new Set([
-  "upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"
+  "upgrade",
+  "connection",
+  "sec-websocket-accept",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions"
 ])
 
 /**
@@ -258,8 +257,11 @@ export const acceptResponse = (options: {
   readonly extensions?: string | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
 }): Uint8Array => {
-  let out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-    "Sec-WebSocket-Accept: " + acceptKey(options.key) + "\r\n"
+  let out =
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+    "Sec-WebSocket-Accept: " +
+    acceptKey(options.key) +
+    "\r\n"
   if (options.protocol !== undefined) out += "Sec-WebSocket-Protocol: " + headerValue(options.protocol) + "\r\n"
   if (options.extensions) out += "Sec-WebSocket-Extensions: " + headerValue(options.extensions) + "\r\n"
   out = appendHeaders(out, options.headers, ACCEPT_OWNED)
@@ -268,12 +270,31 @@ export const acceptResponse = (options: {
 
 /** Reason phrases (RFC 9110 §15, RFC 6585) for statuses a handshake may be rejected with. */
 const REASONS: Readonly<Record<number, string>> = {
-  200: "OK", 301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  406: "Not Acceptable", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Content Too Large",
-  414: "URI Too Long", 426: "Upgrade Required", 429: "Too Many Requests",
-  431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented",
-  502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported"
+  200: "OK",
+  301: "Moved Permanently",
+  302: "Found",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  408: "Request Timeout",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  426: "Upgrade Required",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+  505: "HTTP Version Not Supported"
 }
 
 /**
@@ -286,9 +307,7 @@ const REASONS: Readonly<Record<number, string>> = {
  */
 export const reasonPhrase = (status: number): string => REASONS[status] ?? ""
 
-const REJECT_OWNED: ReadonlySet<string> = new Set([
-  "connection", "content-length", "content-type", "transfer-encoding", "error"
-])
+const REJECT_OWNED: ReadonlySet<string> = new Set(["connection", "content-length", "content-type", "transfer-encoding", "error"])
 
 /**
  * A rejection response: status line, `Error: <reason>` (the ExWs convention; sanitised so it cannot
@@ -309,9 +328,8 @@ export const rejectResponse = (
     | { readonly status: number; readonly reason: string; readonly headers?: Readonly<Record<string, string>> },
   body?: string
 ): Uint8Array => {
-  const e = typeof errorOrStatus === "number"
-    ? { status: errorOrStatus, reason: reasonPhrase(errorOrStatus), headers: undefined }
-    : errorOrStatus
+  const e =
+    typeof errorOrStatus === "number" ? { status: errorOrStatus, reason: reasonPhrase(errorOrStatus), headers: undefined } : errorOrStatus
   const status = Number.isInteger(e.status) && e.status >= 200 && e.status <= 599 ? e.status : 500
   const reason = headerValue(String(e.reason ?? ""), 256)
   let out = "HTTP/1.1 " + status + " " + reasonPhrase(status) + "\r\n"
@@ -319,8 +337,11 @@ export const rejectResponse = (
   out = appendHeaders(out, e.headers, REJECT_OWNED)
   const upgrade = e.headers !== undefined && Object.keys(e.headers).some((k) => k.toLowerCase() === "upgrade")
   const text = body ?? String(e.reason ?? "")
-  out += "Connection: " + (upgrade ? "Upgrade, close" : "close") +
-    "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + Buffer.byteLength(text, "utf8") +
+  out +=
+    "Connection: " +
+    (upgrade ? "Upgrade, close" : "close") +
+    "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+    Buffer.byteLength(text, "utf8") +
     "\r\n\r\n"
   // The head is pure ASCII after sanitising, so one UTF-8 encoding serves head and body.
   return Buffer.from(out + text, "utf8")

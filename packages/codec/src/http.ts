@@ -163,7 +163,7 @@ export class RequestHeadParser {
     }
     // Only the bytes that still fit in the limit may hold the terminator.
     const room = this.max - this.size
-    const limit = chunk.length < room ? chunk.length : room
+    const limit = Math.min(chunk.length, room)
     let from = 0
     let lf = limit > 0 ? chunk.indexOf(LF) : -1
     while (lf !== -1 && lf < limit) {
@@ -222,10 +222,8 @@ const ALREADY_COMPLETE = new HandshakeError(500, "request head parser already co
  * if (r !== undefined && !(r instanceof HandshakeError)) r.head.headers.host // "a"
  * ```
  */
-export const parseRequestHead = (
-  bytes: Uint8Array,
-  options?: RequestHeadParserOptions
-): RequestHeadResult => new RequestHeadParser(options).push(bytes)
+export const parseRequestHead = (bytes: Uint8Array, options?: RequestHeadParserOptions): RequestHeadResult =>
+  new RequestHeadParser(options).push(bytes)
 
 const bad = (reason: string): HandshakeError => new HandshakeError(400, reason)
 
@@ -249,10 +247,7 @@ const parseHeadText = (text: string): RequestHead | HandshakeError => {
 }
 
 /** request-line = method SP request-target SP HTTP-version (RFC 9112 §3), single SPs. */
-const parseRequestLine = (
-  text: string,
-  end: number
-): Omit<RequestHead, "headers"> | HandshakeError => {
+const parseRequestLine = (text: string, end: number): Omit<RequestHead, "headers"> | HandshakeError => {
   let i = 0
   while (i < end && TCHAR[text.charCodeAt(i)] === 1) i++
   if (i === 0 || i >= end || text.charCodeAt(i) !== SP) return bad("malformed request line")
@@ -277,12 +272,7 @@ const parseRequestLine = (
  * field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). Rejects obs-fold (§5.2), whitespace
  * before the colon (§5.1) and control characters in values (RFC 9110 §5.5); adds into `headers`.
  */
-const parseFieldLine = (
-  text: string,
-  start: number,
-  end: number,
-  headers: Record<string, string>
-): HandshakeError | undefined => {
+const parseFieldLine = (text: string, start: number, end: number, headers: Record<string, string>): HandshakeError | undefined => {
   let c = text.charCodeAt(start)
   if (c === SP || c === HTAB) return bad("obsolete line folding")
   let i = start

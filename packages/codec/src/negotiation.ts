@@ -215,9 +215,9 @@ export const formatExtensions = (list: ReadonlyArray<ExtensionOffer>): string =>
 }
 
 const quote = (value: string): string => {
-  let out = "\""
-  for (const ch of value) out += ch === "\"" || ch === "\\" ? "\\" + ch : ch
-  return out + "\""
+  let out = '"'
+  for (const ch of value) out += ch === '"' || ch === "\\" ? "\\" + ch : ch
+  return out + '"'
 }
 
 /**

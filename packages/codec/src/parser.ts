@@ -1,21 +1,3 @@
-/**
- * Incremental WebSocket frame parser (RFC 6455 §5). Bytes arrive in chunks of any size, even one
- * byte at a time; complete messages and control frames are handed to a {@link Sink}
- * synchronously. Every protocol rule is checked as early as the bytes allow: header rules on the
- * header bytes, sizes from the length field before any payload is buffered (§10.4), and text
- * payloads are UTF-8 validated as they arrive (§8.1, fail fast).
- *
- * Speed: a frame that lies inside one chunk is delivered as a view of it, unmasked in place (the
- * chunk is owned by the parser). Only a frame spanning chunks is copied: its pieces are kept as
- * they arrive and joined once. Fragments are collected and concatenated once, at the end of the
- * message.
- *
- * Imported as a namespace: `new Parser.FrameParser(sink, options)`; errors are {@link ProtocolError}
- * values whose `kind` names the rule broken.
- *
- * @module
- */
-import { Buffer } from "node:buffer"
 import { join, maskKey, unmaskInto, unmaskSmall } from "./bytes.js"
 import { Span } from "./span.js"
 import { parsePayload } from "./close.js"
@@ -211,7 +193,8 @@ export class FrameParser {
     const b1 = src[p + 1]!
     const masked = (b1 & 0x80) !== 0
     // §5.1: client-to-server frames are masked, server-to-client frames are not.
-    if (masked !== this.server) return masked ? this.fail("masked-frame", "masked server frame") : this.fail("unmasked-frame", "unmasked client frame")
+    if (masked !== this.server)
+      return masked ? this.fail("masked-frame", "masked server frame") : this.fail("unmasked-frame", "unmasked client frame")
     let len = b1 & 0x7f
     let n = 2
     if (len >= 126) {
@@ -278,7 +261,7 @@ export class FrameParser {
   }
 
   private get utf8(): Validator {
-    return this.utf8Validator ??= new Validator()
+    return (this.utf8Validator ??= new Validator())
   }
 
   // ---- payload -------------------------------------------------------------------------------
@@ -290,7 +273,11 @@ export class FrameParser {
       // Spans chunks: collect the pieces as they come (see `Span`).
       // The span keeps its own copy of the key: `maskKey` is one scratch array shared by every
       // parser, and other connections' frames are parsed before this one completes.
-      this.span = new Span(n, this.masked ? Uint8Array.of(this.m0, this.m1, this.m2, this.m3) : undefined, this.check ? this.utf8 : undefined)
+      this.span = new Span(
+        n,
+        this.masked ? Uint8Array.of(this.m0, this.m1, this.m2, this.m3) : undefined,
+        this.check ? this.utf8 : undefined
+      )
       return this.appendPayload(chunk, p, end)
     }
     // Zero-copy: the whole payload is in this chunk; unmask in place (§5.3).

@@ -70,7 +70,9 @@ export class Span {
   result(): Uint8Array {
     if (this.buffer !== undefined) return this.buffer
     // Non-text pieces are still masked: unmask and join in one pass.
-    return this.mask !== undefined && this.utf8 === undefined ? unmaskJoin(this.parts, this.length, this.mask) : join(this.parts, this.length)
+    return this.mask !== undefined && this.utf8 === undefined
+      ? unmaskJoin(this.parts, this.length, this.mask)
+      : join(this.parts, this.length)
   }
 
   /** Moves what came so far into the final buffer. */

@@ -106,11 +106,13 @@ export class Validator {
       if (b < 0xe0) need = 1
       else if (b < 0xf0) {
         need = 2
-        if (b === 0xe0) lo = 0xa0 // E0 80..9F would be overlong (< U+0800)
+        if (b === 0xe0)
+          lo = 0xa0 // E0 80..9F would be overlong (< U+0800)
         else if (b === 0xed) hi = 0x9f // ED A0..BF would be a surrogate U+D800..DFFF
       } else if (b < 0xf5) {
         need = 3
-        if (b === 0xf0) lo = 0x90 // F0 80..8F would be overlong (< U+10000)
+        if (b === 0xf0)
+          lo = 0x90 // F0 80..8F would be overlong (< U+10000)
         else if (b === 0xf4) hi = 0x8f // F4 90.. would be above U+10FFFF
       } else return this.reject() // F5..FF can never start a sequence
       i++

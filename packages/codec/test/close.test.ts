@@ -9,10 +9,21 @@ const payload = (code: number, ...rest: number[]) => Uint8Array.of(code >> 8, co
 describe("Close.Code (RFC 6455 §7.4.1 + IANA registry)", () => {
   it("has the registered values", () => {
     expect(Close.Code).toMatchObject({
-      Normal: 1000, GoingAway: 1001, ProtocolError: 1002, UnsupportedData: 1003, NoStatus: 1005,
-      Abnormal: 1006, InvalidPayload: 1007, PolicyViolation: 1008, MessageTooBig: 1009,
-      MandatoryExtension: 1010, InternalError: 1011, ServiceRestart: 1012, TryAgainLater: 1013,
-      BadGateway: 1014, TlsHandshake: 1015
+      Normal: 1000,
+      GoingAway: 1001,
+      ProtocolError: 1002,
+      UnsupportedData: 1003,
+      NoStatus: 1005,
+      Abnormal: 1006,
+      InvalidPayload: 1007,
+      PolicyViolation: 1008,
+      MessageTooBig: 1009,
+      MandatoryExtension: 1010,
+      InternalError: 1011,
+      ServiceRestart: 1012,
+      TryAgainLater: 1013,
+      BadGateway: 1014,
+      TlsHandshake: 1015
     })
   })
 })
@@ -37,9 +48,7 @@ describe("Close.isValidWireCode (RFC 6455 §7.4.1, §7.4.2)", () => {
 
 describe("Close.isApplicationCode (RFC 6455 §7.4.2)", () => {
   it("is 3000–4999 only", () => {
-    expect([2999, 3000, 4000, 4999, 5000, 1000, 1001].map(Close.isApplicationCode)).toEqual([
-      false, true, true, true, false, false, false
-    ])
+    expect([2999, 3000, 4000, 4999, 5000, 1000, 1001].map(Close.isApplicationCode)).toEqual([false, true, true, true, false, false, false])
   })
 })
 
@@ -89,7 +98,11 @@ describe("Close.encodePayload (RFC 6455 §5.5.1)", () => {
   })
 
   it("round-trips through Close.parsePayload", () => {
-    for (const [code, reason] of [[1001, ""], [3000, "€ and 𝄞"], [1011, "x".repeat(123)]] as const) {
+    for (const [code, reason] of [
+      [1001, ""],
+      [3000, "€ and 𝄞"],
+      [1011, "x".repeat(123)]
+    ] as const) {
       expect(Close.parsePayload(Close.encodePayload(code, reason))).toEqual({ code, reason })
     }
   })

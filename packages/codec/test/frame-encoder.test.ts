@@ -14,7 +14,8 @@ const walk = (buf: Uint8Array) => {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   let o = 0
   while (o < buf.length) {
-    const b0 = buf[o]!, b1 = buf[o + 1]!
+    const b0 = buf[o]!,
+      b1 = buf[o + 1]!
     let length = b1 & 0x7f
     o += 2
     if (length === 126) {
@@ -155,9 +156,21 @@ describe("string payloads on every write path equal Buffer.from(text) (RFC 6455 
   // ASCII ≤ 48 units (JS loop), longer ASCII (latin1 writer), non-ASCII (UTF-8 writer).
   const twoByteAscii = ("é" + "a".repeat(100)).slice(1) // ASCII content, possibly two-byte backed
   const strings = [
-    "", "a", "x".repeat(47), "x".repeat(48), "x".repeat(49), "y".repeat(300), twoByteAscii,
-    "é", "x".repeat(47) + "é", "é" + "x".repeat(60), "\u007f\u0080", "😀".repeat(30),
-    "\ud800", "x".repeat(40) + "\udc00", "\udbff\udfff"
+    "",
+    "a",
+    "x".repeat(47),
+    "x".repeat(48),
+    "x".repeat(49),
+    "y".repeat(300),
+    twoByteAscii,
+    "é",
+    "x".repeat(47) + "é",
+    "é" + "x".repeat(60),
+    "\u007f\u0080",
+    "😀".repeat(30),
+    "\ud800",
+    "x".repeat(40) + "\udc00",
+    "\udbff\udfff"
   ]
   it("Encoder.text / Encoder.message / fragmented / masked / close reason", async () => {
     for (const text of strings) {
@@ -227,7 +240,11 @@ describe("Encoder.message fragmentation (RFC 6455 §5.4)", () => {
 
   it("exact multiple of fragmentSize has no empty trailing frame", () => {
     const frames = walk(Encoder.message("text", "abcdef", { fragmentSize: 2 }))
-    expect(frames.map((f) => [f.opcode, f.fin, f.length])).toEqual([[1, false, 2], [0, false, 2], [0, true, 2]])
+    expect(frames.map((f) => [f.opcode, f.fin, f.length])).toEqual([
+      [1, false, 2],
+      [0, false, 2],
+      [0, true, 2]
+    ])
   })
 
   it("rsv only on the first frame (RFC 7692 §6)", () => {
@@ -309,11 +326,7 @@ describe("Encoder.message fragmentation (RFC 6455 §5.4)", () => {
     ]
     const decoded = await decodeWithWs(Buffer.concat(parts), { isServer: false, chunkSize: 3 })
     expect(decoded.errors).toEqual([])
-    expect(decoded.messages.map((m) => (m.isBinary ? m.data.length : m.data.toString()))).toEqual([
-      "one",
-      300,
-      "fragmented message"
-    ])
+    expect(decoded.messages.map((m) => (m.isBinary ? m.data.length : m.data.toString()))).toEqual(["one", 300, "fragmented message"])
     expect(decoded.pings.map((p) => p.toString())).toEqual(["p"])
     expect(decoded.pongs).toHaveLength(1)
     expect(decoded.closes).toEqual([{ code: 1000, reason: "done" }])

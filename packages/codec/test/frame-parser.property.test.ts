@@ -24,9 +24,15 @@ const big = (n: number) => {
 const arbMask = fc.uint8Array({ minLength: 4, maxLength: 4 })
 const arbFrags = fc.array(fc.nat(70000), { maxLength: 4 })
 const arbMsg: fc.Arbitrary<Msg> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("text" as const), text: fc.string({ unit: "grapheme", maxLength: 200 }), frags: arbFrags }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant("text" as const), text: fc.string({ unit: "grapheme", maxLength: 200 }), frags: arbFrags })
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("binary" as const), data: fc.uint8Array({ maxLength: 300 }), frags: arbFrags }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("binary" as const), data: fc.integer({ min: 60000, max: 70000 }).map(big), frags: arbFrags }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("binary" as const), data: fc.integer({ min: 60000, max: 70000 }).map(big), frags: arbFrags })
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("ping" as const), data: fc.uint8Array({ maxLength: 125 }) }) }
 )
 

@@ -81,7 +81,15 @@ describe("RFC 6455 §5.7 examples", () => {
 
 describe("lengths (RFC 6455 §5.2)", () => {
   it("empty payloads, 125, 126, 65535, 65536 bytes, and non-minimal length encodings", () => {
-    for (const [n, bits] of [[0, 7], [125, 7], [126, 16], [65535, 16], [65536, 64], [5, 16], [5, 64]] as const) {
+    for (const [n, bits] of [
+      [0, 7],
+      [125, 7],
+      [126, 16],
+      [65535, 16],
+      [65536, 64],
+      [5, 16],
+      [5, 64]
+    ] as const) {
       const data = new Uint8Array(n).fill(0x61)
       const r = feed(masked(1, data, { lengthForm: bits }), [3])
       expect(r.error).toBeUndefined()
@@ -108,7 +116,10 @@ describe("lengths (RFC 6455 §5.2)", () => {
     expect(feed(masked(2, new Uint8Array(100)), [], { maxFrameSize: 100 }).error).toBeUndefined()
     // decided from the 4-byte header, before any payload arrives
     const { sink } = recorder()
-    expect(new Parser.FrameParser(sink, { maxFrameSize: 100 }).push(hex("82 fe 00 65"))).toMatchObject({ kind: "frame-too-big", code: 1009 })
+    expect(new Parser.FrameParser(sink, { maxFrameSize: 100 }).push(hex("82 fe 00 65"))).toMatchObject({
+      kind: "frame-too-big",
+      code: 1009
+    })
   })
 
   it("maxMessageSize counts all fragments, checked at the header of the fragment that overflows", () => {
@@ -144,7 +155,8 @@ describe("opcodes, RSV bits, control frames (RFC 6455 §5.2, §5.5)", () => {
   })
 
   it("RSV bits without a negotiated extension → 1002", () => {
-    for (const rsv of [0x40, 0x20, 0x10]) expect(feed(masked(1, "x", { rsv })).error).toMatchObject({ kind: "rsv-not-negotiated", code: 1002 })
+    for (const rsv of [0x40, 0x20, 0x10])
+      expect(feed(masked(1, "x", { rsv })).error).toMatchObject({ kind: "rsv-not-negotiated", code: 1002 })
   })
 
   it("allowedRsv RSV1 on the first frame of a data message is reported; other bits still → 1002", () => {
@@ -157,7 +169,10 @@ describe("opcodes, RSV bits, control frames (RFC 6455 §5.2, §5.5)", () => {
 
   it("allowed RSV on a continuation frame or a control frame → 1002", () => {
     const opts = { allowedRsv: 0x40 }
-    expect(feed(concat(masked(1, "a", { fin: false }), masked(0, "b", { rsv: 0x40 })), [], opts).error).toMatchObject({ kind: "rsv-on-continuation", code: 1002 })
+    expect(feed(concat(masked(1, "a", { fin: false }), masked(0, "b", { rsv: 0x40 })), [], opts).error).toMatchObject({
+      kind: "rsv-on-continuation",
+      code: 1002
+    })
     expect(feed(masked(9, "p", { rsv: 0x40 }), [], opts).error).toMatchObject({ kind: "rsv-on-control-frame", code: 1002 })
   })
 
@@ -183,8 +198,14 @@ describe("fragmentation (RFC 6455 §5.4)", () => {
   })
 
   it("control frames inside a fragmented message are delivered immediately, in order", () => {
-    const bytes = concat(masked(1, "He", { fin: false }), masked(9, "p1"), masked(0, "l", { fin: false }),
-      masked(10, "p2"), masked(0, "lo"), masked(2, "next"))
+    const bytes = concat(
+      masked(1, "He", { fin: false }),
+      masked(9, "p1"),
+      masked(0, "l", { fin: false }),
+      masked(10, "p2"),
+      masked(0, "lo"),
+      masked(2, "next")
+    )
     const r = allChunkings(bytes)
     expect(r.events.map((e) => e.type)).toEqual(["ping", "pong", "message", "message"])
     expect(text((r.events[2] as { data: Uint8Array }).data)).toBe("Hello")
@@ -213,7 +234,8 @@ describe("close frames (RFC 6455 §5.5.1, §7.1.5, §7.4)", () => {
 
   it("1-byte payload → 1002; code 1005/1006/999/5000 on the wire → 1002; bad UTF-8 reason → 1007", () => {
     expect(feed(close(0x03)).error).toMatchObject({ kind: "invalid-close-payload", code: 1002 })
-    for (const c of [1005, 1006, 1015, 999, 5000]) expect(feed(close(c >> 8, c & 0xff)).error).toMatchObject({ kind: "invalid-close-code", code: 1002 })
+    for (const c of [1005, 1006, 1015, 999, 5000])
+      expect(feed(close(c >> 8, c & 0xff)).error).toMatchObject({ kind: "invalid-close-code", code: 1002 })
     expect(feed(close(0x03, 0xe8, 0xce, 0xba, 0xed, 0xa0, 0x80)).error).toMatchObject({ kind: "invalid-close-reason", code: 1007 })
   })
 })
@@ -309,7 +331,12 @@ describe("large-payload unmasking (RFC 6455 §5.3) — WebAssembly SIMD path", (
     const mask = Uint8Array.of(0x9a, 0x01, 0xff, 0x37)
     for (const len of [0, 1, 511, 512, 513, 4099, 65535, 65536, 65537, 131075]) {
       for (const phase of [0, 1, 2, 3]) {
-        for (const [srcOff, dstOff] of [[0, 0], [1, 0], [3, 2], [5, 5]] as const) {
+        for (const [srcOff, dstOff] of [
+          [0, 0],
+          [1, 0],
+          [3, 2],
+          [5, 5]
+        ] as const) {
           const src = Uint8Array.from({ length: len + srcOff + 3 }, (_, i) => (i * 31 + 7) & 0xff)
           const want = new Uint8Array(len)
           for (let i = 0; i < len; i++) want[i] = src[srcOff + i]! ^ mask[(phase + i) & 3]!

@@ -16,7 +16,8 @@ const build = (payload: Uint8Array, cuts: ReadonlyArray<number>) => {
   const pos: number[] = []
   let offset = 0
   for (let f = 0; f + 1 < bounds.length; f++) {
-    const a = bounds[f]!, b = bounds[f + 1]!
+    const a = bounds[f]!,
+      b = bounds[f + 1]!
     const bytes = masked(f === 0 ? 1 : 0, payload.subarray(a, b), { fin: f + 2 === bounds.length })
     const header = bytes.length - (b - a)
     for (let j = a; j < b; j++) pos[j] = offset + header + (j - a)

@@ -22,9 +22,7 @@ describe("Frame: pre-framed messages (RFC 6455 §5.2, §5.7 examples)", () => {
     expect(frame.kind).toBe("binary")
     expect(hex(frame.bytes.subarray(0, 4))).toBe("827e0100")
     expect(hex(frame.bytes)).toBe(hex(Encoder.binary(data)))
-    expect(hex(Frame.binary(data, { fragmentSize: 100 }).bytes)).toBe(
-      hex(Encoder.message("binary", data, { fragmentSize: 100 }))
-    )
+    expect(hex(Frame.binary(data, { fragmentSize: 100 }).bytes)).toBe(hex(Encoder.message("binary", data, { fragmentSize: 100 })))
   })
 
   it("Frame.binary copies its input: later changes to the source do not leak into the frame", () => {

@@ -17,10 +17,7 @@ const baseHeaders: Record<string, string> = {
   origin: "http://example.com"
 }
 
-const head = (
-  patch: Record<string, string | undefined> = {},
-  line: Partial<Omit<Http.RequestHead, "headers">> = {}
-): Http.RequestHead => {
+const head = (patch: Record<string, string | undefined> = {}, line: Partial<Omit<Http.RequestHead, "headers">> = {}): Http.RequestHead => {
   const headers: Record<string, string> = Object.create(null)
   for (const [k, v] of Object.entries({ ...baseHeaders, ...patch })) if (v !== undefined) headers[k] = v
   return { method: "GET", target: "/chat", versionMajor: 1, versionMinor: 1, ...line, headers }
@@ -60,7 +57,9 @@ describe("Handshake.acceptKey", () => {
 
   it("is base64(SHA-1(key + GUID)) for other keys (RFC 6455 §4.2.2 item 5.4)", () => {
     const key = "x3JJHMbDL1EzLkh9GBhXDw=="
-    const expected = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64")
+    const expected = createHash("sha1")
+      .update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+      .digest("base64")
     expect(Handshake.acceptKey(key)).toBe(expected)
     expect(Handshake.acceptKey(key)).toBe("HSmrc0sMlYUkAGmm5OPpG2HaGWk=")
   })
@@ -68,10 +67,17 @@ describe("Handshake.acceptKey", () => {
 
 describe("Handshake.validateUpgrade", () => {
   it("accepts a valid request and exposes path, query, key, offers (RFC 6455 §4.2.1)", () => {
-    const r = ok(Handshake.validateUpgrade(head({
-      "sec-websocket-protocol": "chat, superchat",
-      "sec-websocket-extensions": "permessage-deflate; client_max_window_bits"
-    }, { target: "/chat/room?id=1&x=2" })))
+    const r = ok(
+      Handshake.validateUpgrade(
+        head(
+          {
+            "sec-websocket-protocol": "chat, superchat",
+            "sec-websocket-extensions": "permessage-deflate; client_max_window_bits"
+          },
+          { target: "/chat/room?id=1&x=2" }
+        )
+      )
+    )
     expect(r.path).toBe("/chat/room")
     expect(r.query).toBe("id=1&x=2")
     expect(r.key).toBe(KEY)
@@ -81,7 +87,8 @@ describe("Handshake.validateUpgrade", () => {
   })
 
   it("accepts a head from the incremental parser (RFC 6455 §4.1)", () => {
-    const raw = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" +
+    const raw =
+      "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" +
       `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`
     const parsed = Http.parseRequestHead(Buffer.from(raw))
     if (parsed === undefined || parsed instanceof HandshakeError) throw new Error("parse failed")
@@ -220,19 +227,20 @@ describe("Http.fromNode", () => {
     expect(h.headers["x-multi"]).toBe("a, b")
     expect("x-undefined" in h.headers).toBe(false)
     expect(ok(Handshake.validateUpgrade(h)).query).toBe("y")
-    expect(fail(Handshake.validateUpgrade(Http.fromNode({ httpVersionMajor: 1, httpVersionMinor: 1, headers: {} }))).status)
-      .toBe(405)
+    expect(fail(Handshake.validateUpgrade(Http.fromNode({ httpVersionMajor: 1, httpVersionMinor: 1, headers: {} }))).status).toBe(405)
   })
 })
 
 describe("responses", () => {
   it("builds a 101 that parses back with the right accept value (RFC 6455 §4.2.2 item 5)", () => {
-    const res = parseResponse(Handshake.acceptResponse({
-      key: KEY,
-      protocol: "chat",
-      extensions: "permessage-deflate; server_no_context_takeover",
-      headers: { "X-Server": "wspipe", Upgrade: "h2c", "Sec-WebSocket-Accept": "forged", "Bad Name": "v" }
-    }))
+    const res = parseResponse(
+      Handshake.acceptResponse({
+        key: KEY,
+        protocol: "chat",
+        extensions: "permessage-deflate; server_no_context_takeover",
+        headers: { "X-Server": "wspipe", Upgrade: "h2c", "Sec-WebSocket-Accept": "forged", "Bad Name": "v" }
+      })
+    )
     expect(res.status).toBe(101)
     expect(res.phrase).toBe("Switching Protocols")
     expect(res.headers).toEqual({
@@ -272,8 +280,7 @@ describe("responses", () => {
 
   it("uses reason phrases, custom bodies with UTF-8 lengths, and 500 for bad statuses (RFC 9112 §4)", () => {
     const notFound = parseResponse(Handshake.rejectResponse(404))
-    expect([notFound.status, notFound.phrase, notFound.headers.error, notFound.body])
-      .toEqual([404, "Not Found", "Not Found", "Not Found"])
+    expect([notFound.status, notFound.phrase, notFound.headers.error, notFound.body]).toEqual([404, "Not Found", "Not Found", "Not Found"])
     const custom = parseResponse(Handshake.rejectResponse({ status: 403, reason: "origin refusé" }, "accès refusé ✋"))
     expect(custom.headers.error).toBe("origin refus?")
     expect(custom.headers["content-length"]).toBe(String(Buffer.byteLength("accès refusé ✋")))
@@ -343,25 +350,35 @@ describe("interoperability with real implementations", () => {
     const port = await listen(server)
     try {
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        http.get({
-          port,
-          host: "127.0.0.1",
-          path: "/",
-          headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "8" }
-        }).on("response", resolve).on("upgrade", reject).on("error", reject)
+        http
+          .get({
+            port,
+            host: "127.0.0.1",
+            path: "/",
+            headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "8" }
+          })
+          .on("response", resolve)
+          .on("upgrade", reject)
+          .on("error", reject)
       })
       expect(res.statusCode).toBe(426)
       expect(res.headers["sec-websocket-version"]).toBe("13")
       expect(res.headers.error).toBe("unsupported Sec-WebSocket-Version")
       const body = await new Promise<string>((resolve) => {
         let s = ""
-        res.setEncoding("utf8").on("data", (d: string) => (s += d)).on("end", () => resolve(s))
+        res
+          .setEncoding("utf8")
+          .on("data", (d: string) => (s += d))
+          .on("end", () => resolve(s))
       })
       expect(body).toBe("unsupported Sec-WebSocket-Version")
       // And a real client through Node's parser is accepted.
       await new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(`ws://127.0.0.1:${port}/`)
-        ws.on("open", () => (ws.terminate(), resolve()))
+        ws.on("open", () => {
+          ws.terminate()
+          resolve()
+        })
         ws.on("error", reject)
       })
     } finally {

@@ -161,17 +161,21 @@ describe("Http.RequestHeadParser", () => {
     for (let p = 1; p < 6; p++) expect(complete(feed(bytes, [p]).result).head).toEqual(expected)
   })
 
-  it("lowercases names, trims SP/HTAB OWS and joins repeats with \", \" (RFC 9110 §5.3, RFC 9112 §5.1)", () => {
-    const { head } = complete(Http.parseRequestHead(enc(
-      "GET / HTTP/1.1\r\nHOST: a\r\nX-List: \t one \t\r\nx-list:two\r\nX-LIST:\r\nEmpty:\r\n" +
-        "Cookie: a=1\r\ncookie: b=2\r\n__proto__: p\r\n\r\n"
-    )))
+  it('lowercases names, trims SP/HTAB OWS and joins repeats with ", " (RFC 9110 §5.3, RFC 9112 §5.1)', () => {
+    const { head } = complete(
+      Http.parseRequestHead(
+        enc(
+          "GET / HTTP/1.1\r\nHOST: a\r\nX-List: \t one \t\r\nx-list:two\r\nX-LIST:\r\nEmpty:\r\n" +
+            "Cookie: a=1\r\ncookie: b=2\r\n__proto__: p\r\n\r\n"
+        )
+      )
+    )
     expect(head.headers.host).toBe("a")
     expect(head.headers["x-list"]).toBe("one, two, ")
     expect(head.headers.empty).toBe("")
     expect(head.headers.cookie).toBe("a=1; b=2")
     expect(Object.hasOwn(head.headers, "__proto__")).toBe(true)
-    expect(head.headers["__proto__"]).toBe("p")
+    expect(Object.getOwnPropertyDescriptor(head.headers, "__proto__")?.value).toBe("p")
     expect(head.headers.toString).toBeUndefined()
   })
 
@@ -236,9 +240,9 @@ describe("Http.RequestHeadParser", () => {
       fc.uint8Array({ maxLength: 300 }),
       fc.array(alphabet, { maxLength: 300 }).map((a) => Uint8Array.from(a)),
       // Valid requests with random bytes spliced in.
-      fc.tuple(fc.nat(REQUEST.length), fc.uint8Array({ maxLength: 8 })).map(([at, junk]) =>
-        new Uint8Array([...enc(REQUEST.slice(0, at)), ...junk, ...enc(REQUEST.slice(at))])
-      )
+      fc
+        .tuple(fc.nat(REQUEST.length), fc.uint8Array({ maxLength: 8 }))
+        .map(([at, junk]) => new Uint8Array([...enc(REQUEST.slice(0, at)), ...junk, ...enc(REQUEST.slice(at))]))
     )
     fc.assert(
       fc.property(bytes, fc.array(fc.nat(), { maxLength: 10 }), fc.integer({ min: 1, max: 400 }), (b, raw, max) => {
@@ -250,13 +254,18 @@ describe("Http.RequestHeadParser", () => {
           last = parser.push(b.slice(bounds[k], bounds[k + 1]))
           if (last !== undefined) break
         }
-        const ok = last === undefined || last instanceof HandshakeError ||
-          (typeof last.head.method === "string" && last.rest instanceof Uint8Array)
+        const ok =
+          last === undefined || last instanceof HandshakeError || (typeof last.head.method === "string" && last.rest instanceof Uint8Array)
         // The chunking never changes the outcome.
         const once = Http.parseRequestHead(b, { maxHeadSize: max })
-        return ok && (once instanceof HandshakeError
-          ? last instanceof HandshakeError && last.status === once.status
-          : once === undefined ? last === undefined : !(last instanceof HandshakeError) && last !== undefined)
+        return (
+          ok &&
+          (once instanceof HandshakeError
+            ? last instanceof HandshakeError && last.status === once.status
+            : once === undefined
+              ? last === undefined
+              : !(last instanceof HandshakeError) && last !== undefined)
+        )
       }),
       { numRuns: 3000 }
     )

@@ -50,7 +50,10 @@ describe("a payload bigger than ASSEMBLE_AT, in chunks", () => {
 })
 
 describe("spanning frames of two connections, interleaved", () => {
-  it.each([["text", 1], ["binary", 2]] as const)("each %s frame is unmasked with its own key, whatever the other parser did meanwhile", (_kind, opcode) => {
+  it.each([
+    ["text", 1],
+    ["binary", 2]
+  ] as const)("each %s frame is unmasked with its own key, whatever the other parser did meanwhile", (_kind, opcode) => {
     // Regression: a span once kept the parsers' shared mask-key scratch, so a frame of another
     // connection parsed before this one completed changed the key under it (1007 in a load test).
     const payload = (c: string) => "x".repeat(40) + c.repeat(60)
@@ -61,7 +64,12 @@ describe("spanning frames of two connections, interleaved", () => {
     const parserA = new Parser.FrameParser(a.sink)
     const parserB = new Parser.FrameParser(b.sink)
     const half = 50
-    for (const [parser, bytes] of [[parserA, frameA.slice(0, half)], [parserB, frameB.slice(0, half)], [parserA, frameA.slice(half)], [parserB, frameB.slice(half)]] as const) {
+    for (const [parser, bytes] of [
+      [parserA, frameA.slice(0, half)],
+      [parserB, frameB.slice(0, half)],
+      [parserA, frameA.slice(half)],
+      [parserB, frameB.slice(half)]
+    ] as const) {
       expect(parser.push(bytes)).toBeUndefined()
     }
     expect(Buffer.from((a.events[0] as { data: Uint8Array }).data).toString()).toBe(payload("a"))

@@ -31,9 +31,11 @@ export interface WsSenderFrameOptions {
 export const Receiver = (ws as unknown as { Receiver: new (options?: WsReceiverOptions) => WsReceiver }).Receiver
 
 /** `Sender.frame(data, options)` returns the buffers to write: `[header, data]` when unmasked. */
-export const Sender = (ws as unknown as {
-  Sender: { frame(data: Buffer | string, options: WsSenderFrameOptions): Array<Buffer> }
-}).Sender
+export const Sender = (
+  ws as unknown as {
+    Sender: { frame(data: Buffer | string, options: WsSenderFrameOptions): Array<Buffer> }
+  }
+).Sender
 
 /** Everything `ws`'s Receiver reported for some bytes. */
 export interface WsDecoded {
@@ -57,9 +59,7 @@ export const decodeWithWs = async (
   receiver.on("message", (data: Buffer, isBinary: boolean) => decoded.messages.push({ data, isBinary }))
   receiver.on("ping", (data: Buffer) => decoded.pings.push(data))
   receiver.on("pong", (data: Buffer) => decoded.pongs.push(data))
-  receiver.on("conclude", (code: number, reason: Buffer) =>
-    decoded.closes.push({ code, reason: reason.toString("utf8") })
-  )
+  receiver.on("conclude", (code: number, reason: Buffer) => decoded.closes.push({ code, reason: reason.toString("utf8") }))
   receiver.on("error", (error: Error) => decoded.errors.push(error))
   // ws unmasks in place and keeps references: give it its own copy.
   const copy = Buffer.from(bytes)

@@ -21,7 +21,7 @@ export const makeLobby = () => {
     init: () => ({ handle: undefined }),
 
     open: () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const handle = yield* Callbacks.current
         everyone.add(handle)
         yield* Callbacks.write(`welcome #${handle.conn.id}, ${everyone.size} here`)

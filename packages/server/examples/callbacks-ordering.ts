@@ -16,7 +16,7 @@ export const ordering = Callbacks.make<number>({
   message: (data, seen) => {
     if (typeof data !== "string") return seen
     if (data === "slow") {
-      return Effect.gen(function*() {
+      return Effect.gen(function* () {
         yield* Effect.sleep(200)
         yield* Callbacks.write("slow done")
         return seen + 1

@@ -27,6 +27,9 @@ const greetingFlag: Cli.Flag = {
 Cli.main("greeter", "echoes text with a greeting", [...Cli.serverFlags(defaults), greetingFlag], (options) => {
   const { greeting = "hello", ...listenOptions } = options
   const greeter = Handler.batch((events) =>
-    events.flatMap((e) => e._tag === "Message" && e.kind === "text" ? [Command.unicast(e.conn, `${String(greeting)} ${Event.text(e)}`)] : []))
+    events.flatMap((e) =>
+      e._tag === "Message" && e.kind === "text" ? [Command.unicast(e.conn, `${String(greeting)} ${Event.text(e)}`)] : []
+    )
+  )
   Server.runMain(Server.serve(greeter, { ...defaults, ...listenOptions }))
 })

@@ -17,10 +17,7 @@ export const options: Server.ServerOptions = {
   }
 }
 
-export const echo = Handler.batch(
-  (events) => events.flatMap((e) => (e._tag === "Message" ? [Command.unicast(e.conn, e)] : [])),
-  {
-    // `request.compression` is what the server would agree to (undefined: no acceptable offer).
-    handshake: (request) => Handshake.accept({ compression: request.path !== "/raw" })
-  }
-)
+export const echo = Handler.batch((events) => events.flatMap((e) => (e._tag === "Message" ? [Command.unicast(e.conn, e)] : [])), {
+  // `request.compression` is what the server would agree to (undefined: no acceptable offer).
+  handshake: (request) => Handshake.accept({ compression: request.path !== "/raw" })
+})

@@ -13,7 +13,7 @@ import { Effect } from "effect"
 import { echo } from "./echo.js"
 
 export const program = (options: { readonly wsPort: number; readonly statusPort: number }) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const server = yield* Server.listen(echo, { port: options.wsPort })
     const status = Http.createServer((_req, res) => res.end(`${server.connections()} connected\n`))
     yield* Effect.acquireRelease(

@@ -20,23 +20,28 @@ export type ServerMessage =
   | { readonly type: "joined"; readonly room: string }
   | { readonly type: "said"; readonly room: string; readonly from: number; readonly text: string }
 
-const handler = Handler.fiber<JsonEvent<ClientMessage>, JsonCommand<ServerMessage>>((inbox, sender) =>
-  Effect.forever(Effect.gen(function*() {
-    const events = yield* Inbox.takeAll(inbox)
-    const out: Array<JsonCommand<ServerMessage>> = []
-    for (const e of events) {
-      if (e._tag === "Refused") out.push(Command.close(e.conn, e.code, e.reason))
-      if (e._tag !== "Decoded") continue
-      const m = e.value
-      if (m.type === "join") {
-        out.push(Command.subscribe(e.conn, m.room))
-        out.push({ _tag: "Reply", to: e.conn, value: { type: "joined", room: m.room } })
-      } else {
-        out.push({ _tag: "Send", topic: m.room, value: { type: "said", room: m.room, from: e.conn.id, text: m.text }, except: e.conn })
-      }
-    }
-    if (out.length > 0) yield* Queue.offerAll(sender, out)
-  })), { name: "json-rooms" })
+const handler = Handler.fiber<JsonEvent<ClientMessage>, JsonCommand<ServerMessage>>(
+  (inbox, sender) =>
+    Effect.forever(
+      Effect.gen(function* () {
+        const events = yield* Inbox.takeAll(inbox)
+        const out: Array<JsonCommand<ServerMessage>> = []
+        for (const e of events) {
+          if (e._tag === "Refused") out.push(Command.close(e.conn, e.code, e.reason))
+          if (e._tag !== "Decoded") continue
+          const m = e.value
+          if (m.type === "join") {
+            out.push(Command.subscribe(e.conn, m.room))
+            out.push({ _tag: "Reply", to: e.conn, value: { type: "joined", room: m.room } })
+          } else {
+            out.push({ _tag: "Send", topic: m.room, value: { type: "said", room: m.room, from: e.conn.id, text: m.text }, except: e.conn })
+          }
+        }
+        if (out.length > 0) yield* Queue.offerAll(sender, out)
+      })
+    ),
+  { name: "json-rooms" }
+)
 
 export const jsonRooms: Pipeline.PipelineConfig<JsonEvent<ClientMessage>, JsonCommand<ServerMessage>> = {
   handler,

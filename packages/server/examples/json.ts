@@ -28,8 +28,8 @@ export const decodeJson = <A>(schema: Schema.Decoder<A>): Stage.Stage<Event.Even
     const result = decode(new TextDecoder().decode(e.data))
     return Result.isSuccess(result)
       ? { _tag: "Decoded", conn: e.conn, value: result.success }
-      // 4000–4999 are for applications (RFC 6455 §7.4.2); 4400 reads as "bad request".
-      : Refused(e.conn, 4400, "invalid message")
+      : // 4000–4999 are for applications (RFC 6455 §7.4.2); 4400 reads as "bad request".
+        Refused(e.conn, 4400, "invalid message")
   })
 }
 

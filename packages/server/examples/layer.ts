@@ -12,28 +12,37 @@ import { Context, Effect, Layer, Queue } from "effect"
 export class Greeting extends Context.Service<Greeting, { readonly greet: (name: string) => string }>()("examples/Greeting") {}
 
 // Inferred as Handler<Event, Command, Greeting>: the body yields the service.
-const greeter = Handler.fiber((inbox, sender) =>
-  Effect.gen(function*() {
-    const greeting = yield* Greeting
-    while (true) {
-      const events = yield* Inbox.takeAll(inbox)
-      const out: Array<Command.Command> = []
-      for (const e of events) {
-        if (e._tag === "Message" && e.kind === "text") out.push(Command.unicast(e.conn, greeting.greet(Event.text(e))))
+const greeter = Handler.fiber(
+  (inbox, sender) =>
+    Effect.gen(function* () {
+      const greeting = yield* Greeting
+      while (true) {
+        const events = yield* Inbox.takeAll(inbox)
+        const out: Array<Command.Command> = []
+        for (const e of events) {
+          if (e._tag === "Message" && e.kind === "text") out.push(Command.unicast(e.conn, greeting.greet(Event.text(e))))
+        }
+        if (out.length > 0) yield* Queue.offerAll(sender, out)
       }
-      if (out.length > 0) yield* Queue.offerAll(sender, out)
-    }
-  }), { name: "greeter" })
+    }),
+  { name: "greeter" }
+)
 
 // Needs the running server: built after `Server.layer`, and stopped before it.
 const clock = (tickMs: number) =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const server = yield* Server.WsServer
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(
-      Effect.sleep(tickMs),
-      Effect.suspend(() => server.command(Command.broadcastAll(`tick ${Date.now()}`)))
-    )))
-  }))
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const server = yield* Server.WsServer
+      yield* Effect.forkScoped(
+        Effect.forever(
+          Effect.andThen(
+            Effect.sleep(tickMs),
+            Effect.suspend(() => server.command(Command.broadcastAll(`tick ${Date.now()}`)))
+          )
+        )
+      )
+    })
+  )
 
 export const app = (options: Server.ListenOptions & { readonly tickMs: number }) => {
   const { tickMs, ...listenOptions } = options

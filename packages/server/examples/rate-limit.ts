@@ -29,7 +29,7 @@ interface Bucket {
 export const rateLimit = (options: RateLimitOptions): RateLimit => {
   let dropped = 0
   const stage = Stage.make<Event.Event, Event.Event | Refused>("rate-limit", (input, output) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const buckets = new Map<number, Bucket>()
       while (true) {
         const batch = yield* Inbox.takeAll(input)
@@ -42,8 +42,8 @@ export const rateLimit = (options: RateLimitOptions): RateLimit => {
             continue
           }
           let bucket = buckets.get(e.conn.id)
-          if (bucket === undefined) buckets.set(e.conn.id, bucket = { tokens: options.burst, at: now, refused: false })
-          bucket.tokens = Math.min(options.burst, bucket.tokens + (now - bucket.at) * options.perSecond / 1000)
+          if (bucket === undefined) buckets.set(e.conn.id, (bucket = { tokens: options.burst, at: now, refused: false }))
+          bucket.tokens = Math.min(options.burst, bucket.tokens + ((now - bucket.at) * options.perSecond) / 1000)
           bucket.at = now
           if (bucket.tokens >= 1) {
             bucket.tokens -= 1
@@ -58,6 +58,7 @@ export const rateLimit = (options: RateLimitOptions): RateLimit => {
         }
         if (out.length > 0) yield* Queue.offerAll(output, out)
       }
-    }))
+    })
+  )
   return { ...stage, dropped: () => dropped }
 }

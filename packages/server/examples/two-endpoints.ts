@@ -17,7 +17,7 @@ import { echo } from "./echo.js"
 import { rooms } from "./rooms.js"
 
 export const main = (port: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const http = Http.createServer((_req, res) => res.end("plain HTTP still works\n"))
     yield* Server.attach(http, echo, { path: "/echo" })
     yield* Server.attach(http, rooms, { path: "/rooms/lobby" })

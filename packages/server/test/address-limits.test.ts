@@ -109,7 +109,10 @@ describe("the client address", () => {
     expect(resolveOptions({ trustedProxies: [entry] })).toMatchObject({ _tag: "ConfigError", option: "trustedProxies" })
   })
 
-  it.each([["maxConnectionsPerAddress", -1], ["maxHandshakesPerSecondPerAddress", 1.5]])("%s %s is a ConfigError", (option, value) => {
+  it.each([
+    ["maxConnectionsPerAddress", -1],
+    ["maxHandshakesPerSecondPerAddress", 1.5]
+  ])("%s %s is a ConfigError", (option, value) => {
     expect(resolveOptions({ [option]: value })).toMatchObject({ _tag: "ConfigError", option })
   })
 })
@@ -118,16 +121,17 @@ const from = (localAddress: string, headers: Record<string, string> = {}) => ({ 
 
 describe("per-address limits over real sockets", () => {
   it.live("by default one address may open many connections, many times a second", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       for (let i = 0; i < 30; i++) {
         const client = yield* connect(url, undefined, from("127.0.0.2"))
         if (i % 2 === 0) client.ws.terminate()
       }
-    }))
+    })
+  )
 
   it.live("maxConnectionsPerAddress: one more gets 429 with Retry-After; another address is unaffected; a close frees a place", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { maxConnectionsPerAddress: 2 })
       const first = yield* connect(url, undefined, from("127.0.0.2"))
       yield* connect(url, undefined, from("127.0.0.2"))
@@ -142,10 +146,11 @@ describe("per-address limits over real sockets", () => {
       yield* first.waitClosed()
       yield* Effect.sleep("50 millis") // the server's socket closes after the close handshake
       yield* connect(url, undefined, from("127.0.0.2"))
-    }))
+    })
+  )
 
   it.live("maxHandshakesPerSecondPerAddress: past the burst, 429 with Retry-After; another address is unaffected; later again", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       // 1/s: a burst of one, then one a second (the fake-clock test above covers larger buckets;
       // here a whole second of margin keeps a slow machine from refilling the bucket mid-test).
       const { url } = yield* start(echo, { maxHandshakesPerSecondPerAddress: 1 })
@@ -157,10 +162,11 @@ describe("per-address limits over real sockets", () => {
       yield* connect(url, undefined, from("127.0.0.3"))
       yield* Effect.sleep("1100 millis")
       yield* connect(url, undefined, from("127.0.0.2"))
-    }))
+    })
+  )
 
   it.live("X-Forwarded-For counts the client behind a trusted proxy, and is ignored from anyone else", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { maxConnectionsPerAddress: 1, trustedProxies: ["127.0.0.1"] })
       const xff = (value: string) => ({ "X-Forwarded-For": value })
       yield* connect(url, undefined, from("127.0.0.1", xff("203.0.113.7")))
@@ -170,5 +176,6 @@ describe("per-address limits over real sockets", () => {
       // 127.0.0.2 is no trusted proxy: its header is ignored, it is counted as itself.
       yield* connect(url, undefined, from("127.0.0.2", xff("203.0.113.9")))
       expect((yield* rejected(url, undefined, from("127.0.0.2", xff("203.0.113.10")))).status).toBe(429)
-    }))
+    })
+  )
 })

@@ -13,44 +13,53 @@ import { start } from "./support/server.js"
 /** A service a handler needs (a database, a clock, a user directory…). */
 class Greeting extends Context.Service<Greeting, { readonly greet: (name: string) => string }>()("test/Greeting") {}
 
-const greeter = Handler.fiber((inbox, sender) =>
-  Effect.forever(Effect.gen(function*() {
-    const { greet } = yield* Greeting
-    const events = yield* Inbox.takeAll(inbox)
-    const out = events.flatMap((e) => e._tag === "Message" ? [Command.unicast(e.conn, greet(new TextDecoder().decode(e.data)))] : [])
-    if (out.length > 0) yield* Queue.offerAll(sender, out)
-  })), { name: "greeter" })
+const greeter = Handler.fiber(
+  (inbox, sender) =>
+    Effect.forever(
+      Effect.gen(function* () {
+        const { greet } = yield* Greeting
+        const events = yield* Inbox.takeAll(inbox)
+        const out = events.flatMap((e) => (e._tag === "Message" ? [Command.unicast(e.conn, greet(new TextDecoder().decode(e.data)))] : []))
+        if (out.length > 0) yield* Queue.offerAll(sender, out)
+      })
+    ),
+  { name: "greeter" }
+)
 
 describe("Server.layer and handler services", () => {
   it.live("a handler that needs a service gets it from listen's environment", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(greeter).pipe(Effect.provideService(Greeting, { greet: (name) => `hello ${name}` }))
       const client = yield* connect(url)
       yield* client.send("ann")
       expect(yield* client.nextText()).toBe("hello ann")
-    }))
+    })
+  )
 
   it.live("Server.layer provides the running server; the handler's service comes from the layer's input", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const greetings = Layer.succeed(Greeting, { greet: (name: string) => `hi ${name}` })
       const serverLayer = Server.layer(greeter, { port: 0 }).pipe(Layer.provide(greetings))
-      yield* Effect.scoped(Effect.gen(function*() {
-        const server = yield* Server.WsServer
-        const client = yield* connect(server.url!)
-        yield* client.send("bob")
-        expect(yield* client.nextText()).toBe("hi bob")
-        // The service can send from anywhere in the program.
-        yield* server.command(Command.broadcastAll("to everyone"))
-        expect(yield* client.nextText()).toBe("to everyone")
-        expect(server.connections()).toBe(1)
-      }).pipe(Effect.provide(serverLayer)))
-    }))
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* Server.WsServer
+          const client = yield* connect(server.url!)
+          yield* client.send("bob")
+          expect(yield* client.nextText()).toBe("hi bob")
+          // The service can send from anywhere in the program.
+          yield* server.command(Command.broadcastAll("to everyone"))
+          expect(yield* client.nextText()).toBe("to everyone")
+          expect(server.connections()).toBe(1)
+        }).pipe(Effect.provide(serverLayer))
+      )
+    })
+  )
 
   it.live("a callback's Effect may need the handler's services too", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const handler = Callbacks.make({
         message: (data, state: undefined) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const { greet } = yield* Greeting
             yield* Callbacks.write(greet(String(data)))
             return state
@@ -60,12 +69,13 @@ describe("Server.layer and handler services", () => {
       const client = yield* connect(url)
       yield* client.send("cy")
       expect(yield* client.nextText()).toBe("hey cy")
-    }))
+    })
+  )
 })
 
 describe("topics and broadcasts from callbacks", () => {
   it.live("broadcast skips the sender; a room reaches its members but the speaker; leaving stops it", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(chat)
       const [a, b, c] = [yield* connect(url), yield* connect(url), yield* connect(url)]
       yield* a.send("hello")
@@ -87,28 +97,32 @@ describe("topics and broadcasts from callbacks", () => {
       expect(yield* b.nextText()).toBe("marker") // not "kitchen: dessert"
       expect(yield* c.texts(2)).toEqual(["b left", "marker"]) // never a member
       expect(a.pending).toBe(0) // the speaker gets neither its room lines nor its broadcasts
-    }))
+    })
+  )
 })
 
 describe("Event.Closed says where the ending came from", () => {
   const recording = () => {
     const closed: Array<Pick<Event.Closed, "code" | "origin">> = []
     const handler = Handler.fiber((inbox, sender) =>
-      Effect.forever(Effect.gen(function*() {
-        const events = yield* Inbox.takeAll(inbox)
-        const out: Array<Command.Command> = []
-        for (const e of events) {
-          if (e._tag === "Closed") closed.push({ code: e.code, origin: e.origin })
-          if (e._tag === "Message" && Event_text(e) === "close me") out.push(Command.close(e.conn, 4000, "asked"))
-        }
-        if (out.length > 0) yield* Queue.offerAll(sender, out)
-      })))
+      Effect.forever(
+        Effect.gen(function* () {
+          const events = yield* Inbox.takeAll(inbox)
+          const out: Array<Command.Command> = []
+          for (const e of events) {
+            if (e._tag === "Closed") closed.push({ code: e.code, origin: e.origin })
+            if (e._tag === "Message" && Event_text(e) === "close me") out.push(Command.close(e.conn, 4000, "asked"))
+          }
+          if (out.length > 0) yield* Queue.offerAll(sender, out)
+        })
+      )
+    )
     return { closed, handler }
   }
   const Event_text = (e: Event.Message) => new TextDecoder().decode(e.data)
 
   it.live("peer, server, transport, protocol and shutdown", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { closed, handler } = recording()
       const { url, close } = yield* start(handler)
       const peer = yield* connect(url)
@@ -133,5 +147,6 @@ describe("Event.Closed says where the ending came from", () => {
         { code: 1002, origin: "protocol" },
         { code: 1001, origin: "shutdown" }
       ])
-    }))
+    })
+  )
 })

@@ -12,14 +12,14 @@ import { start } from "./support/server.js"
 
 /** Everyone else hears `from`'s sync broadcast: `from`'s earlier commands have been routed. */
 const sync = (from: Client, others: ReadonlyArray<Client>, tag: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* from.send(tag)
     for (const o of others) expect(yield* o.nextText()).toBe(tag)
   })
 
 describe("echo app", () => {
   it.live("echoes to the sender only, text as text and binary as binary", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const a = yield* connect(url)
       const b = yield* connect(url)
@@ -31,7 +31,8 @@ describe("echo app", () => {
       expect([...bin.data]).toEqual([9, 8, 7])
       yield* b.send("b's own")
       expect(yield* b.nextText()).toBe("b's own") // not a's messages first
-    }))
+    })
+  )
 })
 
 describe("chat app", () => {
@@ -44,7 +45,7 @@ describe("chat app", () => {
   })
 
   it.live("a message goes to every other client, never back to its sender", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(chat)
       const [a, b, c] = [yield* connect(url), yield* connect(url), yield* connect(url)]
       yield* a.send("hi all")
@@ -61,10 +62,11 @@ describe("chat app", () => {
         expect(m.isBinary).toBe(true)
         expect([...m.data]).toEqual([1, 2, 3])
       }
-    }))
+    })
+  )
 
   it.live("/join, /to and /leave: a topic message reaches its other members only", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(chat)
       const [a, b, c, d] = [yield* connect(url), yield* connect(url), yield* connect(url), yield* connect(url)]
       yield* a.send("/join t")
@@ -92,5 +94,6 @@ describe("chat app", () => {
       expect(yield* a.nextText()).toBe("from outside")
       expect(yield* c.nextText()).toBe("from outside")
       yield* sync(a, [b, c, d], "end")
-    }))
+    })
+  )
 })

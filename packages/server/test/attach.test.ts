@@ -13,30 +13,32 @@ import { httpGet } from "./support/http.js"
 
 /** An app server on a free port, closed with the test's scope. */
 const appServer = Effect.acquireRelease(
-  Effect.promise(() =>
-    new Promise<{ http: Http.Server; base: string }>((resolve) => {
-      const http = Http.createServer((req, res) => {
-        res.writeHead(200, { "content-type": "text/plain" })
-        res.end(`app says hello to ${req.url}`)
+  Effect.promise(
+    () =>
+      new Promise<{ http: Http.Server; base: string }>((resolve) => {
+        const http = Http.createServer((req, res) => {
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.end(`app says hello to ${req.url}`)
+        })
+        http.listen(0, "127.0.0.1", () => {
+          const { port } = http.address() as Net.AddressInfo
+          resolve({ http, base: `127.0.0.1:${port}` })
+        })
       })
-      http.listen(0, "127.0.0.1", () => {
-        const { port } = http.address() as Net.AddressInfo
-        resolve({ http, base: `127.0.0.1:${port}` })
-      })
-    })
   ),
   ({ http }) =>
-    Effect.promise(() =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections()
-        http.close(() => resolve())
-      })
+    Effect.promise(
+      () =>
+        new Promise<void>((resolve) => {
+          http.closeAllConnections()
+          http.close(() => resolve())
+        })
     )
 )
 
 describe("attach to an existing HTTP server", () => {
   it.live("upgrades on the path work; plain HTTP is still served by the app; other paths get 404", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { http, base } = yield* appServer
       const server = yield* Server.attach(http, echo, { path: "/ws" })
       expect(server.url).toBeUndefined()
@@ -52,19 +54,21 @@ describe("attach to an existing HTTP server", () => {
 
       const other = yield* rejected(`ws://${base}/elsewhere`)
       expect(other.status).toBe(404)
-    }))
+    })
+  )
 
   it.live("without a path option every upgrade path is accepted", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { http, base } = yield* appServer
       yield* Server.attach(http, echo)
       const client = yield* connect(`ws://${base}/any/path?x=1`)
       yield* client.send(Buffer.from([1, 2, 3]))
       expect((yield* client.next()).data).toEqual(Buffer.from([1, 2, 3]))
-    }))
+    })
+  )
 
   it.live("with another upgrade listener, other paths are left to it", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { http, base } = yield* appServer
       const seen: Array<string | undefined> = []
       http.on("upgrade", (req: Http.IncomingMessage, socket: Net.Socket) => {
@@ -78,22 +82,26 @@ describe("attach to an existing HTTP server", () => {
       const client = yield* connect(`ws://${base}/ws`)
       yield* client.send("mine")
       expect(yield* client.nextText()).toBe("mine")
-    }))
+    })
+  )
 
   it.live("closing the attached server's scope closes its clients with 1001 and leaves the HTTP server running", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { http, base } = yield* appServer
       const scope = yield* Effect.scope
-      const inner = yield* Effect.scoped(Effect.gen(function*() {
-        const server = yield* Server.attach(http, echo, { path: "/ws" })
-        const client = yield* connect(`ws://${base}/ws`).pipe(Scope.provide(scope))
-        yield* client.send("x")
-        yield* client.nextText()
-        return { server, client }
-      }))
+      const inner = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* Server.attach(http, echo, { path: "/ws" })
+          const client = yield* connect(`ws://${base}/ws`).pipe(Scope.provide(scope))
+          yield* client.send("x")
+          yield* client.nextText()
+          return { server, client }
+        })
+      )
       expect((yield* inner.client.waitClosed()).code).toBe(1001)
       yield* waitUntil(() => inner.server.connections() === 0, 2_000, "no connections")
       expect(http.listening).toBe(true)
       expect((yield* httpGet(`http://${base}/still`)).body).toBe("app says hello to /still")
-    }))
+    })
+  )
 })

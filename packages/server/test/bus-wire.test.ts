@@ -73,10 +73,30 @@ describe("wire format", () => {
     const good = ok(messages[2]!)
     const bad = (mutate: (b: Uint8Array) => Uint8Array) => decode(mutate(Uint8Array.from(good))) as WireError
     expect(bad((b) => b.subarray(0, 2)).reason).toMatch(/shorter than the header/)
-    expect(bad((b) => { b[0] = 2; return b }).reason).toMatch(/unsupported version 2/)
-    expect(bad((b) => { b[1] = 9; return b }).reason).toMatch(/unknown kind 9/)
-    expect(bad((b) => { b[2] |= 64; return b }).reason).toMatch(/unknown flag bits/)
-    expect(bad((b) => { b[2] &= ~2; return b }).reason).toMatch(/publish needs a topic/)
+    expect(
+      bad((b) => {
+        b[0] = 2
+        return b
+      }).reason
+    ).toMatch(/unsupported version 2/)
+    expect(
+      bad((b) => {
+        b[1] = 9
+        return b
+      }).reason
+    ).toMatch(/unknown kind 9/)
+    expect(
+      bad((b) => {
+        b[2] |= 64
+        return b
+      }).reason
+    ).toMatch(/unknown flag bits/)
+    expect(
+      bad((b) => {
+        b[2] &= ~2
+        return b
+      }).reason
+    ).toMatch(/publish needs a topic/)
     expect(bad((b) => Uint8Array.of(...b, 0)).reason).toMatch(/1 bytes after the data/)
     expect(bad((b) => b.subarray(0, b.byteLength - 1)).reason).toMatch(/past the end/)
     const badUtf8 = ok({ node: "ab", kind: "broadcastAll", messageKind: "text", data: new Uint8Array(0) })
@@ -93,42 +113,53 @@ describe("wire format", () => {
   })
 
   const text = fc.string({ unit: "grapheme", maxLength: 40 })
-  const message: fc.Arbitrary<BusMessage> = fc.record({
-    node: text,
-    kind: fc.constantFrom("broadcast", "broadcastAll", "publish", "unicast", "close"),
-    topic: fc.option(text, { nil: undefined }),
-    except: fc.option(text, { nil: undefined }),
-    to: fc.option(text, { nil: undefined }),
-    code: fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }),
-    reason: fc.option(text, { nil: undefined }),
-    messageKind: fc.constantFrom("text", "binary"),
-    data: fc.uint8Array({ maxLength: 300 })
-  }).map((m) => {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(m)) if (v !== undefined) out[k] = v
-    if (m.kind === "publish" && m.topic === undefined) out.topic = "t"
-    if ((m.kind === "unicast" || m.kind === "close") && m.to === undefined) out.to = "c"
-    return out as unknown as BusMessage
-  })
+  const message: fc.Arbitrary<BusMessage> = fc
+    .record({
+      node: text,
+      kind: fc.constantFrom("broadcast", "broadcastAll", "publish", "unicast", "close"),
+      topic: fc.option(text, { nil: undefined }),
+      except: fc.option(text, { nil: undefined }),
+      to: fc.option(text, { nil: undefined }),
+      code: fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }),
+      reason: fc.option(text, { nil: undefined }),
+      messageKind: fc.constantFrom("text", "binary"),
+      data: fc.uint8Array({ maxLength: 300 })
+    })
+    .map((m) => {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(m)) if (v !== undefined) out[k] = v
+      if (m.kind === "publish" && m.topic === undefined) out.topic = "t"
+      if ((m.kind === "unicast" || m.kind === "close") && m.to === undefined) out.to = "c"
+      return out as unknown as BusMessage
+    })
 
   it("round-trips random messages", () => {
-    fc.assert(fc.property(message, (m) => same(m, decode(ok(m)) as BusMessage)), { numRuns: 2000 })
+    fc.assert(
+      fc.property(message, (m) => same(m, decode(ok(m)) as BusMessage)),
+      { numRuns: 2000 }
+    )
   })
 
   it("never throws on random bytes; what decodes re-encodes to the same bytes", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-      const m = decode(bytes)
-      if (m instanceof WireError) return
-      expect(Buffer.from(ok(m)).equals(Buffer.from(bytes))).toBe(true)
-    }), { numRuns: 5000 })
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const m = decode(bytes)
+        if (m instanceof WireError) return
+        expect(Buffer.from(ok(m)).equals(Buffer.from(bytes))).toBe(true)
+      }),
+      { numRuns: 5000 }
+    )
   })
 
   it("never throws on mutated valid messages", () => {
-    fc.assert(fc.property(message, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (m, edits) => {
-      const bytes = Uint8Array.from(ok(m))
-      for (const [at, v] of edits) bytes[at % bytes.byteLength] = v
-      const r = decode(bytes)
-      expect(r instanceof WireError || typeof r.node === "string").toBe(true)
-    }), { numRuns: 5000 })
+    fc.assert(
+      fc.property(message, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (m, edits) => {
+        const bytes = Uint8Array.from(ok(m))
+        for (const [at, v] of edits) bytes[at % bytes.byteLength] = v
+        const r = decode(bytes)
+        expect(r instanceof WireError || typeof r.node === "string").toBe(true)
+      }),
+      { numRuns: 5000 }
+    )
   })
 })

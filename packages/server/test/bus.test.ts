@@ -14,7 +14,7 @@ import { connect } from "./support/client.js"
 import { start } from "./support/server.js"
 
 const nodes = (n: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const hub = Bus.memoryHub()
     const servers = []
     const transports = []
@@ -28,7 +28,7 @@ const nodes = (n: number) =>
 
 /** A client and its address. */
 const client = (url: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const c = yield* connect(url)
     const hello = yield* c.nextText()
     return { c, address: hello.slice(3) }
@@ -36,7 +36,7 @@ const client = (url: string) =>
 
 describe("the bus (in-process engine)", () => {
   it.live("broadcast: the source's node skips the source, every other node delivers to all; broadcast-all reaches everyone", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { servers } = yield* nodes(3)
       const a1 = yield* client(servers[0]!.url)
       const a2 = yield* client(servers[0]!.url)
@@ -47,10 +47,11 @@ describe("the bus (in-process engine)", () => {
       yield* b1.c.send("all everyone")
       for (const x of [a1, a2, b1, c1]) expect(yield* x.c.nextText()).toBe("everyone")
       expect(a1.c.pending).toBe(0)
-    }))
+    })
+  )
 
   it.live("topics across nodes; a node subscribes to a topic's channel on its first local member and leaves on its last", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { servers, transports } = yield* nodes(2)
       const a = yield* client(servers[0]!.url)
       const b = yield* client(servers[1]!.url)
@@ -72,10 +73,11 @@ describe("the bus (in-process engine)", () => {
       expect(b.c.pending).toBe(0)
       // Node b was not even sent the publish: it left the channel; only the marker reached it.
       expect(transports[1]!.stats().received - receivedBefore).toBe(1)
-    }))
+    })
+  )
 
   it.live("unicast and close to a connection of another node", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { servers } = yield* nodes(2)
       const a = yield* client(servers[0]!.url)
       const b = yield* client(servers[1]!.url)
@@ -85,10 +87,11 @@ describe("the bus (in-process engine)", () => {
       yield* a.c.send(`close ${b.address}`)
       expect(yield* b.c.waitClosed()).toEqual({ code: 4000, reason: "from afar" })
       expect(a.c.closeInfo).toBeUndefined()
-    }))
+    })
+  )
 
   it.live("order: messages from one sender to one topic reach every subscriber on every node in send order", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { servers } = yield* nodes(3)
       const subscribers = [yield* client(servers[0]!.url), yield* client(servers[1]!.url), yield* client(servers[2]!.url)]
       for (const s of subscribers) {
@@ -100,15 +103,18 @@ describe("the bus (in-process engine)", () => {
       const source = yield* client(servers[0]!.url)
       for (let i = 0; i < 200; i++) yield* source.c.send(`pub seq ${i}`)
       for (const s of subscribers) expect(yield* s.c.texts(200)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)))
-    }))
+    })
+  )
 
   it.live("engine down: local delivery goes on, what could not cross is counted; back up, cross-node delivery resumes", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { hub, servers } = yield* nodes(2)
       const a1 = yield* client(servers[0]!.url)
       const a2 = yield* client(servers[0]!.url)
       const b = yield* client(servers[1]!.url)
-      const dropped = Effect.map(Metric.value(Metric.withAttributes(Metrics.metrics.busDropped, { reason: "transport" })), (s) => Number(s.count))
+      const dropped = Effect.map(Metric.value(Metric.withAttributes(Metrics.metrics.busDropped, { reason: "transport" })), (s) =>
+        Number(s.count)
+      )
       const before = yield* dropped
       hub.setUp(false)
       yield* a1.c.send("all while down")
@@ -120,5 +126,6 @@ describe("the bus (in-process engine)", () => {
       yield* a1.c.send("all back")
       for (const x of [a1, a2, b]) expect(yield* x.c.nextText()).toBe("back")
       expect(b.c.pending).toBe(0) // never got "while down", and nothing twice
-    }))
+    })
+  )
 })

@@ -23,13 +23,28 @@ describe("admission and TLS flags", () => {
   })
 
   it("a bad origin or proxy is refused with one line naming the flag", () => {
-    expect(parse(["--allow-origin", "https://a.test/path"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("--allow-origin: \"https://a.test/path\"") })
-    expect(parse(["--trusted-proxy", "proxy.local"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("--trusted-proxy: \"proxy.local\"") })
+    expect(parse(["--allow-origin", "https://a.test/path"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining('--allow-origin: "https://a.test/path"')
+    })
+    expect(parse(["--trusted-proxy", "proxy.local"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining('--trusted-proxy: "proxy.local"')
+    })
     expect(parse(["--max-connections-per-address", "-1"])).toMatchObject({ _tag: "Invalid" })
   })
 
   it("the per-address limits and trusted proxies", () => {
-    expect(parse(["--max-connections-per-address", "100", "--max-handshakes-per-second-per-address", "10", "--trusted-proxy", "10.0.0.1,10.1.0.0/16"])).toEqual({
+    expect(
+      parse([
+        "--max-connections-per-address",
+        "100",
+        "--max-handshakes-per-second-per-address",
+        "10",
+        "--trusted-proxy",
+        "10.0.0.1,10.1.0.0/16"
+      ])
+    ).toEqual({
       _tag: "Run",
       options: { maxConnectionsPerAddress: 100, maxHandshakesPerSecondPerAddress: 10, trustedProxies: ["10.0.0.1", "10.1.0.0/16"] }
     })
@@ -44,7 +59,10 @@ describe("admission and TLS flags", () => {
       expect(tls.cert.equals(certs.cert)).toBe(true)
       expect(tls.key.equals(certs.key)).toBe(true)
       expect(parse([], { TLS_CERT: certs.certPath, TLS_KEY: certs.keyPath })._tag).toBe("Run")
-      expect(parse(["--tls-key", "/nonexistent/key.pem"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("--tls-key: cannot read") })
+      expect(parse(["--tls-key", "/nonexistent/key.pem"])).toMatchObject({
+        _tag: "Invalid",
+        message: expect.stringContaining("--tls-key: cannot read")
+      })
     } finally {
       certs.remove()
     }

@@ -3,7 +3,6 @@
  * through the `ws` client. (docs-sync.test.ts checks that the guides show these files as they are.)
  */
 import { spawn } from "node:child_process"
-import * as Http from "node:http"
 import * as Net from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -257,12 +256,19 @@ describe("limits.md", () => {
     const big = "z".repeat(64 * 1024)
     // On "flood": 400 messages of 64 KiB for a client that has stopped reading.
     const flooder = Handler.fiber((inbox, sender) =>
-      Effect.forever(Effect.gen(function*() {
-        const events = yield* Inbox.takeAll(inbox)
-        for (const e of events) {
-          if (e._tag === "Message") yield* Queue.offerAll(sender, Array.from({ length: 400 }, () => Command.unicast(e.conn, big)))
-        }
-      })))
+      Effect.forever(
+        Effect.gen(function* () {
+          const events = yield* Inbox.takeAll(inbox)
+          for (const e of events) {
+            if (e._tag === "Message")
+              yield* Queue.offerAll(
+                sender,
+                Array.from({ length: 400 }, () => Command.unicast(e.conn, big))
+              )
+          }
+        })
+      )
+    )
     const url = await listen(flooder, { outboundQueueCapacity: 64 })
     const c = await connect(url)
     ;(c.ws as unknown as { _socket: Net.Socket })._socket.pause()

@@ -25,7 +25,11 @@ const guides = [
 // ---------------------------------------------------------------------------------------------
 // (a) the guides show the files as they are
 
-interface Block { readonly guide: string; readonly file: string | undefined; readonly text: string }
+interface Block {
+  readonly guide: string
+  readonly file: string | undefined
+  readonly text: string
+}
 
 const blocks = (guide: string): Array<Block> => {
   const md = readFileSync(join(root, guide), "utf8")
@@ -67,12 +71,19 @@ const allDocs = [
   "README.md",
   "packages/server/README.md",
   "packages/codec/README.md",
-  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`)
 ]
 
 /** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to hyphens. */
 const slug = (heading: string) =>
-  heading.trim().toLowerCase().replace(/[`*_]/g, "").replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s/g, "-")
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[`*_]/g, "")
+    .replace(/[^\p{L}\p{N}\s-]/gu, "")
+    .replace(/\s/g, "-")
 
 const anchors = (file: string): Set<string> => {
   const md = readFileSync(join(root, file), "utf8").replace(/^```[\s\S]*?^```$/gm, "")
@@ -81,8 +92,18 @@ const anchors = (file: string): Set<string> => {
 
 describe("the docs stand alone", () => {
   // Design notes that are not in the repository, and APIs that no longer exist.
-  const gone = ["DESIGN §", "DESIGN.md", "EFFECT4_NOTES", "../shared", "Flow.", "pauseReading", "Handler.busy",
-    "parseListenArgs", "runMain(handler", "runMain(echo"]
+  const gone = [
+    "DESIGN §",
+    "DESIGN.md",
+    "EFFECT4_NOTES",
+    "../shared",
+    "Flow.",
+    "pauseReading",
+    "Handler.busy",
+    "parseListenArgs",
+    "runMain(handler",
+    "runMain(echo"
+  ]
   for (const file of allDocs) {
     it(`${file} names nothing outside the repository or removed`, () => {
       const md = readFileSync(join(root, file), "utf8")

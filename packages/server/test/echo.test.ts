@@ -20,7 +20,7 @@ describe("echo over real sockets", () => {
   })
 
   it.live.each(sizes)("binary of %i bytes comes back byte for byte", (size) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       const payload = binaryOf(size)
@@ -29,10 +29,11 @@ describe("echo over real sockets", () => {
       expect(reply.isBinary).toBe(true)
       expect(reply.data.byteLength).toBe(size)
       expect(reply.data.equals(payload)).toBe(true)
-    }))
+    })
+  )
 
   it.live.each(sizes)("text of %i bytes (multi-byte UTF-8) comes back byte for byte", (size) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       const text = textOf(size)
@@ -41,10 +42,11 @@ describe("echo over real sockets", () => {
       expect(reply.isBinary).toBe(false)
       expect(reply.data.byteLength).toBe(size)
       expect(reply.data.equals(Buffer.from(text, "utf8"))).toBe(true)
-    }))
+    })
+  )
 
   it.live("many messages on one connection come back in order, text stays text and binary stays binary", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       const sent: Array<Buffer | string> = []
@@ -58,19 +60,21 @@ describe("echo over real sockets", () => {
         expect(reply.isBinary).toBe(typeof m !== "string")
         expect(reply.data.equals(typeof m === "string" ? Buffer.from(m) : m)).toBe(true)
       }
-    }))
+    })
+  )
 
   it.live("a fragmented message from the client comes back whole", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       client.ws.send("héllo ", { fin: false })
       client.ws.send("wörld", { fin: true })
       expect(yield* client.nextText()).toBe("héllo wörld")
-    }))
+    })
+  )
 
   it.live("a text message whose UTF-8 character is split between fragments is valid", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       const bytes = Buffer.from("café 😀", "utf8")
@@ -78,15 +82,17 @@ describe("echo over real sockets", () => {
       client.ws.send(bytes.subarray(4, 8), { binary: false, fin: false }) // rest of "é", " ", part of the emoji
       client.ws.send(bytes.subarray(8), { binary: false, fin: true })
       expect(yield* client.nextText()).toBe("café 😀")
-    }))
+    })
+  )
 
   it.live("fragmentSize splits outgoing messages; the client reassembles them", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { fragmentSize: 1000 })
       const client = yield* connect(url)
       const payload = binaryOf(10_500)
       yield* client.send(payload)
       const reply = yield* client.next()
       expect(reply.data.equals(payload)).toBe(true)
-    }))
+    })
+  )
 })

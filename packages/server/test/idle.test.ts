@@ -5,7 +5,16 @@ import { IdleWatch, type Watched } from "../src/connection/idle-watch.js"
 
 const IDLE = 40
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const conn = (id: number): Connection => ({ id, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
+const conn = (id: number): Connection => ({
+  id,
+  path: "/",
+  query: "",
+  protocol: undefined,
+  extensions: [],
+  remoteAddress: "test",
+  variant: "rfc6455",
+  node: "local"
+})
 
 /** Records the watch's verdicts; `accept` decides whether the sender's inbox had room. */
 const verdicts = (accept: () => boolean = () => true) => {
@@ -15,8 +24,16 @@ const verdicts = (accept: () => boolean = () => true) => {
     pings,
     timeouts,
     value: {
-      ping: (c: Connection) => accept() && (pings.push({ id: c.id, at: Date.now() }), true),
-      timeout: (c: Connection) => accept() && (timeouts.push({ id: c.id, at: Date.now() }), true)
+      ping: (c: Connection) => {
+        if (!accept()) return false
+        pings.push({ id: c.id, at: Date.now() })
+        return true
+      },
+      timeout: (c: Connection) => {
+        if (!accept()) return false
+        timeouts.push({ id: c.id, at: Date.now() })
+        return true
+      }
     }
   }
 }
@@ -46,7 +63,7 @@ describe("IdleWatch", () => {
     const answering = { bytesRead: 0 }
     watch.watch(conn(1), chatty)
     watch.watch(conn(2), answering)
-    const feeder = setInterval(() => chatty.bytesRead += 10, IDLE / 4)
+    const feeder = setInterval(() => (chatty.bytesRead += 10), IDLE / 4)
     for (let i = 0; i < 8; i++) {
       await sleep(IDLE / 2)
       if (seen.pings.some((p) => p.id === 2)) answering.bytesRead += 6 // its Pong

@@ -15,23 +15,26 @@ import { start } from "./support/server.js"
 /** Opens a raw TCP WebSocket connection (handshake done by hand) for byte-level misbehaviour. */
 const rawUpgrade = (port: number) =>
   Effect.acquireRelease(
-    Effect.promise(() =>
-      new Promise<Net.Socket>((resolve, reject) => {
-        const socket = Net.connect(port, "127.0.0.1")
-        socket.once("error", reject)
-        socket.write(
-          "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        socket.once("data", (d: Buffer) => (d.toString("latin1").startsWith("HTTP/1.1 101") ? resolve(socket) : reject(new Error(String(d)))))
-      })
+    Effect.promise(
+      () =>
+        new Promise<Net.Socket>((resolve, reject) => {
+          const socket = Net.connect(port, "127.0.0.1")
+          socket.once("error", reject)
+          socket.write(
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+          )
+          socket.once("data", (d: Buffer) =>
+            d.toString("latin1").startsWith("HTTP/1.1 101") ? resolve(socket) : reject(new Error(String(d)))
+          )
+        })
     ),
     (socket) => Effect.sync(() => socket.destroy())
   )
 
 describe("limits and faults", () => {
   it.live("a message of exactly maxMessageSize passes; one byte more is closed with 1009", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { maxMessageSize: 1000, maxFrameSize: 1000 })
       const ok = yield* connect(url)
       yield* ok.send(Buffer.alloc(1000, 1))
@@ -42,35 +45,41 @@ describe("limits and faults", () => {
       // The first client is unaffected.
       yield* ok.send("still fine")
       expect(yield* ok.nextText()).toBe("still fine")
-    }))
+    })
+  )
 
   it.live("fragments adding up past maxMessageSize are closed with 1009", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { maxMessageSize: 1000, maxFrameSize: 600 })
       const client = yield* connect(url)
       client.ws.send(Buffer.alloc(600), { fin: false })
       client.ws.send(Buffer.alloc(600), { fin: true })
       expect((yield* client.waitClosed()).code).toBe(1009)
-    }))
+    })
+  )
 
   it.live("a text message that is not valid UTF-8 is closed with 1007", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url)
       client.ws.send(Buffer.from([0x68, 0xc3, 0x28]), { binary: false })
       expect((yield* client.waitClosed()).code).toBe(1007)
-    }))
+    })
+  )
 
   it.live("a peer that vanishes mid-frame costs only its own connection (the handler sees 1006)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const closed: Array<number> = []
       const handler = Handler.fiber((inbox, sender) =>
-        Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Inbox.takeAll(inbox)) {
-            if (e._tag === "Closed") closed.push(e.code)
-            if (e._tag === "Message") yield* Queue.offer(sender, Command.unicast(e.conn, e))
-          }
-        })))
+        Effect.forever(
+          Effect.gen(function* () {
+            for (const e of yield* Inbox.takeAll(inbox)) {
+              if (e._tag === "Closed") closed.push(e.code)
+              if (e._tag === "Message") yield* Queue.offer(sender, Command.unicast(e.conn, e))
+            }
+          })
+        )
+      )
       const { url, port, server } = yield* start(handler)
       const good = yield* connect(url)
       const raw = yield* rawUpgrade(port)
@@ -83,15 +92,19 @@ describe("limits and faults", () => {
       yield* waitUntil(() => server.connections() === 1, 5_000, "the connection to be gone")
       yield* good.send("unaffected")
       expect(yield* good.nextText()).toBe("unaffected")
-    }))
+    })
+  )
 
-  it.live("slowConsumer \"drop\": a client that stops reading stays connected and loses messages; others get all", () =>
-    Effect.gen(function*() {
+  it.live('slowConsumer "drop": a client that stops reading stays connected and loses messages; others get all', () =>
+    Effect.gen(function* () {
       const conns: Array<Connection> = []
       const handler = Handler.fiber((inbox) =>
-        Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Inbox.takeAll(inbox)) if (e._tag === "Open") conns.push(e.conn)
-        })))
+        Effect.forever(
+          Effect.gen(function* () {
+            for (const e of yield* Inbox.takeAll(inbox)) if (e._tag === "Open") conns.push(e.conn)
+          })
+        )
+      )
       // Uncompressed: 30 MiB of one repeated byte would deflate to almost nothing and fill no buffer.
       const { url, server } = yield* start(handler, { slowConsumer: "drop", outboundQueueCapacity: 4, perMessageDeflate: false })
       const reader = yield* connect(url)
@@ -122,5 +135,6 @@ describe("limits and faults", () => {
       yield* server.command(Command.unicast(conns[1]!, "last"))
       expect(yield* stalled.nextText()).toBe("last")
       expect(stalled.closeInfo).toBeUndefined()
-    }))
+    })
+  )
 })

@@ -20,27 +20,48 @@ const jsonLines = (lines: ReadonlyArray<unknown>) => lines.map((l) => JSON.parse
 
 describe("Logs.layer", () => {
   it.effect("json: one JSON object per line with message, level, timestamp, fiberId, annotations, spans", () =>
-    Effect.gen(function*() {
-      yield* Effect.logInfo("hello").pipe(Effect.annotateLogs({ conn: 7 }), Effect.withLogSpan("span"), Effect.provide(Logs.layer({ format: "json" })))
+    Effect.gen(function* () {
+      yield* Effect.logInfo("hello").pipe(
+        Effect.annotateLogs({ conn: 7 }),
+        Effect.withLogSpan("span"),
+        Effect.provide(Logs.layer({ format: "json" }))
+      )
       yield* Effect.logDebug("hidden at Info").pipe(Effect.provide(Logs.layer({ format: "json" })))
       yield* Effect.logDebug("shown at Debug").pipe(Effect.provide(Logs.layer({ format: "json", level: "Debug" })))
       const [first, second, ...rest] = jsonLines(yield* TestConsole.logLines)
       expect(rest).toEqual([])
-      expect(first).toMatchObject({ message: "hello", level: "INFO", annotations: { conn: 7 }, spans: { span: expect.any(Number) }, fiberId: expect.stringMatching(/^#\d+$/) })
+      expect(first).toMatchObject({
+        message: "hello",
+        level: "INFO",
+        annotations: { conn: 7 },
+        spans: { span: expect.any(Number) },
+        fiberId: expect.stringMatching(/^#\d+$/)
+      })
       expect(new Date(first!["timestamp"]).toISOString()).toBe(first!["timestamp"])
       expect(second).toMatchObject({ message: "shown at Debug", level: "DEBUG" })
-    }).pipe(Effect.provide(TestConsole.layer)))
+    }).pipe(Effect.provide(TestConsole.layer))
+  )
 
   it.effect("stream stderr writes to the error console only", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* Effect.logWarning("to stderr").pipe(Effect.provide(Logs.layer({ format: "json", stream: "stderr" })))
       expect(yield* TestConsole.logLines).toEqual([])
       expect(jsonLines(yield* TestConsole.errorLines)).toMatchObject([{ message: "to stderr", level: "WARN" }])
-    }).pipe(Effect.provide(TestConsole.layer)))
+    }).pipe(Effect.provide(TestConsole.layer))
+  )
 
   it("parseLevel reads command-line spellings", () => {
-    expect(["trace", "DEBUG", "Info", "warn", "warning", "error", "fatal", "none", "all"].map(Logs.parseLevel))
-      .toEqual(["Trace", "Debug", "Info", "Warn", "Warn", "Error", "Fatal", "None", "All"])
+    expect(["trace", "DEBUG", "Info", "warn", "warning", "error", "fatal", "none", "all"].map(Logs.parseLevel)).toEqual([
+      "Trace",
+      "Debug",
+      "Info",
+      "Warn",
+      "Warn",
+      "Error",
+      "Fatal",
+      "None",
+      "All"
+    ])
     expect(Logs.parseLevel("loud")).toBeUndefined()
   })
 })
@@ -55,7 +76,7 @@ describe("the server's own log lines", () => {
   })
 
   it.live("at Debug: each connection's open and close (code, reason, origin) and the shutdown with its numbers", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const echo = Handler.batch((events) => events.flatMap((e) => (e._tag === "Message" ? [Command.unicast(e.conn, e)] : [])))
       const server = yield* start(echo)
       const a = yield* connect(`${server.url}room?x=1`)
@@ -67,13 +88,23 @@ describe("the server's own log lines", () => {
       const lines = jsonLines(yield* TestConsole.logLines)
       const opens = lines.filter((l) => l["message"] === "connection open")
       expect(opens).toHaveLength(2)
-      expect(opens[0]).toMatchObject({ level: "DEBUG", annotations: { path: "/room", remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/) } })
+      expect(opens[0]).toMatchObject({
+        level: "DEBUG",
+        annotations: { path: "/room", remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }
+      })
       const closes = lines.filter((l) => l["message"] === "connection closed").map((l) => l["annotations"])
-      expect(closes).toContainEqual(expect.objectContaining({ conn: opens[0]!["annotations"]["conn"], code: 4000, reason: "done", origin: "peer" }))
+      expect(closes).toContainEqual(
+        expect.objectContaining({ conn: opens[0]!["annotations"]["conn"], code: 4000, reason: "done", origin: "peer" })
+      )
       expect(closes).toContainEqual(expect.objectContaining({ conn: opens[1]!["annotations"]["conn"], code: 1001, origin: "shutdown" }))
       expect(lines).toContainEqual(expect.objectContaining({ level: "INFO", annotations: { connections: 1, timeoutMs: 5000 } }))
-      expect(lines.find((l) => String(l["message"]).startsWith("shutdown: "))?.["annotations"]).toMatchObject({ connections: 1, closed: 1, dropped: 0 })
-    }).pipe(Effect.provide(Logs.layer({ format: "json", level: "Debug" })), Effect.provide(TestConsole.layer)))
+      expect(lines.find((l) => String(l["message"]).startsWith("shutdown: "))?.["annotations"]).toMatchObject({
+        connections: 1,
+        closed: 1,
+        dropped: 0
+      })
+    }).pipe(Effect.provide(Logs.layer({ format: "json", level: "Debug" })), Effect.provide(TestConsole.layer))
+  )
 })
 
 describe("Cli.parse: the operations flags", () => {
@@ -81,7 +112,10 @@ describe("Cli.parse: the operations flags", () => {
     expect(parse(["--metrics", "9464"])).toEqual({ _tag: "Run", options: { metrics: { host: "127.0.0.1", port: 9464 } } })
     expect(parse(["--metrics", "0.0.0.0:9464"])).toEqual({ _tag: "Run", options: { metrics: { host: "0.0.0.0", port: 9464 } } })
     expect(parse(["--metrics=[::1]:0"])).toEqual({ _tag: "Run", options: { metrics: { host: "::1", port: 0 } } })
-    expect(parse(["--log-format", "json", "--log-level", "debug"])).toEqual({ _tag: "Run", options: { logFormat: "json", logLevel: "Debug" } })
+    expect(parse(["--log-format", "json", "--log-level", "debug"])).toEqual({
+      _tag: "Run",
+      options: { logFormat: "json", logLevel: "Debug" }
+    })
     expect(parse([], { METRICS: "9100", LOG_FORMAT: "json", LOG_LEVEL: "warn" })).toEqual({
       _tag: "Run",
       options: { metrics: { host: "127.0.0.1", port: 9100 }, logFormat: "json", logLevel: "Warn" }

@@ -88,37 +88,41 @@ describe("resolveOptions", () => {
 
 describe("Server.listen and options", () => {
   it.live("a bad option fails at start with the ConfigError", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const error = yield* Effect.flip(Server.listen(echo, { port: 0, maxMessageSize: -1 }))
       expect(error).toBeInstanceOf(ConfigError)
       expect(error._tag).toBe("ConfigError")
       expect((error as ConfigError).option).toBe("maxMessageSize")
-    }))
+    })
+  )
 
   it.live("a bad port fails with a ConfigError on port", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       for (const port of [-1, 70000, 1.5]) {
         const error = yield* Effect.flip(Server.listen(echo, { port }))
         expect(error).toMatchObject({ _tag: "ConfigError", option: "port" })
       }
-    }))
+    })
+  )
 
   it.live("attach with a bad option fails with the ConfigError", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const error = yield* Effect.flip(Server.attach(Http.createServer(), echo, { path: "nope" }))
       expect(error).toMatchObject({ _tag: "ConfigError", option: "path" })
-    }))
+    })
+  )
 
   it.live("listening on a busy port fails with ListenError", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const blocker = Net.createServer()
-      const port = yield* Effect.promise(() =>
-        new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as Net.AddressInfo).port)))
+      const port = yield* Effect.promise(
+        () => new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as Net.AddressInfo).port)))
       )
       yield* Effect.addFinalizer(() => Effect.sync(() => blocker.close()))
       const error = yield* Effect.flip(Server.listen(echo, { port, host: "127.0.0.1" }))
       expect(error._tag).toBe("ListenError")
       expect(error).toBeInstanceOf(Server.ListenError)
       expect(error.message).toContain(String(port))
-    }))
+    })
+  )
 })

@@ -93,15 +93,16 @@ describe("origin rules", () => {
 
 describe("allowedOrigins over real sockets", () => {
   it.live("by default every origin connects", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const client = yield* connect(url, undefined, { origin: "https://anyone.test" })
       yield* client.send("hi")
       expect(yield* client.nextText()).toBe("hi")
-    }))
+    })
+  )
 
   it.live("exact and wildcard origins, null and no Origin connect; others get 403 before the hook and the pipeline", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const hookSaw: Array<string | undefined> = []
       const hooked = Handler.fiber(echo.run, {
         name: "origin-hooked-echo",
@@ -129,20 +130,24 @@ describe("allowedOrigins over real sockets", () => {
       expect((yield* rejections403) - before).toBe(4)
       expect(hookSaw).toHaveLength(4) // the hook never saw a refused request
       expect(server.connections()).toBe(open) // nor did the pipeline
-    }))
+    })
+  )
 
   it.live("attach applies the same checks (403 for an origin, 429 for an address) to an http server's upgrades", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const http = Http.createServer((_req, res) => res.end("page"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => {
-        http.closeAllConnections()
-        http.close()
-      }))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          http.closeAllConnections()
+          http.close()
+        })
+      )
       yield* Server.attach(http, echo, { allowedOrigins: ["https://app.example.com"], maxConnectionsPerAddress: 1 })
       yield* Effect.promise(() => new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve)))
       const url = `ws://127.0.0.1:${(http.address() as Net.AddressInfo).port}/`
       expect((yield* rejected(url, undefined, { origin: "https://evil.test" })).status).toBe(403)
       yield* connect(url, undefined, { origin: "https://app.example.com" })
       expect((yield* rejected(url, undefined, { origin: "https://app.example.com" })).status).toBe(429)
-    }))
+    })
+  )
 })

@@ -17,7 +17,12 @@ const page: Server.HttpResponder = (request) => {
   if (request.path === "/") {
     return {
       status: 200,
-      headers: { "Content-Type": "text/html; charset=utf-8", "X-Query": request.query, "Bad\r\nName": "dropped", "X-Evil": "a\r\nInjected: yes" },
+      headers: {
+        "Content-Type": "text/html; charset=utf-8",
+        "X-Query": request.query,
+        "Bad\r\nName": "dropped",
+        "X-Evil": "a\r\nInjected: yes"
+      },
       body: "<!doctype html><p>héllo</p>"
     }
   }
@@ -45,7 +50,7 @@ const rawExchange = (port: number, request: string) =>
 
 describe("listen with httpRequest", () => {
   it.live("answers a plain GET with the responder's status, headers and UTF-8 body, and closes", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { httpRequest: page })
       const res = yield* httpGet(`http://127.0.0.1:${port}/?a=1`)
       expect(res.status).toBe(200)
@@ -54,20 +59,22 @@ describe("listen with httpRequest", () => {
       expect(res.headers["connection"]).toBe("close")
       expect(res.headers["content-length"]).toBe(String(Buffer.byteLength("<!doctype html><p>héllo</p>")))
       expect(res.body).toBe("<!doctype html><p>héllo</p>")
-    }))
+    })
+  )
 
   it.live("drops header names that are not tokens and strips CR/LF from values (no header injection)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { httpRequest: page })
       const answer = yield* rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
       const head = answer.slice(0, answer.indexOf("\r\n\r\n"))
       expect(head).not.toMatch(/^Injected:/m)
       expect(head).not.toMatch(/dropped/)
-      expect(head).toMatch(/^X-Evil: a  Injected: yes$/m)
-    }))
+      expect(head).toMatch(/^X-Evil: a {2}Injected: yes$/m)
+    })
+  )
 
   it.live("answers other paths as the responder says (404), and HEAD with headers only", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { httpRequest: page })
       const missing = yield* httpGet(`http://127.0.0.1:${port}/nope`)
       expect(missing.status).toBe(404)
@@ -76,21 +83,24 @@ describe("listen with httpRequest", () => {
       expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
       expect(head).toMatch(/\r\nContent-Length: 28\r\n/)
       expect(head.endsWith("\r\n\r\n")).toBe(true) // no body after the head
-    }))
+    })
+  )
 
   it.live("a declined request gets the default 426; a throwing responder gets 500", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { httpRequest: page })
       expect((yield* httpGet(`http://127.0.0.1:${port}/declined`)).status).toBe(426)
       expect((yield* httpGet(`http://127.0.0.1:${port}/throws`)).status).toBe(500)
-    }))
+    })
+  )
 
   it.live("upgrades on the same port still reach the pipeline", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url, port } = yield* start(echo, { httpRequest: page })
       expect((yield* httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200)
       const client = yield* connect(url)
       yield* client.send("still a WebSocket server")
       expect(yield* client.nextText()).toBe("still a WebSocket server")
-    }))
+    })
+  )
 })

@@ -17,23 +17,27 @@ import { start } from "./support/server.js"
 
 /** Renders what `program` leaves in a fresh registry. */
 const renderFresh = (program: Effect.Effect<unknown>) =>
-  Effect.runSync(Effect.gen(function*() {
-    yield* program
-    return Metrics.render(yield* Metric.snapshot)
-  }).pipe(Effect.provideService(Metric.MetricRegistry, new Map())))
+  Effect.runSync(
+    Effect.gen(function* () {
+      yield* program
+      return Metrics.render(yield* Metric.snapshot)
+    }).pipe(Effect.provideService(Metric.MetricRegistry, new Map()))
+  )
 
 describe("Metrics.render", () => {
   it("counters end in _total once; a frequency is a counter with a label per key; gauges keep their name", () => {
-    const text = renderFresh(Effect.gen(function*() {
-      yield* Metric.update(Metric.counter("jobs", { description: "Jobs done" }), 3)
-      yield* Metric.update(Metric.counter("requests_total", { description: "Requests" }), 2)
-      yield* Metric.update(Metric.gauge("temperature", { description: "Now" }), -1.5)
-      const codes = Metric.frequency("wspipe_close_codes", { description: "Close codes" })
-      yield* Metric.update(codes, "1000")
-      yield* Metric.update(codes, "1000")
-      yield* Metric.update(codes, "1001")
-      yield* Metric.update(Metric.frequency("colors", { description: "Colors" }), "red")
-    }))
+    const text = renderFresh(
+      Effect.gen(function* () {
+        yield* Metric.update(Metric.counter("jobs", { description: "Jobs done" }), 3)
+        yield* Metric.update(Metric.counter("requests_total", { description: "Requests" }), 2)
+        yield* Metric.update(Metric.gauge("temperature", { description: "Now" }), -1.5)
+        const codes = Metric.frequency("wspipe_close_codes", { description: "Close codes" })
+        yield* Metric.update(codes, "1000")
+        yield* Metric.update(codes, "1000")
+        yield* Metric.update(codes, "1001")
+        yield* Metric.update(Metric.frequency("colors", { description: "Colors" }), "red")
+      })
+    )
     const e = parsePrometheus(text)
     expect(e.families.get("jobs_total")).toEqual({ name: "jobs_total", help: "Jobs done", type: "counter" })
     expect(e.value("jobs_total")).toBe(3)
@@ -47,12 +51,14 @@ describe("Metrics.render", () => {
   })
 
   it("attributes become labels, escaped; names and label names are made valid; HELP is escaped", () => {
-    const nasty = "a \"quoted\" back\\slash\nand a line feed"
-    const text = renderFresh(Effect.gen(function*() {
-      const m = Metric.counter("http.requests-served", { description: "Served\nby path \\ method" })
-      yield* Metric.update(Metric.withAttributes(m, { path: nasty, "http.method": "GET" }), 1)
-      yield* Metric.update(Metric.withAttributes(m, { path: "/", "http.method": "GET" }), 4)
-    }))
+    const nasty = 'a "quoted" back\\slash\nand a line feed'
+    const text = renderFresh(
+      Effect.gen(function* () {
+        const m = Metric.counter("http.requests-served", { description: "Served\nby path \\ method" })
+        yield* Metric.update(Metric.withAttributes(m, { path: nasty, "http.method": "GET" }), 1)
+        yield* Metric.update(Metric.withAttributes(m, { path: "/", "http.method": "GET" }), 4)
+      })
+    )
     expect(text).toContain(`path="a \\"quoted\\" back\\\\slash\\nand a line feed"`)
     expect(text).toContain("# HELP http_requests_served_total Served\\nby path \\\\ method\n")
     const e = parsePrometheus(text)
@@ -64,13 +70,15 @@ describe("Metrics.render", () => {
   })
 
   it("histograms: cumulative _bucket with le, +Inf, _sum, _count; summaries: quantiles, _sum, _count; bigints", () => {
-    const text = renderFresh(Effect.gen(function*() {
-      const h = Metric.histogram("latency_seconds", { description: "Latency", boundaries: [0.1, 1, 10] })
-      for (const v of [0.05, 0.5, 0.7, 5, 50]) yield* Metric.update(h, v)
-      const s = Metric.summary("size_bytes", { description: "Sizes", maxAge: "1 minute", maxSize: 100, quantiles: [0.5, 0.99] })
-      for (const v of [1, 2, 3]) yield* Metric.update(s, v)
-      yield* Metric.update(Metric.counter("huge", { description: "Huge", bigint: true }), 2n ** 70n)
-    }))
+    const text = renderFresh(
+      Effect.gen(function* () {
+        const h = Metric.histogram("latency_seconds", { description: "Latency", boundaries: [0.1, 1, 10] })
+        for (const v of [0.05, 0.5, 0.7, 5, 50]) yield* Metric.update(h, v)
+        const s = Metric.summary("size_bytes", { description: "Sizes", maxAge: "1 minute", maxSize: 100, quantiles: [0.5, 0.99] })
+        for (const v of [1, 2, 3]) yield* Metric.update(s, v)
+        yield* Metric.update(Metric.counter("huge", { description: "Huge", bigint: true }), 2n ** 70n)
+      })
+    )
     const e = parsePrometheus(text)
     expect(e.families.get("latency_seconds")?.type).toBe("histogram")
     expect([0.1, 1, 10].map((le) => e.value("latency_seconds_bucket", { le: String(le) }))).toEqual([1, 3, 4])
@@ -84,22 +92,24 @@ describe("Metrics.render", () => {
   })
 
   it("a name taken by another type is left out, not rendered twice", () => {
-    const text = renderFresh(Effect.gen(function*() {
-      yield* Metric.update(Metric.counter("x", { description: "a counter" }), 1)
-      yield* Metric.update(Metric.gauge("x_total", { description: "a gauge" }), 7)
-    }))
+    const text = renderFresh(
+      Effect.gen(function* () {
+        yield* Metric.update(Metric.counter("x", { description: "a counter" }), 1)
+        yield* Metric.update(Metric.gauge("x_total", { description: "a gauge" }), 7)
+      })
+    )
     const e = parsePrometheus(text)
     expect(e.families.get("x_total")?.type).toBe("counter")
     expect(e.samples.filter((s) => s.name === "x_total")).toHaveLength(1)
   })
 
   it("the parser refuses what Prometheus refuses (so these tests can fail)", () => {
-    const ok = "# HELP a_total A\n# TYPE a_total counter\na_total{l=\"x\"} 1\n"
+    const ok = '# HELP a_total A\n# TYPE a_total counter\na_total{l="x"} 1\n'
     expect(() => parsePrometheus(ok)).not.toThrow()
     expect(() => parsePrometheus("# HELP a_total A\na_total 1\n")).toThrow(/no TYPE/)
     expect(() => parsePrometheus("# TYPE a_total counter\na_total 1\n")).toThrow(/no HELP/)
-    expect(() => parsePrometheus(ok.replace("\"x\"", "\"x\"y\""))).toThrow(/expected/)
-    expect(() => parsePrometheus(ok.replace("\"x\"", "\"x\\q\""))).toThrow(/bad escape/)
+    expect(() => parsePrometheus(ok.replace('"x"', '"x"y"'))).toThrow(/expected/)
+    expect(() => parsePrometheus(ok.replace('"x"', '"x\\q"'))).toThrow(/bad escape/)
     expect(() => parsePrometheus(ok.replace("a_total{", "a{").replace(/a_total/g, "a"))).toThrow(/_total/)
     expect(() => parsePrometheus(ok + ok.split("\n")[2] + "\n")).toThrow(/twice/)
     expect(() => parsePrometheus(ok.replace(" 1\n", " one\n"))).toThrow(/bad value/)
@@ -108,7 +118,7 @@ describe("Metrics.render", () => {
 })
 
 const scrape = (url: string): Effect.Effect<Exposition> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const response = yield* httpGet(url)
     expect(response.status).toBe(200)
     expect(response.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8")
@@ -117,7 +127,7 @@ const scrape = (url: string): Effect.Effect<Exposition> =>
 
 /** Scrapes until `check` holds (the gauge of open connections moves on the socket's close event). */
 const scrapeUntil = (url: string, check: (e: Exposition) => boolean, what: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const deadline = Date.now() + 5_000
     while (true) {
       const e = yield* scrape(url)
@@ -143,17 +153,29 @@ const request = (url: string, method: string) =>
       }),
       5_000,
       `${method} ${url}`
-    ))
+    )
+  )
 
 describe("Metrics.serve over real sockets", () => {
   it.live("a scrape is valid text and follows the traffic: connections, messages, bytes, rejections, close codes", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { path: "/ws" })
       const metrics = yield* Metrics.serve({ host: "127.0.0.1", port: 0 })
       expect(metrics.url).toBe(`http://127.0.0.1:${metrics.port}/metrics`)
       const before = yield* scrape(metrics.url)
       // Every family is there before any traffic, counters at 0 rather than absent.
-      for (const name of ["wspipe_connections_total", "wspipe_messages_in_total", "wspipe_bytes_out_total", "wspipe_close_codes_total", "wspipe_handshake_rejections_total", "wspipe_connections_open", "process_resident_memory_bytes", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_p99_seconds", "process_start_time_seconds"]) {
+      for (const name of [
+        "wspipe_connections_total",
+        "wspipe_messages_in_total",
+        "wspipe_bytes_out_total",
+        "wspipe_close_codes_total",
+        "wspipe_handshake_rejections_total",
+        "wspipe_connections_open",
+        "process_resident_memory_bytes",
+        "nodejs_heap_size_used_bytes",
+        "nodejs_eventloop_lag_p99_seconds",
+        "process_start_time_seconds"
+      ]) {
         expect(before.families.has(name), name).toBe(true)
       }
       const v = (e: Exposition, name: string, labels?: Record<string, string>) => e.value(name, labels) ?? 0
@@ -189,14 +211,19 @@ describe("Metrics.serve over real sockets", () => {
       expect(delta(after, "wspipe_close_codes_total", { code: "1000" })).toBe(1)
       expect(delta(after, "wspipe_close_origins_total", { origin: "peer" })).toBe(1)
       expect(delta(after, "wspipe_connections_total")).toBe(1)
-    }))
+    })
+  )
 
   it.live("permessage-deflate is counted: messages each way, bytes before and after, jobs", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo)
       const metrics = yield* Metrics.serve({ host: "127.0.0.1", port: 0 })
       const before = yield* scrape(metrics.url)
-      for (const name of ["wspipe_deflate_inflated_messages_total", "wspipe_deflate_sent_compressed_bytes_total", "wspipe_deflate_jobs_running"]) {
+      for (const name of [
+        "wspipe_deflate_inflated_messages_total",
+        "wspipe_deflate_sent_compressed_bytes_total",
+        "wspipe_deflate_jobs_running"
+      ]) {
         expect(before.families.has(name), name).toBe(true)
       }
       const delta = (e: Exposition, name: string) => (e.value(name) ?? 0) - (before.value(name) ?? 0)
@@ -206,7 +233,11 @@ describe("Metrics.serve over real sockets", () => {
       ws.on("message", (d) => echoes.push(String(d)))
       yield* Effect.promise(() => new Promise((resolve) => ws.once("open", resolve)))
       for (let i = 0; i < 3; i++) ws.send(message)
-      const after = yield* scrapeUntil(metrics.url, (e) => delta(e, "wspipe_deflate_compressed_messages_total") >= 3, "the deflate counters (sampled each second)")
+      const after = yield* scrapeUntil(
+        metrics.url,
+        (e) => delta(e, "wspipe_deflate_compressed_messages_total") >= 3,
+        "the deflate counters (sampled each second)"
+      )
       expect(echoes).toEqual([message, message, message])
       const size = Buffer.byteLength(message)
       expect(delta(after, "wspipe_deflate_inflated_messages_total")).toBe(3)
@@ -221,10 +252,11 @@ describe("Metrics.serve over real sockets", () => {
       expect(sent).toBeLessThan(size)
       expect(after.value("wspipe_deflate_jobs_running")).toBe(0)
       ws.close()
-    }))
+    })
+  )
 
   it.live("GET / answers 200 (health check), HEAD /metrics has no body, other paths 404, other methods 405", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const metrics = yield* Metrics.serve({ port: 0 })
       const base = `http://127.0.0.1:${metrics.port}`
       expect((yield* request(`${base}/`, "GET")).status).toBe(200)
@@ -232,10 +264,11 @@ describe("Metrics.serve over real sockets", () => {
       expect((yield* request(`${base}/metrics?x=1`, "GET")).status).toBe(200)
       expect((yield* request(`${base}/nope`, "GET")).status).toBe(404)
       expect((yield* request(`${base}/metrics`, "POST")).status).toBe(405)
-    }))
+    })
+  )
 
   it.live("a port in use fails with ListenError; a bad port with ConfigError", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const blocker = Net.createServer()
       yield* Effect.promise(() => new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve)))
       const port = (blocker.address() as Net.AddressInfo).port
@@ -244,5 +277,6 @@ describe("Metrics.serve over real sockets", () => {
       expect(busy._tag).toBe("ListenError")
       expect(busy.message).toContain(`cannot serve metrics on 127.0.0.1:${port}`)
       expect((yield* Effect.flip(Metrics.serve({ port: 70000 })))._tag).toBe("ConfigError")
-    }))
+    })
+  )
 })

@@ -22,7 +22,7 @@ const attach = (conn: Connection, rest: Uint8Array = new Uint8Array(0), data?: u
   SocketInput.Attach(conn, rest, decoderOptions, data, request)
 
 /** A running receiver with its three queues. */
-const setup = Effect.gen(function*() {
+const setup = Effect.gen(function* () {
   const inbox = yield* Queue.bounded<SocketInput.SocketInput>(64)
   const events = yield* Queue.bounded<Event.Event | RuntimeMessage.Ending>(256)
   const controls = yield* Queue.bounded<RuntimeMessage.RuntimeMessage>(256)
@@ -34,11 +34,12 @@ const setup = Effect.gen(function*() {
 const text = (e: Event.Event | RuntimeMessage.Ending | undefined) =>
   e?._tag === "Message" ? `${e.kind}:${new TextDecoder().decode(e.data)}` : e?._tag
 
-const ending = (tag: RuntimeMessage.Ending["_tag"], to: Connection, code: number, reason = "") => new RuntimeMessage.Ending(tag, to, code, reason)
+const ending = (tag: RuntimeMessage.Ending["_tag"], to: Connection, code: number, reason = "") =>
+  new RuntimeMessage.Ending(tag, to, code, reason)
 
 describe("receiver actor", () => {
   it.live("Attach → Open (with the handshake data); frames split at odd boundaries → Messages in order", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, controls, feed } = yield* setup
       const conn = fakeConn()
       const bytes = concat(
@@ -61,10 +62,11 @@ describe("receiver actor", () => {
       expect([...big.data]).toEqual(new Array(300).fill(7))
       expect(big.conn).toBe(conn)
       expect(Queue.sizeUnsafe(controls)).toBe(0)
-    }))
+    })
+  )
 
   it.live("two connections' chunks interleaved are decoded separately", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
       const a = fakeConn()
       const b = fakeConn()
@@ -80,24 +82,23 @@ describe("receiver actor", () => {
       expect(got.length).toBe(2)
       expect(text(got.find((e) => e.conn === a))).toBe("text:from a")
       expect(text(got.find((e) => e.conn === b))).toBe("text:from b")
-    }))
+    })
+  )
 
   it.live("a Ping → Pong control with the same payload; a Pong is ignored", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, controls, feed } = yield* setup
       const conn = fakeConn()
-      yield* feed(
-        attach(conn),
-        SocketInput.Chunk(conn, concat(frame(Op.Ping, "p1"), frame(Op.Pong, "x"), frame(Op.Text, "t")))
-      )
+      yield* feed(attach(conn), SocketInput.Chunk(conn, concat(frame(Op.Ping, "p1"), frame(Op.Pong, "x"), frame(Op.Text, "t"))))
       const [pong] = yield* takeN(controls, 1)
       expect(pong!._tag).toBe("Pong")
       expect([...(pong as RuntimeMessage.Pong).data]).toEqual([..."p1"].map((c) => c.charCodeAt(0)))
       expect((yield* takeN(events, 2)).map(text)).toEqual(["Open", "text:t"])
-    }))
+    })
+  )
 
   it.live("a Close frame → Closed event, then the PeerClose ending behind it; later bytes and EOF add only Gone", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, controls, feed } = yield* setup
       const conn = fakeConn()
       yield* feed(
@@ -116,44 +117,43 @@ describe("receiver actor", () => {
       const marker = fakeConn()
       yield* feed(attach(marker))
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn: marker })
-    }))
+    })
+  )
 
   it.live("a Close without a code is reported as 1005", () =>
-    Effect.gen(function*() {
-      const { events, controls, feed } = yield* setup
+    Effect.gen(function* () {
+      const { events, feed } = yield* setup
       const conn = fakeConn()
-      yield* feed(
-        attach(conn),
-        SocketInput.Chunk(conn, frame(Op.Close, new Uint8Array(0)))
-      )
+      yield* feed(attach(conn), SocketInput.Chunk(conn, frame(Op.Close, new Uint8Array(0))))
       const got = yield* takeN(events, 3)
       expect(got[1]).toMatchObject({ _tag: "Closed", code: 1005, origin: "peer" })
       expect(got[2]).toEqual(ending("PeerClose", conn, 1005))
-    }))
+    })
+  )
 
   it.live("an unmasked frame → Closed 1002 (origin protocol) to the handler, the Fail ending behind it", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
       const conn = fakeConn()
-      yield* feed(
-        attach(conn),
-        SocketInput.Chunk(conn, frame(Op.Text, "no mask", { mask: undefined }))
-      )
+      yield* feed(attach(conn), SocketInput.Chunk(conn, frame(Op.Text, "no mask", { mask: undefined })))
       const got = yield* takeN(events, 3)
       expect(got[1]).toMatchObject({ _tag: "Closed", conn, code: 1002, origin: "protocol" })
       expect(got[2]).toMatchObject({ _tag: "Fail", to: conn, code: 1002 })
-    }))
+    })
+  )
 
   it.live.each([
     ["invalid UTF-8 in a text message", 1007, frame(Op.Text, Uint8Array.of(0x68, 0xc3, 0x28))],
     ["a frame larger than maxFrameSize", 1009, frame(Op.Binary, new Uint8Array(1025))],
-    ["a message larger than maxMessageSize", 1009, concat(
-      ...Array.from({ length: 5 }, (_, i) => frame(i === 0 ? Op.Binary : Op.Cont, new Uint8Array(1000), { fin: i === 4 }))
-    )],
+    [
+      "a message larger than maxMessageSize",
+      1009,
+      concat(...Array.from({ length: 5 }, (_, i) => frame(i === 0 ? Op.Binary : Op.Cont, new Uint8Array(1000), { fin: i === 4 })))
+    ],
     ["a reserved opcode", 1002, frame(3, "x")],
     ["a continuation without a message", 1002, frame(Op.Cont, "x")]
   ] as const)("%s → Closed and the Fail ending with %i", ([, code, bytes]) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
       const conn = fakeConn()
       yield* feed(attach(conn))
@@ -167,10 +167,11 @@ describe("receiver actor", () => {
       const marker = fakeConn()
       yield* feed(attach(marker))
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn: marker })
-    }))
+    })
+  )
 
   it.live("EOF without a Close → Closed 1006 (origin transport) and Gone; a socket error likewise", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
       const a = fakeConn()
       const b = fakeConn()
@@ -190,13 +191,30 @@ describe("receiver actor", () => {
         { _tag: "Closed", conn: b, code: 1006, reason: "", origin: "transport" },
         ending("Gone", b, 1006)
       ])
-    }))
+    })
+  )
 
   it.live("a close the server started gives the handler its origin and code", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
-      const idle = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
-      const closed = makeConnection({ path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" })
+      const idle = makeConnection({
+        path: "/",
+        query: "",
+        protocol: undefined,
+        extensions: [],
+        remoteAddress: "test",
+        variant: "rfc6455",
+        node: "local"
+      })
+      const closed = makeConnection({
+        path: "/",
+        query: "",
+        protocol: undefined,
+        extensions: [],
+        remoteAddress: "test",
+        variant: "rfc6455",
+        node: "local"
+      })
       yield* feed(attach(idle), attach(closed))
       // What the sender notes when it starts the close (sender/closing.ts).
       idle.closing = { origin: "idle", code: 1001, reason: "idle timeout" }
@@ -207,25 +225,23 @@ describe("receiver actor", () => {
         { _tag: "Closed", conn: idle, code: 1001, reason: "idle timeout", origin: "idle" },
         { _tag: "Closed", conn: closed, code: 4000, reason: "bye", origin: "server" }
       ])
-    }))
+    })
+  )
 
   it.live("chunks for an unknown connection are ignored", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, controls, feed } = yield* setup
       const ghost = fakeConn()
       const conn = fakeConn()
-      yield* feed(
-        SocketInput.Chunk(ghost, frame(Op.Text, "boo")),
-        SocketInput.Eof(ghost),
-        attach(conn)
-      )
+      yield* feed(SocketInput.Chunk(ghost, frame(Op.Text, "boo")), SocketInput.Eof(ghost), attach(conn))
       expect((yield* takeN(events, 1))[0]).toMatchObject({ _tag: "Open", conn })
       expect(Queue.sizeUnsafe(events)).toBe(0)
       expect(Queue.sizeUnsafe(controls)).toBe(0)
-    }))
+    })
+  )
 
   it.live("every chunk's credit is released once it is decoded (per-connection inbound allowance)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { events, feed } = yield* setup
       const conn = fakeConn()
       const released: Array<number> = []
@@ -234,5 +250,6 @@ describe("receiver actor", () => {
       yield* feed(attach(conn), ...chunks.map((c) => SocketInput.Chunk(conn, c, credit)))
       expect((yield* takeN(events, 2)).map(text)).toEqual(["Open", "text:credit me"])
       expect(released).toEqual(chunks.map((c) => c.byteLength))
-    }))
+    })
+  )
 })

@@ -17,7 +17,7 @@ interface Peer {
 
 /** Connects a client to the router and reads its `id:<n>` greeting. */
 const join = (url: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* connect(url)
     const greeting = yield* client.nextText()
     expect(greeting).toMatch(/^id:\d+$/)
@@ -28,24 +28,25 @@ const peers = (url: string, n: number) => Effect.forEach(Array.from({ length: n 
 
 /** Proves `peer` received nothing so far: a marker sent now (by `via`) must be its next message. */
 const expectNothingYet = (via: Peer, peer: Peer, marker: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* via.client.send(`to ${peer.id} ${marker}`)
     expect(yield* peer.client.nextText()).toBe(marker)
   })
 
 describe("routing over real sockets", () => {
   it.live("unicast reaches exactly the addressed client", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a, b, c] = yield* peers(url, 3)
       yield* a!.client.send(`to ${c!.id} just for c`)
       expect(yield* c!.client.nextText()).toBe("just for c")
       yield* expectNothingYet(c!, a!, "marker-a")
       yield* expectNothingYet(c!, b!, "marker-b")
-    }))
+    })
+  )
 
   it.live("broadcast reaches every client except the source, and the source gets nothing", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a, b, c, d] = yield* peers(url, 4)
       yield* a!.client.send("bcast hello from a")
@@ -54,19 +55,21 @@ describe("routing over real sockets", () => {
       expect(yield* d!.client.nextText()).toBe("hello from a")
       // The broadcast was routed before this unicast: had a been included, it would come first.
       yield* expectNothingYet(b!, a!, "marker")
-    }))
+    })
+  )
 
   it.live("broadcast-all reaches every client including the source", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const all = yield* peers(url, 3)
       yield* all[1]!.client.send("all to everyone")
       for (const p of all) expect(yield* p.client.nextText()).toBe("to everyone")
       for (const p of all) yield* expectNothingYet(all[0]!, p, `marker-${p.id}`)
-    }))
+    })
+  )
 
   it.live("a broadcast is delivered once to each client, in the order the commands were given", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a, b, c] = yield* peers(url, 3)
       for (let i = 0; i < 50; i++) a!.client.ws.send(`bcast ${i}`)
@@ -75,10 +78,11 @@ describe("routing over real sockets", () => {
       expect(yield* c!.client.texts(50)).toEqual(expected)
       yield* expectNothingYet(b!, a!, "marker")
       yield* expectNothingYet(a!, b!, "marker")
-    }))
+    })
+  )
 
   it.live("topics: publish reaches members only; pubx skips the source; unsubscribe stops delivery", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a, b, c] = yield* peers(url, 3)
       // Each client's own commands are routed in order: the echo after `sub` proves it is done.
@@ -108,10 +112,11 @@ describe("routing over real sockets", () => {
       expect(yield* a!.client.nextText()).toBe("four")
       yield* expectNothingYet(a!, b!, "marker-3")
       yield* expectNothingYet(a!, c!, "marker-4")
-    }))
+    })
+  )
 
   it.live("topics are separate, and a closed member is forgotten", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a, b, c] = yield* peers(url, 3)
       yield* a!.client.send("sub red")
@@ -130,10 +135,11 @@ describe("routing over real sockets", () => {
       yield* c!.client.waitClosed()
       yield* b!.client.send("pub red r2")
       expect(yield* a!.client.nextText()).toBe("r2")
-    }))
+    })
+  )
 
   it.live("binary messages are routed unchanged", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(router().handler)
       const [a] = yield* peers(url, 1)
       const bytes = Buffer.from([0, 1, 2, 250, 255])
@@ -141,5 +147,6 @@ describe("routing over real sockets", () => {
       const reply = yield* a!.client.next()
       expect(reply.isBinary).toBe(true)
       expect(reply.data.equals(bytes)).toBe(true)
-    }))
+    })
+  )
 })

@@ -77,8 +77,8 @@ const output = (child: ReturnType<typeof program>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     let stdout = ""
     let stderr = ""
-    child.stdout!.on("data", (d) => stdout += String(d))
-    child.stderr!.on("data", (d) => stderr += String(d))
+    child.stdout!.on("data", (d) => (stdout += String(d)))
+    child.stderr!.on("data", (d) => (stderr += String(d)))
     child.on("exit", (code) => resolve({ code, stdout, stderr }))
   })
 

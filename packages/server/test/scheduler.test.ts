@@ -62,7 +62,7 @@ describe("PipelineScheduler", () => {
   })
 
   it.live("fibers passing a message through three queues finish it within one event-loop turn", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const a = yield* Queue.bounded<number>(8)
       const b = yield* Queue.bounded<number>(8)
       const c = yield* Queue.bounded<number>(8)
@@ -71,16 +71,20 @@ describe("PipelineScheduler", () => {
       yield* Effect.forkChild(Effect.forever(Effect.flatMap(Queue.take(b), (n) => Queue.offer(c, n + 1))))
       yield* Effect.forkChild(Effect.forever(Effect.map(Queue.take(c), (n) => log.push(`got ${n}`))))
       yield* Effect.sleep(5) // every relay waits on its queue
-      yield* Effect.promise(() =>
-        new Promise<void>((resolve) => {
-          // From a plain event-loop callback (like a socket's), then a marker one turn later.
-          Queue.offerUnsafe(a, 1)
-          setImmediate(() => setImmediate(() => {
-            log.push("two turns later")
-            resolve()
-          }))
-        })
+      yield* Effect.promise(
+        () =>
+          new Promise<void>((resolve) => {
+            // From a plain event-loop callback (like a socket's), then a marker one turn later.
+            Queue.offerUnsafe(a, 1)
+            setImmediate(() =>
+              setImmediate(() => {
+                log.push("two turns later")
+                resolve()
+              })
+            )
+          })
       )
       expect(log).toEqual(["got 3", "two turns later"])
-    }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make())))
+    }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
+  )
 })

@@ -25,7 +25,7 @@ const defaultOptions: SenderOptions = {
 
 /** A running sender with `count` registered in-memory links (capacity per link, or one for all). */
 const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: number | ReadonlyArray<number> = 64) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(1024)
     const capacities = Array.from({ length: count }, (_, i) => (typeof capacity === "number" ? capacity : capacity[i]!))
     // The sender's idea of the queue capacity matches the links' (as in join.ts).
@@ -36,7 +36,10 @@ const setup = (count: number, options: Partial<SenderOptions> = {}, capacity: nu
       const link = yield* fakeLink(capacities[i]!)
       peers.push({ conn, link })
     }
-    yield* Queue.offerAll(inbox, peers.map((p) => RuntimeMessage.Register(p.conn, p.link, Framing.rfc6455)))
+    yield* Queue.offerAll(
+      inbox,
+      peers.map((p) => RuntimeMessage.Register(p.conn, p.link, Framing.rfc6455))
+    )
     const give = (...commands: Array<Command.Command | RuntimeMessage.RuntimeMessage>) => Queue.offerAll(inbox, commands)
     return { inbox, peers, give }
   })
@@ -52,16 +55,20 @@ const next = (link: { out: Queue.Queue<Outbound> }) => Effect.map(takeN(link.out
 
 describe("sender actor", () => {
   it.live("unicast reaches the one connection; a marker proves the others got nothing", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b, c], give } = yield* setup(3)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b, c],
+        give
+      } = yield* setup(3)
       yield* give(Command.unicast(b!.conn, "for b"), Command.unicast(a!.conn, "marker a"), Command.unicast(c!.conn, "marker c"))
       expect(textOf(yield* next(b!.link))).toBe("for b")
       expect(textOf(yield* next(a!.link))).toBe("marker a")
       expect(textOf(yield* next(c!.link))).toBe("marker c")
-    }))
+    })
+  )
 
   it.live("broadcast skips the source; broadcast-all does not; both are framed ONCE (same Uint8Array)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { peers, give } = yield* setup(3)
       const [a, b, c] = peers
       yield* give(Command.broadcast(a!.conn, "to others"), Command.unicast(a!.conn, "marker"))
@@ -76,11 +83,15 @@ describe("sender actor", () => {
       expect(all[1]).toBe(all[0])
       expect(all[2]).toBe(all[0])
       expect(decodeFrames(all[0] as Uint8Array)).toEqual([{ fin: true, opcode: Op.Binary, payload: Uint8Array.of(1, 2, 3) }])
-    }))
+    })
+  )
 
   it.live("a large message goes out as header + the payload itself (no copy), framed once for all", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2)
       const payload = Uint8Array.from({ length: 70_000 }, (_, i) => i & 0xff)
       yield* give(Command.broadcastAll(payload))
       const toA = yield* next(a!.link)
@@ -90,11 +101,15 @@ describe("sender actor", () => {
       expect(toA.payload).toBe(payload)
       // 0x82, 127 + 64-bit length 70000 (RFC 6455 §5.2)
       expect([...toA.header]).toEqual([0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70])
-    }))
+    })
+  )
 
   it.live("topics: subscribe, publish (with and without except), unsubscribe", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b, c], give } = yield* setup(3)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b, c],
+        give
+      } = yield* setup(3)
       yield* give(
         Command.subscribe(a!.conn, "t"),
         Command.subscribe(b!.conn, "t"),
@@ -113,20 +128,28 @@ describe("sender actor", () => {
       expect(forB.map(textOf)).toEqual(["one", "two", "end b"])
       expect(textOf(yield* next(c!.link))).toBe("end c")
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
-    }))
+    })
+  )
 
   it.live("a pre-framed message passes through as the very same bytes", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2)
       const frame = Frame.text("pre")
       yield* give(Command.unicast(a!.conn, frame), Command.broadcast(a!.conn, frame))
       expect(yield* next(a!.link)).toBe(frame.bytes)
       expect(yield* next(b!.link)).toBe(frame.bytes)
-    }))
+    })
+  )
 
   it.live("fragmentSize splits outgoing messages (RFC 6455 §5.4)", () =>
-    Effect.gen(function*() {
-      const { peers: [a], give } = yield* setup(1, { fragmentSize: 4 })
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1, { fragmentSize: 4 })
       yield* give(Command.unicast(a!.conn, "abcdefghij"))
       const frames = decodeFrames((yield* next(a!.link)) as Uint8Array)
       expect(frames.map((f) => [f.fin, f.opcode, new TextDecoder().decode(f.payload)])).toEqual([
@@ -134,20 +157,28 @@ describe("sender actor", () => {
         [false, Op.Cont, "efgh"],
         [true, Op.Cont, "ij"]
       ])
-    }))
+    })
+  )
 
   it.live("Ping and Pong controls are framed with their payload", () =>
-    Effect.gen(function*() {
-      const { peers: [a], give } = yield* setup(1)
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1)
       yield* give(Command.ping(a!.conn, Uint8Array.of(1, 2)), RuntimeMessage.Pong(a!.conn, Uint8Array.of(3)))
       const [ping, pong] = yield* takeN(a!.link.out, 2)
       expect(decodeFrames(ping as Uint8Array)).toEqual([{ fin: true, opcode: Op.Ping, payload: Uint8Array.of(1, 2) }])
       expect(decodeFrames(pong as Uint8Array)).toEqual([{ fin: true, opcode: Op.Pong, payload: Uint8Array.of(3) }])
-    }))
+    })
+  )
 
   it.live("a peer's Close: what came before its ending goes out first, then the echo with its code, then End; nothing after", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b, c], give } = yield* setup(3)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b, c],
+        give
+      } = yield* setup(3)
       // The ending reaches the sender behind the handler's replies (Inbox): "reply" comes first.
       yield* give(Command.unicast(a!.conn, "reply"), RuntimeMessage.PeerClose(a!.conn, 4000), RuntimeMessage.PeerClose(b!.conn, 1005))
       const [reply, close, end] = yield* takeN(a!.link.out, 3)
@@ -165,11 +196,15 @@ describe("sender actor", () => {
       expect((yield* takeN(c!.link.out, 2)).map(textOf)).toEqual(["to all", "marker"])
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
       expect(Queue.sizeUnsafe(b!.link.out)).toBe(0)
-    }))
+    })
+  )
 
   it.live("an ending is carried out at its place in the inbox, in the same batch as what surrounds it: no waiting, no polling", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2)
       yield* give(
         Command.unicast(a!.conn, "before"),
         RuntimeMessage.Gone(a!.conn),
@@ -183,11 +218,15 @@ describe("sender actor", () => {
       // One wake-up each: the ending did not make the sender come back for a second pass.
       expect(a!.link.wakes).toBe(1)
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
-    }))
+    })
+  )
 
   it.live("Close: sends our Close, stops data after it, and drops TCP when the peer does not answer in time", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2, { closeTimeoutMs: 50 })
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2, { closeTimeoutMs: 50 })
       yield* give(
         Command.close(a!.conn, 4001, "bye"),
         Command.unicast(a!.conn, "after close"),
@@ -201,23 +240,36 @@ describe("sender actor", () => {
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
       expect(a!.link.destroyed).toBe(1)
       expect(b!.link.destroyed).toBe(0)
-    }))
+    })
+  )
 
   it.live("Close answered by the peer in time: End, and no drop", () =>
-    Effect.gen(function*() {
-      const { peers: [a], give } = yield* setup(1, { closeTimeoutMs: 300 })
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1, { closeTimeoutMs: 300 })
       yield* give(Command.close(a!.conn, 4001, "bye"))
       yield* next(a!.link)
       yield* give(RuntimeMessage.PeerClose(a!.conn, 4001))
       expect(yield* next(a!.link)).toBe(End) // our Close was sent: no second Close
       yield* Effect.sleep("400 millis")
       expect(a!.link.destroyed).toBe(0)
-    }))
+    })
+  )
 
   it.live("Fail sends Close with the code after what was already routed, then End, and forgets the connection", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
-      yield* give(Command.subscribe(a!.conn, "t"), Command.publish("t", "x"), Command.broadcastAll("y"), RuntimeMessage.Fail(a!.conn, 1002, "bad frame"))
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2)
+      yield* give(
+        Command.subscribe(a!.conn, "t"),
+        Command.publish("t", "x"),
+        Command.broadcastAll("y"),
+        RuntimeMessage.Fail(a!.conn, 1002, "bad frame")
+      )
       const [x, y, close, end] = yield* takeN(a!.link.out, 4)
       expect([textOf(x), textOf(y)]).toEqual(["x", "y"])
       expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 1002, reason: "bad frame" })
@@ -227,11 +279,15 @@ describe("sender actor", () => {
       yield* give(Command.publish("t", "z"), Command.broadcastAll("w"))
       expect(textOf(yield* next(b!.link))).toBe("w")
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
-    }))
+    })
+  )
 
   it.live("Gone queues End; CloseAll closes everyone left with the code", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b, c], give } = yield* setup(3)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b, c],
+        give
+      } = yield* setup(3)
       yield* give(RuntimeMessage.Gone(a!.conn))
       expect(yield* next(a!.link)).toBe(End)
       yield* give(RuntimeMessage.CloseAll(1001, "shutdown"))
@@ -239,11 +295,15 @@ describe("sender actor", () => {
         expect(parseClose(decodeFrames((yield* next(p.link)) as Uint8Array)[0]!.payload)).toEqual({ code: 1001, reason: "shutdown" })
       }
       expect(Queue.sizeUnsafe(a!.link.out)).toBe(0)
-    }))
+    })
+  )
 
-  it.live("a full out queue with policy \"close\": abort(1008, …) for that client only; the sender goes on", () =>
-    Effect.gen(function*() {
-      const { peers: [slow, fast], give } = yield* setup(2, {}, [2, 64])
+  it.live('a full out queue with policy "close": abort(1008, …) for that client only; the sender goes on', () =>
+    Effect.gen(function* () {
+      const {
+        peers: [slow, fast],
+        give
+      } = yield* setup(2, {}, [2, 64])
       yield* give(Command.broadcastAll("1"), Command.broadcastAll("2"))
       // `slow` never reads: its queue (capacity 2) is now full. `fast` reads.
       expect((yield* takeN(fast!.link.out, 2)).map(textOf)).toEqual(["1", "2"])
@@ -255,39 +315,55 @@ describe("sender actor", () => {
       expect(textOf(yield* next(fast!.link))).toBe("4")
       expect(slow!.link.aborts.length).toBe(1)
       expect(Queue.sizeUnsafe(slow!.link.out)).toBe(2)
-    }))
+    })
+  )
 
-  it.live("a full out queue with policy \"drop\": the message is dropped for that client, others receive", () =>
-    Effect.gen(function*() {
-      const { peers: [slow, fast], give } = yield* setup(2, { slowConsumer: "drop" }, [2, 64])
+  it.live('a full out queue with policy "drop": the message is dropped for that client, others receive', () =>
+    Effect.gen(function* () {
+      const {
+        peers: [slow, fast],
+        give
+      } = yield* setup(2, { slowConsumer: "drop" }, [2, 64])
       yield* give(Command.broadcastAll("1"), Command.broadcastAll("2"), Command.broadcastAll("3"))
       expect((yield* takeN(fast!.link.out, 3)).map(textOf)).toEqual(["1", "2", "3"])
       expect((yield* takeN(slow!.link.out, 2)).map(textOf)).toEqual(["1", "2"]) // "3" was dropped
       yield* give(Command.unicast(slow!.conn, "4"))
       expect(textOf(yield* next(slow!.link))).toBe("4") // still connected
       expect(slow!.link.aborts).toEqual([])
-    }))
+    })
+  )
 
   it.live("the sender never suspends on a full out queue: many commands for a stuck client do not block others", () =>
-    Effect.gen(function*() {
-      const { peers: [stuck, ok], give } = yield* setup(2, { slowConsumer: "drop" }, [1, 1024])
+    Effect.gen(function* () {
+      const {
+        peers: [stuck, ok],
+        give
+      } = yield* setup(2, { slowConsumer: "drop" }, [1, 1024])
       for (let i = 0; i < 200; i++) yield* give(Command.unicast(stuck!.conn, `s${i}`), Command.unicast(ok!.conn, `o${i}`))
       const got = yield* takeN(ok!.link.out, 200)
       expect(got.map(textOf)).toEqual(Array.from({ length: 200 }, (_, i) => `o${i}`))
-    }))
+    })
+  )
 
   it.live("the socket sender is woken after frames were queued for it, not for other clients", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b], give } = yield* setup(2)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b],
+        give
+      } = yield* setup(2)
       yield* give(Command.unicast(a!.conn, "x"))
       yield* next(a!.link)
       expect(a!.link.wakes).toBeGreaterThanOrEqual(1)
       expect(b!.link.wakes).toBe(0)
-    }))
+    })
+  )
 
   it.live("an invalid Close command (bad code, reason over 123 bytes) closes with 1011 instead", () =>
-    Effect.gen(function*() {
-      const { peers: [a, b, c], give } = yield* setup(3)
+    Effect.gen(function* () {
+      const {
+        peers: [a, b, c],
+        give
+      } = yield* setup(3)
       yield* give(
         Command.close(a!.conn, 999, "bad code"),
         Command.close(b!.conn, 1006, ""),
@@ -299,20 +375,28 @@ describe("sender actor", () => {
         expect(f!.payload.length).toBeLessThanOrEqual(125)
         expect(parseClose(f!.payload).code).toBe(1011)
       }
-    }))
+    })
+  )
 
   it.live("a Ping command with more than 125 bytes is not framed", () =>
-    Effect.gen(function*() {
-      const { peers: [a], give } = yield* setup(1)
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1)
       yield* give(Command.ping(a!.conn, new Uint8Array(126)), Command.ping(a!.conn, new Uint8Array(125)))
       const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
       expect(f!.opcode).toBe(Op.Ping)
       expect(f!.payload.length).toBe(125)
-    }))
+    })
+  )
 
   it.live("the byte limit: a client with outboundBufferLimit bytes waiting is closed with 1008 (policy close)", () =>
-    Effect.gen(function*() {
-      const { peers: [slow, ok], give } = yield* setup(2, { outboundBufferLimit: 1000 })
+    Effect.gen(function* () {
+      const {
+        peers: [slow, ok],
+        give
+      } = yield* setup(2, { outboundBufferLimit: 1000 })
       yield* give(Command.unicast(slow!.conn, "fits"))
       expect(textOf(yield* next(slow!.link))).toBe("fits")
       expect(slow!.link.enqueuedBytes).toBe(6) // 2-byte header + 4
@@ -321,11 +405,15 @@ describe("sender actor", () => {
       expect(textOf(yield* next(ok!.link))).toBe("more")
       expect(slow!.link.aborts).toEqual([{ code: 1008, reason: expect.stringMatching(/slow consumer/) }])
       expect(Queue.sizeUnsafe(slow!.link.out)).toBe(0)
-    }))
+    })
+  )
 
   it.live("the byte limit with policy drop: data frames are dropped, control frames still go out", () =>
-    Effect.gen(function*() {
-      const { peers: [slow, ok], give } = yield* setup(2, { outboundBufferLimit: 1000, slowConsumer: "drop" })
+    Effect.gen(function* () {
+      const {
+        peers: [slow, ok],
+        give
+      } = yield* setup(2, { outboundBufferLimit: 1000, slowConsumer: "drop" })
       slow!.link.socketBytes = 5000
       yield* give(Command.broadcastAll("data"), Command.ping(slow!.conn, Uint8Array.of(1)), Command.close(slow!.conn, 4000, "bye"))
       expect(textOf(yield* next(ok!.link))).toBe("data")
@@ -333,41 +421,52 @@ describe("sender actor", () => {
       expect(decodeFrames(ping as Uint8Array)[0]!.opcode).toBe(Op.Ping)
       expect(parseClose(decodeFrames(close as Uint8Array)[0]!.payload)).toEqual({ code: 4000, reason: "bye" })
       expect(slow!.link.aborts).toEqual([])
-    }))
+    })
+  )
 
   it.live("a single message larger than the byte limit still goes to a client that keeps up", () =>
-    Effect.gen(function*() {
-      const { peers: [a], give } = yield* setup(1, { outboundBufferLimit: 100 })
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1, { outboundBufferLimit: 100 })
       yield* give(Command.unicast(a!.conn, new Uint8Array(500)))
       const [f] = decodeFrames((yield* next(a!.link)) as Uint8Array)
       expect(f!.payload.length).toBe(500)
       expect(a!.link.aborts).toEqual([])
-    }))
+    })
+  )
 })
 
 describe("sender actor: the idle watch's verdict", () => {
-  it.live("IdleTimeout aborts the connection once with 1001 and forgets it: later frames are neither queued nor counted as a slow consumer", () =>
-    Effect.gen(function*() {
-      const slowBefore = Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)
-      const idleBefore = Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)
-      const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
-      yield* Effect.forkChild(sender(inbox, defaultOptions, new Recorder(yield* Effect.context<never>())))
-      const [a, b] = [fakeConn(), fakeConn()]
-      const [linkA, linkB] = [yield* fakeLink(), yield* fakeLink()]
-      yield* Queue.offerAll(inbox, [RuntimeMessage.Register(a, linkA, Framing.rfc6455), RuntimeMessage.Register(b, linkB, Framing.rfc6455)])
-      yield* Queue.offerAll(inbox, [RuntimeMessage.IdleTimeout(a), Command.broadcastAll("after"), Command.unicast(a, "to a")])
-      expect(textOf(yield* next(linkB))).toBe("after")
-      expect(linkA.aborts).toEqual([{ code: 1001, reason: "idle timeout: no answer to ping" }])
-      expect(Queue.sizeUnsafe(linkA.out)).toBe(0)
-      expect(Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)).toBe(slowBefore)
-      expect(Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)).toBe(idleBefore + 1)
-      expect(record(a).closing).toEqual({ origin: "idle", code: 1001, reason: "idle timeout: no answer to ping" })
-    }))
+  it.live(
+    "IdleTimeout aborts the connection once with 1001 and forgets it: later frames are neither queued nor counted as a slow consumer",
+    () =>
+      Effect.gen(function* () {
+        const slowBefore = Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)
+        const idleBefore = Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)
+        const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
+        yield* Effect.forkChild(sender(inbox, defaultOptions, new Recorder(yield* Effect.context<never>())))
+        const [a, b] = [fakeConn(), fakeConn()]
+        const [linkA, linkB] = [yield* fakeLink(), yield* fakeLink()]
+        yield* Queue.offerAll(inbox, [
+          RuntimeMessage.Register(a, linkA, Framing.rfc6455),
+          RuntimeMessage.Register(b, linkB, Framing.rfc6455)
+        ])
+        yield* Queue.offerAll(inbox, [RuntimeMessage.IdleTimeout(a), Command.broadcastAll("after"), Command.unicast(a, "to a")])
+        expect(textOf(yield* next(linkB))).toBe("after")
+        expect(linkA.aborts).toEqual([{ code: 1001, reason: "idle timeout: no answer to ping" }])
+        expect(Queue.sizeUnsafe(linkA.out)).toBe(0)
+        expect(Number((yield* Metric.value(Metrics.metrics.slowConsumerCloses)).count)).toBe(slowBefore)
+        expect(Number((yield* Metric.value(Metrics.metrics.idleCloses)).count)).toBe(idleBefore + 1)
+        expect(record(a).closing).toEqual({ origin: "idle", code: 1001, reason: "idle timeout: no answer to ping" })
+      })
+  )
 })
 
 describe("sender actor: one framing per protocol in use", () => {
   it.live("a broadcast to 3 RFC 6455 and 3 draft-76 connections is framed twice: one shared buffer per protocol", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const inbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(64)
       yield* Effect.forkChild(sender(inbox, defaultOptions))
       const peers = []
@@ -387,5 +486,6 @@ describe("sender actor: one framing per protocol in use", () => {
       expect(got[5]).toBe(got[3])
       expect([...(got[0] as Uint8Array)]).toEqual([0x81, 4, ...new TextEncoder().encode("news")])
       expect([...(got[3] as Uint8Array)]).toEqual([0x00, ...new TextEncoder().encode("news"), 0xff])
-    }))
+    })
+  )
 })

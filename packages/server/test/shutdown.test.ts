@@ -12,33 +12,39 @@ import { start } from "./support/server.js"
 /** A handler that only remembers who is connected (so the test can send to them). */
 const registry = () => {
   const conns: Array<Connection> = []
-  const handler = Handler.fiber((inbox, sender) =>
-    Effect.forever(Effect.gen(function*() {
-      for (const e of yield* Inbox.takeAll(inbox)) {
-        if (e._tag === "Open") {
-          conns.push(e.conn)
-          yield* Queue.offer(sender, Command.unicast(e.conn, "hi"))
-        }
-      }
-    })), { name: "registry" })
+  const handler = Handler.fiber(
+    (inbox, sender) =>
+      Effect.forever(
+        Effect.gen(function* () {
+          for (const e of yield* Inbox.takeAll(inbox)) {
+            if (e._tag === "Open") {
+              conns.push(e.conn)
+              yield* Queue.offer(sender, Command.unicast(e.conn, "hi"))
+            }
+          }
+        })
+      ),
+    { name: "registry" }
+  )
   return { conns, handler }
 }
 
 const canConnect = (port: number) =>
-  Effect.promise(() =>
-    new Promise<boolean>((resolve) => {
-      const socket = Net.connect(port, "127.0.0.1")
-      socket.once("connect", () => {
-        socket.destroy()
-        resolve(true)
+  Effect.promise(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = Net.connect(port, "127.0.0.1")
+        socket.once("connect", () => {
+          socket.destroy()
+          resolve(true)
+        })
+        socket.once("error", () => resolve(false))
       })
-      socket.once("error", () => resolve(false))
-    })
   )
 
 describe("graceful shutdown", () => {
   it.live("every client sees 1001, after the messages queued before the shutdown", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { conns, handler } = registry()
       const { server, close, port } = yield* start(handler)
       const clients: Array<Client> = []
@@ -63,10 +69,11 @@ describe("graceful shutdown", () => {
       }
       expect(server.connections()).toBe(0)
       expect(yield* canConnect(port)).toBe(false)
-    }))
+    })
+  )
 
   it.live("a client that never answers the Close is dropped after shutdownTimeoutMs", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { handler } = registry()
       const { server, close } = yield* start(handler, { shutdownTimeoutMs: 300, closeTimeoutMs: 10_000 })
       // A raw TCP client that completes the handshake, then never reads or answers.
@@ -90,10 +97,11 @@ describe("graceful shutdown", () => {
       // It was sent Close 1001 (0x88, length, 0x03 0xe9) before being dropped.
       expect(received).toContain("\x88")
       expect(received).toContain("\x03\xe9")
-    }))
+    })
+  )
 
   it.live("shutdown with no clients is immediate, and the port is released", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { handler } = registry()
       const { close, port } = yield* start(handler)
       expect(yield* canConnect(port)).toBe(true)
@@ -101,5 +109,6 @@ describe("graceful shutdown", () => {
       yield* close
       expect(Date.now() - started).toBeLessThan(1_000)
       expect(yield* canConnect(port)).toBe(false)
-    }))
+    })
+  )
 })

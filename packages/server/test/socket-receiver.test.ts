@@ -6,7 +6,16 @@ import type { Connection } from "../src/connection/connection.js"
 import type { SocketInput } from "../src/messages/socket-input.js"
 import { SocketReceiver } from "../src/actors/socket-receiver.js"
 
-const conn: Connection = { id: 1, path: "/", query: "", protocol: undefined, extensions: [], remoteAddress: "test", variant: "rfc6455", node: "local" }
+const conn: Connection = {
+  id: 1,
+  path: "/",
+  query: "",
+  protocol: undefined,
+  extensions: [],
+  remoteAddress: "test",
+  variant: "rfc6455",
+  node: "local"
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A connected pair: `server` is the accepted side, `client` writes to it. */
@@ -17,14 +26,20 @@ const socketPair = async (): Promise<{ server: Net.Socket; client: Net.Socket; c
   const accepted = new Promise<Net.Socket>((resolve) => listener.once("connection", resolve))
   const client = Net.connect(port, "127.0.0.1")
   const server = await accepted
-  return { server, client, close: () => (client.destroy(), server.destroy(), listener.close()) }
+  return {
+    server,
+    client,
+    close: () => {
+      client.destroy()
+      server.destroy()
+      listener.close()
+    }
+  }
 }
 
 /** What the queue holds (taken out, without waiting), as text for chunks and tags otherwise. */
 const drained = (queue: Queue.Queue<SocketInput>): Array<string> =>
-  Effect.runSync(Queue.clear(queue)).map((input) =>
-    input._tag === "Chunk" ? Buffer.from(input.bytes).toString() : input._tag
-  )
+  Effect.runSync(Queue.clear(queue)).map((input) => (input._tag === "Chunk" ? Buffer.from(input.bytes).toString() : input._tag))
 
 describe("SocketReceiver", () => {
   it("waits on a full queue with the socket paused, in one fiber and in order even if someone else resumes it", async () => {
@@ -32,7 +47,10 @@ describe("SocketReceiver", () => {
     const queue = Effect.runSync(Queue.bounded<SocketInput>(1))
     Queue.offerUnsafe(queue, { _tag: "Eof", conn }) // fills the queue
     let fibers = 0
-    const runFork = (effect: Effect.Effect<unknown>) => void (fibers++, Effect.runFork(effect))
+    const runFork = (effect: Effect.Effect<unknown>) => {
+      fibers++
+      Effect.runFork(effect)
+    }
     const receiver = new SocketReceiver(conn, server, queue, runFork, 1 << 20)
     receiver.start()
     client.write("a")

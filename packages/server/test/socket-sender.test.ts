@@ -21,13 +21,19 @@ const socketPair = async () => {
   const chunks: Array<Buffer> = []
   client.on("data", (b: Buffer) => chunks.push(b))
   let ended = false
-  client.on("end", () => { ended = true })
+  client.on("end", () => {
+    ended = true
+  })
   return {
     server,
     client,
     read: () => Buffer.concat(chunks).toString(),
     ended: () => ended,
-    close: () => (client.destroy(), server.destroy(), listener.close())
+    close: () => {
+      client.destroy()
+      server.destroy()
+      listener.close()
+    }
   }
 }
 
@@ -37,7 +43,10 @@ describe("SocketSender", () => {
   it("writes a batch without queueing it when nothing waits, and every client of a broadcast gets the same bytes", async () => {
     const pairs = await Promise.all([socketPair(), socketPair(), socketPair()])
     let fibers = 0
-    const runFork = (effect: Effect.Effect<unknown>) => void (fibers++, Effect.runFork(effect))
+    const runFork = (effect: Effect.Effect<unknown>) => {
+      fibers++
+      Effect.runFork(effect)
+    }
     const senders = pairs.map((p) => new SocketSender(p.server, 16, runFork, 5_000))
     const frames = [text("one,"), text("two,"), text("three;")]
     for (const s of senders) expect(s.offer(frames)).toEqual([])
@@ -55,7 +64,10 @@ describe("SocketSender", () => {
     const pair = await socketPair()
     pair.client.pause() // the client does not read: the socket's buffer fills
     let fibers = 0
-    const runFork = (effect: Effect.Effect<unknown>) => void (fibers++, Effect.runFork(effect))
+    const runFork = (effect: Effect.Effect<unknown>) => {
+      fibers++
+      Effect.runFork(effect)
+    }
     const sender = new SocketSender(pair.server, 1024, runFork, 5_000)
     const big = Buffer.alloc(8 << 20, "a")
     expect(sender.offer([big])).toEqual([]) // written at once; the socket keeps what the kernel did not take

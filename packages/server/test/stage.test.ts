@@ -16,7 +16,7 @@ import { decodeFrames, frame, Op } from "./support/frames.js"
 
 describe("Stage", () => {
   it.live("filterMap maps batch in, batch out, and drops undefined", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const output = yield* Queue.bounded<string>(16)
       const input = yield* Inbox.make<number>(16, output)
       const stage = Stage.filterMap<number, string>("odd-as-text", (n) => (n % 2 === 1 ? `n=${n}` : undefined))
@@ -25,10 +25,11 @@ describe("Stage", () => {
       yield* Queue.offerAll(Inbox.offerTo(input), [1, 2, 3, 4, 5])
       yield* Queue.offer(Inbox.offerTo(input), 7)
       expect(yield* takeN(output, 4)).toEqual(["n=1", "n=3", "n=5", "n=7"])
-    }))
+    })
+  )
 
   it.live("andThen runs two stages joined by a queue, in order", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const output = yield* Queue.bounded<string>(16)
       const input = yield* Inbox.make<number>(16, output)
       const double = Stage.filterMap<number, number>("double", (n) => n * 2)
@@ -38,10 +39,11 @@ describe("Stage", () => {
       yield* Effect.forkChild(both.run(input, output))
       for (let i = 1; i <= 5; i++) yield* Queue.offer(Inbox.offerTo(input), i)
       expect(yield* takeN(output, 3)).toEqual(["big 6", "big 8", "big 10"])
-    }))
+    })
+  )
 
   it.live("andThen fails when either stage fails (so a supervisor restarts the pair)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const output = yield* Queue.bounded<number>(16)
       const input = yield* Inbox.make<number>(16, output)
       const fine = Stage.filterMap<number, number>("fine", (n) => n)
@@ -49,25 +51,32 @@ describe("Stage", () => {
       yield* Queue.offer(Inbox.offerTo(input), 1)
       const exit = yield* Effect.exit(Stage.andThen(fine, failing).run(input, output).pipe(Effect.timeout("5 seconds")))
       expect(exit._tag).toBe("Failure")
-    }))
+    })
+  )
 })
 
 describe("Pipeline.make without sockets", () => {
   it.live("bytes in the receiver's inbox come out of a registered out queue, through a stage", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const options = resolveOptions({})
       if (!("maxFrameSize" in options)) throw options
       const recorder = new Recorder(yield* Effect.context<never>())
       // The stage drops binary messages before the (echo) handler sees them.
       const onlyText = Stage.filterMap<Event.Event, Event.Event>("only-text", (e) =>
-        e._tag === "Message" && e.kind === "binary" ? undefined : e)
+        e._tag === "Message" && e.kind === "binary" ? undefined : e
+      )
       const pipeline = yield* makePipeline({ handler: echo, beforeHandler: onlyText }, options, recorder)
       expect(pipeline.options).toBe(options)
 
       const conn = fakeConn()
       const link = yield* fakeLink()
       yield* Queue.offer(pipeline.senderInbox, RuntimeMessage.Register(conn, link, Framing.rfc6455))
-      const decoder = { variant: "rfc6455" as const, maxFrameSize: defaults.maxFrameSize, maxMessageSize: defaults.maxMessageSize, allowedRsv: 0 }
+      const decoder = {
+        variant: "rfc6455" as const,
+        maxFrameSize: defaults.maxFrameSize,
+        maxMessageSize: defaults.maxMessageSize,
+        allowedRsv: 0
+      }
       yield* Queue.offerAll(pipeline.receiverInbox, [
         SocketInput.Attach(conn, new Uint8Array(0), decoder, undefined, fakeRequest()),
         SocketInput.Chunk(conn, frame(Op.Binary, Uint8Array.of(1))),
@@ -84,22 +93,27 @@ describe("Pipeline.make without sockets", () => {
       yield* Effect.sleep("20 millis")
       expect(Queue.sizeUnsafe(link.out)).toBe(0) // the binary message was dropped by the stage
       expect(pipeline.depths()).toEqual({ receiver: 0, handler: 0, sender: 0 })
-    }))
+    })
+  )
 
   it.live("afterHandler: a stage turns the handler's own output type into commands", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const options = resolveOptions({})
       if (!("maxFrameSize" in options)) throw options
       const recorder = new Recorder(yield* Effect.context<never>())
       // The handler speaks in { to, shout } records; the stage makes commands of them.
       const shouter = Handler.fiber<Event.Event, { to: Connection; shout: string }>((inbox, out) =>
-        Effect.forever(Effect.gen(function*() {
-          for (const e of yield* Inbox.takeAll(inbox)) {
-            if (e._tag === "Message") yield* Queue.offer(out, { to: e.conn, shout: Event.text(e) })
-          }
-        })))
+        Effect.forever(
+          Effect.gen(function* () {
+            for (const e of yield* Inbox.takeAll(inbox)) {
+              if (e._tag === "Message") yield* Queue.offer(out, { to: e.conn, shout: Event.text(e) })
+            }
+          })
+        )
+      )
       const toCommands = Stage.filterMap<{ to: Connection; shout: string }, Command.Command>("to-commands", (r) =>
-        Command.unicast(r.to, r.shout.toUpperCase()))
+        Command.unicast(r.to, r.shout.toUpperCase())
+      )
       const pipeline = yield* makePipeline({ handler: shouter, afterHandler: toCommands }, options, recorder)
       const conn = fakeConn()
       const link = yield* fakeLink()
@@ -111,5 +125,6 @@ describe("Pipeline.make without sockets", () => {
       ])
       const [f] = decodeFrames((yield* takeN(link.out, 1))[0] as Uint8Array)
       expect(new TextDecoder().decode(f!.payload)).toBe("QUIET")
-    }))
+    })
+  )
 })

@@ -14,14 +14,11 @@ const restarts = Metric.value(Metrics.metrics.handlerRestarts).pipe(Effect.map((
 
 /** Polls the restart counter (bounded). */
 const waitForRestarts = (n: number) =>
-  restarts.pipe(
-    Effect.repeat({ until: (count) => count >= n, schedule: Schedule.spaced("5 millis") }),
-    Effect.timeout("5 seconds")
-  )
+  restarts.pipe(Effect.repeat({ until: (count) => count >= n, schedule: Schedule.spaced("5 millis") }), Effect.timeout("5 seconds"))
 
 describe("handler supervision", () => {
   it.live("a handler fiber that dies is restarted; open connections keep working; the restart is counted", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const before = yield* restarts
       const { handler, conns } = router()
       const { url, server } = yield* start(handler)
@@ -52,14 +49,15 @@ describe("handler supervision", () => {
       // New connections are announced to the restarted handler.
       const c = yield* connect(url)
       expect(yield* c.nextText()).toMatch(/^id:\d+$/)
-    }))
+    })
+  )
 
   it.live("supervise restarts a body that fails, and stops when interrupted", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const before = yield* restarts
       const runs = yield* Queue.unbounded<number>()
       let n = 0
-      const body = Effect.gen(function*() {
+      const body = Effect.gen(function* () {
         n++
         yield* Queue.offer(runs, n)
         if (n < 3) return yield* Effect.fail(`failure ${n}`)
@@ -73,5 +71,6 @@ describe("handler supervision", () => {
       const exit = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
       expect(exit._tag).toBe("Failure")
       expect(n).toBe(3)
-    }))
+    })
+  )
 })

@@ -20,7 +20,9 @@ let port: number
 
 beforeAll(async () => {
   scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(Server.listen(echo, { port: 0, tls: { key: certs.key, cert: certs.cert } }).pipe(Scope.provide(scope)))
+  const server = await Effect.runPromise(
+    Server.listen(echo, { port: 0, tls: { key: certs.key, cert: certs.cert } }).pipe(Scope.provide(scope))
+  )
   url = server.url!
   port = server.port!
 })
@@ -47,8 +49,12 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 
 const runPython = (target: string, cafile: string) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.env.INTEROP_PYTHON || "/usr/bin/python3", ["-c", python, target, cafile], { timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr }))
+    execFile(
+      process.env.INTEROP_PYTHON || "/usr/bin/python3",
+      ["-c", python, target, cafile],
+      { timeout: 25_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr })
+    )
   })
 
 describe("wss interop", () => {

@@ -37,7 +37,7 @@ const tcp = (port: number) =>
 
 describe("listen with tls", () => {
   it.live("serves wss://: the ws client, trusting only the test CA, echoes small and 1 MiB messages", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url, server } = yield* start(echo, { tls })
       expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/$/)
       const client = yield* connect(url, undefined, trustCa)
@@ -49,31 +49,39 @@ describe("listen with tls", () => {
       expect(server.connections()).toBe(1)
       const socket = (client.ws as unknown as { _socket: Tls.TLSSocket })._socket
       expect(socket.getProtocol()).toMatch(/^TLSv1\.[23]$/)
-    }))
+    })
+  )
 
   it.live("a client that does not trust the certificate fails its TLS handshake (verification is real)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url } = yield* start(echo, { tls })
       const error = yield* Effect.promise(() =>
-        within(new Promise<Error>((resolve) => {
-          const ws = new WebSocket(url)
-          ws.on("error", resolve)
-        }), 5_000, "the TLS failure"))
+        within(
+          new Promise<Error>((resolve) => {
+            const ws = new WebSocket(url)
+            ws.on("error", resolve)
+          }),
+          5_000,
+          "the TLS failure"
+        )
+      )
       expect((error as NodeJS.ErrnoException).code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE")
-    }))
+    })
+  )
 
   it.live("a client that opens TCP and never starts TLS is dropped after handshakeTimeoutMs", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { tls, handshakeTimeoutMs: 300 })
       const since = Date.now()
       const socket = yield* Effect.promise(() => tcp(port))
       const after = yield* Effect.promise(() => closedAfter(socket, since, "the server to drop the silent client"))
       expect(after).toBeGreaterThanOrEqual(250)
       expect(after).toBeLessThan(1_500)
-    }))
+    })
+  )
 
   it.live("one budget from the TCP accept: 400 ms before TLS leaves the request only the rest of 800 ms", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { port } = yield* start(echo, { tls, handshakeTimeoutMs: 800 })
       const since = Date.now()
       const raw = yield* Effect.promise(() => tcp(port))
@@ -85,10 +93,11 @@ describe("listen with tls", () => {
       const after = yield* Effect.promise(() => closedAfter(raw, since, "the server to drop the client without a request"))
       expect(after).toBeGreaterThanOrEqual(750)
       expect(after).toBeLessThan(1_100)
-    }))
+    })
+  )
 
   it.live("TLS errors cost only their socket: plain HTTP, garbage, a reset mid-handshake, a client that refuses the certificate", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url, port } = yield* start(echo, { tls })
       const dropped = (socket: Net.Socket, what: string) => {
         socket.on("error", () => {})
@@ -114,18 +123,23 @@ describe("listen with tls", () => {
       const client = yield* connect(url, undefined, trustCa)
       yield* client.send("still serving")
       expect(yield* client.nextText()).toBe("still serving")
-    }))
+    })
+  )
 
   it.live("a bad TLS record or a reset after a rejected request costs only that socket", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url, port } = yield* start(echo, { tls, path: "/ws" })
       const raw = yield* Effect.promise(() => tcp(port))
       const secure = Tls.connect({ socket: raw, ...trustCa, servername: "localhost" })
       secure.on("error", () => {})
       yield* Effect.promise(() => within(new Promise((resolve) => secure.once("secureConnect", resolve)), 5_000, "TLS"))
-      secure.write("GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-      const answer = yield* Effect.promise(() => within(new Promise<string>((resolve) => secure.once("data", (d: Buffer) => resolve(String(d)))), 5_000, "the 404"))
+      secure.write(
+        "GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+      )
+      const answer = yield* Effect.promise(() =>
+        within(new Promise<string>((resolve) => secure.once("data", (d: Buffer) => resolve(String(d)))), 5_000, "the 404")
+      )
       expect(answer).toMatch(/^HTTP\/1\.1 404/)
       // Under the TLS layer: a record the server cannot decrypt (a TLS error), then a TCP reset.
       raw.write(Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20, ...Array<number>(32).fill(9)]))
@@ -135,18 +149,20 @@ describe("listen with tls", () => {
       const client = yield* connect(`${url}ws`, undefined, trustCa)
       yield* client.send("still serving")
       expect(yield* client.nextText()).toBe("still serving")
-    }))
+    })
+  )
 
   it.live("a shutdown closes wss clients with 1001", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { url, close } = yield* start(echo, { tls })
       const client = yield* connect(url, undefined, trustCa)
       yield* close
       expect((yield* client.waitClosed()).code).toBe(1001)
-    }))
+    })
+  )
 
   it.live("a missing key, or a key of another certificate, fails at start with a ConfigError naming tls", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const missing = yield* Effect.flip(Server.listen(echo, { port: 0, tls: { cert: certs.cert } }))
       expect(missing).toMatchObject({ _tag: "ConfigError", option: "tls" })
       const other = makeCerts()
@@ -154,24 +170,28 @@ describe("listen with tls", () => {
       other.remove()
       expect(mismatch).toMatchObject({ _tag: "ConfigError", option: "tls" })
       expect(mismatch.message).toMatch(/tls: .*key values mismatch/)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 })
 
 describe("attach to an https server", () => {
   it.live("upgrades arrive over TLS; the ws client verifies with the test CA", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const https = Https.createServer(tls, (_req, res) => res.end("page"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => {
-        https.closeAllConnections()
-        https.close()
-      }))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          https.closeAllConnections()
+          https.close()
+        })
+      )
       yield* Server.attach(https, echo, { path: "/ws" })
       yield* Effect.promise(() => new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve)))
       const { port } = https.address() as Net.AddressInfo
       const client = yield* connect(`wss://localhost:${port}/ws`, undefined, trustCa)
       yield* client.send("through https")
       expect(yield* client.nextText()).toBe("through https")
-    }))
+    })
+  )
 })
 
 describe("the --tls-cert and --tls-key flags", () => {
@@ -180,8 +200,8 @@ describe("the --tls-cert and --tls-key flags", () => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/support/main-program.ts", "--port", "0", ...args], { cwd })
     let stdout = ""
     let stderr = ""
-    child.stdout.on("data", (d) => stdout += String(d))
-    child.stderr.on("data", (d) => stderr += String(d))
+    child.stdout.on("data", (d) => (stdout += String(d)))
+    child.stderr.on("data", (d) => (stderr += String(d)))
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
     return { child, exited, stdout: () => stdout, stderr: () => stderr }
   }
@@ -189,17 +209,25 @@ describe("the --tls-cert and --tls-key flags", () => {
   it("read the files at start and serve wss://; the ready line says so", async () => {
     const program = run(["--tls-cert", certs.certPath, "--tls-key", certs.keyPath])
     try {
-      const url = await within(new Promise<string>((resolve) => {
-        program.child.stdout.on("data", () => {
-          const m = /listening on (wss:\/\/\S+)/.exec(program.stdout())
-          if (m !== null) resolve(m[1]!)
-        })
-      }), 20_000, "the ready line")
+      const url = await within(
+        new Promise<string>((resolve) => {
+          program.child.stdout.on("data", () => {
+            const m = /listening on (wss:\/\/\S+)/.exec(program.stdout())
+            if (m !== null) resolve(m[1]!)
+          })
+        }),
+        20_000,
+        "the ready line"
+      )
       const ws = new WebSocket(url, trustCa)
-      await within(new Promise((resolve, reject) => {
-        ws.once("open", resolve)
-        ws.once("error", reject)
-      }), 5_000, "the wss connection")
+      await within(
+        new Promise((resolve, reject) => {
+          ws.once("open", resolve)
+          ws.once("error", reject)
+        }),
+        5_000,
+        "the wss connection"
+      )
       ws.send("hi")
       expect(String(await within(new Promise((resolve) => ws.once("message", resolve)), 5_000, "the echo"))).toBe("hi")
       ws.terminate()

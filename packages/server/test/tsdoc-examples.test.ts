@@ -10,7 +10,17 @@ import { checkPackage, examplesOf } from "../../../scripts/tsdoc-examples.js"
 
 describe("TSDoc examples", () => {
   it("finds the ```ts blocks of doc comments, with their lines", () => {
-    const text = ["/**", " * Adds.", " *", " * @example", " * ```ts", " * add(1, 2) // 3", " * ```", " */", "export const add = (a: number, b: number) => a + b"].join("\n")
+    const text = [
+      "/**",
+      " * Adds.",
+      " *",
+      " * @example",
+      " * ```ts",
+      " * add(1, 2) // 3",
+      " * ```",
+      " */",
+      "export const add = (a: number, b: number) => a + b"
+    ].join("\n")
     expect(examplesOf("x.ts", text)).toEqual([{ source: "x.ts", line: 6, code: "add(1, 2) // 3" }])
   })
 
@@ -19,7 +29,19 @@ describe("TSDoc examples", () => {
     try {
       mkdirSync(join(dir, "src"))
       writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
-      writeFileSync(join(dir, "src", "bad.ts"), ["/**", " * @example", " * ```ts", " * const n: number = double(\"2\")", " * ```", " */", "export const double = (n: number) => n * 2", ""].join("\n"))
+      writeFileSync(
+        join(dir, "src", "bad.ts"),
+        [
+          "/**",
+          " * @example",
+          " * ```ts",
+          ' * const n: number = double("2")',
+          " * ```",
+          " */",
+          "export const double = (n: number) => n * 2",
+          ""
+        ].join("\n")
+      )
       const { examples, failures } = checkPackage(dir)
       expect(examples).toBe(1)
       expect(failures).toHaveLength(1)

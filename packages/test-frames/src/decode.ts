@@ -159,7 +159,7 @@ export class FrameReader {
   /** Removes the first `n` bytes and returns them as a fresh (writable) buffer. */
   private consume(n: number): Buffer {
     const out = Buffer.allocUnsafe(n)
-    for (let off = 0; off < n;) {
+    for (let off = 0; off < n; ) {
       const c = this.chunks[0]!
       const take = Math.min(c.length, n - off)
       c.copy(out, off, 0, take)

@@ -45,7 +45,10 @@ export const newKey = (): string => randomBytes(16).toString("base64")
  * expectedAccept(SAMPLE_KEY) // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" (RFC 6455 §1.3)
  * ```
  */
-export const expectedAccept = (key: string): string => createHash("sha1").update(key + GUID).digest("base64")
+export const expectedAccept = (key: string): string =>
+  createHash("sha1")
+    .update(key + GUID)
+    .digest("base64")
 
 /**
  * What goes into an upgrade request; everything has a valid default.

@@ -23,11 +23,27 @@
 export { concat, repeatTo, split, toBytes } from "./bytes.js"
 export { closeCodeOf, decodeFrames, FrameReader, type ReaderOptions, type ReadFrame } from "./decode.js"
 export {
-  closePayload, encodeFrame, encodeHeader, frame, type FrameOptions, type FrameSpec, MASK, maskInPlace, randomMask
+  closePayload,
+  encodeFrame,
+  encodeHeader,
+  frame,
+  type FrameOptions,
+  type FrameSpec,
+  MASK,
+  maskInPlace,
+  randomMask
 } from "./encode.js"
 export {
-  checkUpgradeResponse, expectedAccept, GUID, newKey, parseResponseHead, type RequestOptions, type ResponseHead,
-  ResponseHeadReader, SAMPLE_KEY, upgradeRequest
+  checkUpgradeResponse,
+  expectedAccept,
+  GUID,
+  newKey,
+  parseResponseHead,
+  type RequestOptions,
+  type ResponseHead,
+  ResponseHeadReader,
+  SAMPLE_KEY,
+  upgradeRequest
 } from "./handshake.js"
 export { checkClose, isSendableCloseCode, isValidUtf8, MessageAssembler, parseClose, type ServerEvent } from "./messages.js"
 export { Op, Rsv } from "./opcode.js"

@@ -69,7 +69,10 @@ export const isSendableCloseCode = (code: number): boolean =>
 export const parseClose = (payload: Uint8Array): { code: number | undefined; reason: string } =>
   payload.length < 2
     ? { code: undefined, reason: "" }
-    : { code: (payload[0]! << 8) | payload[1]!, reason: Buffer.from(payload.buffer, payload.byteOffset + 2, payload.length - 2).toString("utf8") }
+    : {
+        code: (payload[0]! << 8) | payload[1]!,
+        reason: Buffer.from(payload.buffer, payload.byteOffset + 2, payload.length - 2).toString("utf8")
+      }
 
 /**
  * What is wrong with a Close payload a server sent, per RFC 6455 §5.5.1 and §7.4 (empty: nothing).

@@ -1,8 +1,19 @@
 /** The server-frame reader and message assembler: parsing in any chunking, and every check. */
 import { describe, expect, it } from "vitest"
 import {
-  checkClose, closeCodeOf, closePayload, decodeFrames, frame, FrameReader, isValidUtf8, MessageAssembler, Op, parseClose,
-  repeatTo, Rsv, type ReadFrame
+  checkClose,
+  closeCodeOf,
+  closePayload,
+  decodeFrames,
+  frame,
+  FrameReader,
+  isValidUtf8,
+  MessageAssembler,
+  Op,
+  parseClose,
+  repeatTo,
+  Rsv,
+  type ReadFrame
 } from "../src/index.js"
 
 /** An unmasked frame, as a server sends them. */
@@ -24,7 +35,11 @@ describe("FrameReader", () => {
     const bytes = Buffer.concat([server(Op.Text, "frag", false), server(Op.Ping, "ping"), server(Op.Continuation, repeatTo("x", 300))])
     const r = new FrameReader()
     const frames = [...bytes].flatMap((b) => r.push(Buffer.from([b])))
-    expect(frames.map((f) => [f.opcode, f.fin, f.payload.length])).toEqual([[1, false, 4], [9, true, 4], [0, true, 300]])
+    expect(frames.map((f) => [f.opcode, f.fin, f.payload.length])).toEqual([
+      [1, false, 4],
+      [9, true, 4],
+      [0, true, 300]
+    ])
     expect(r.pendingBytes).toBe(0)
   })
 
@@ -97,7 +112,10 @@ describe("MessageAssembler", () => {
   const events = (...frames: Buffer[]) => {
     const r = new FrameReader()
     const a = new MessageAssembler()
-    const evs = frames.flatMap((f) => r.push(f)).map((f) => a.push(f)).filter((e) => e !== undefined)
+    const evs = frames
+      .flatMap((f) => r.push(f))
+      .map((f) => a.push(f))
+      .filter((e) => e !== undefined)
     return { evs, violations: [...r.violations, ...a.violations] }
   }
 
@@ -139,7 +157,12 @@ describe("close payloads and UTF-8", () => {
 
   it("isValidUtf8 rejects overlongs, surrogates and truncated sequences", () => {
     expect(isValidUtf8(Buffer.from("κόσμε 𝄞"))).toBe(true)
-    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80]]) {
+    for (const bad of [
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xe2, 0x82],
+      [0xf4, 0x90, 0x80, 0x80]
+    ]) {
       expect(isValidUtf8(Uint8Array.from(bad)), bad.join()).toBe(false)
     }
   })

@@ -1,10 +1,24 @@
 /** Client frames: the RFC 6455 §5.7 examples byte for byte, and every kind of malformed frame. */
 import { describe, expect, it } from "vitest"
 import {
-  closePayload, concat, encodeFrame, encodeHeader, frame, MASK, maskInPlace, Op, randomMask, repeatTo, Rsv, split
+  closePayload,
+  concat,
+  encodeFrame,
+  encodeHeader,
+  frame,
+  MASK,
+  maskInPlace,
+  Op,
+  randomMask,
+  repeatTo,
+  Rsv,
+  split
 } from "../src/index.js"
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").replace(/(..)(?!$)/g, "$1 ")
+const hex = (b: Uint8Array) =>
+  Buffer.from(b)
+    .toString("hex")
+    .replace(/(..)(?!$)/g, "$1 ")
 
 describe("RFC 6455 §5.7 examples", () => {
   it("unmasked and masked text 'Hello'", () => {
@@ -87,7 +101,10 @@ describe("encodeFrame, encodeHeader", () => {
   it("a header plus a payload masked by the caller in pieces equals the whole frame", () => {
     const payload = repeatTo("payload ", 1000)
     const { header, key } = encodeHeader({ opcode: Op.Binary }, payload.length)
-    const masked = concat(maskInPlace(Buffer.from(payload.subarray(0, 333)), key!), maskInPlace(Buffer.from(payload.subarray(333)), key!, 333))
+    const masked = concat(
+      maskInPlace(Buffer.from(payload.subarray(0, 333)), key!),
+      maskInPlace(Buffer.from(payload.subarray(333)), key!, 333)
+    )
     expect(concat(header, masked).equals(encodeFrame({ opcode: Op.Binary, payload, mask: key! }))).toBe(true)
   })
 })

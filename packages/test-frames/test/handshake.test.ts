@@ -1,10 +1,17 @@
 /** The client handshake: key, accept (RFC 6455 §1.3 example), request bytes, response head. */
 import { describe, expect, it } from "vitest"
 import {
-  checkUpgradeResponse, expectedAccept, newKey, parseResponseHead, ResponseHeadReader, SAMPLE_KEY, upgradeRequest
+  checkUpgradeResponse,
+  expectedAccept,
+  newKey,
+  parseResponseHead,
+  ResponseHeadReader,
+  SAMPLE_KEY,
+  upgradeRequest
 } from "../src/index.js"
 
-const OK = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+const OK =
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
   "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
 
 describe("key and accept (§1.3, §4.1, §4.2.2)", () => {
@@ -28,7 +35,11 @@ describe("upgradeRequest (§4.1)", () => {
   })
 
   it("replaces, drops and adds headers; any method and version", () => {
-    const r = upgradeRequest({ method: "POST", httpVersion: "HTTP/1.0", headers: { Upgrade: null, "Sec-WebSocket-Version": "8", "X-A": "1" } })
+    const r = upgradeRequest({
+      method: "POST",
+      httpVersion: "HTTP/1.0",
+      headers: { Upgrade: null, "Sec-WebSocket-Version": "8", "X-A": "1" }
+    })
     expect(r.startsWith("POST / HTTP/1.0\r\nHost: 127.0.0.1\r\n")).toBe(true)
     expect(r).not.toMatch(/Upgrade: websocket/)
     expect(r).toMatch(/Sec-WebSocket-Version: 8\r\n/)

@@ -30,7 +30,11 @@ const files: Readonly<Record<string, { readonly type: string; readonly body: str
 
 export const chatPage: Server.HttpResponder = (request) => {
   if (request.method !== "GET" && request.method !== "HEAD") {
-    return { status: 405, headers: { ...COMMON, Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }, body: "method not allowed\n" }
+    return {
+      status: 405,
+      headers: { ...COMMON, Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" },
+      body: "method not allowed\n"
+    }
   }
   const file = Object.hasOwn(files, request.path) ? files[request.path] : undefined
   if (file === undefined) {

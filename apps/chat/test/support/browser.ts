@@ -13,8 +13,16 @@ export const launchChromium = async (): Promise<Browser> => {
       executablePath: chromiumPath,
       headless: true,
       timeout: 20_000,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic"
+      ]
     })
   } catch (error) {
     throw new Error(`cannot launch ${chromiumPath} (run scripts/test-setup.sh): ${String(error)}`)

@@ -9,7 +9,10 @@ const WAIT_MS = 15_000
 /** The page is connected and shows `count` online. */
 export const waitOnline = async (page: Page, count: number): Promise<void> => {
   await page.locator("#status[data-state='connected']").waitFor({ timeout: WAIT_MS })
-  await page.locator("#online").filter({ hasText: new RegExp(`^${count}$`) }).waitFor({ timeout: WAIT_MS })
+  await page
+    .locator("#online")
+    .filter({ hasText: new RegExp(`^${count}$`) })
+    .waitFor({ timeout: WAIT_MS })
 }
 
 export const setName = async (page: Page, name: string): Promise<void> => {

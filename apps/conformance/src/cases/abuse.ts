@@ -18,7 +18,10 @@ const streamPayload = async (c: RawClient, header: Buffer, total: number): Promi
     if (!c.socket.write(chunk.subarray(0, n))) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, 1000)
-        c.socket.once("drain", () => (clearTimeout(t), r()))
+        c.socket.once("drain", () => {
+          clearTimeout(t)
+          r()
+        })
       })
     }
     sent += n
@@ -34,27 +37,42 @@ const all = async (n: number, f: (i: number) => Promise<string | undefined>): Pr
 }
 
 export const abuseCases: Case[] = [
-  scenarioCase("A.1", "Send an unmasked text frame.", "Connection failed with 1002 (§5.1: the server MUST close the connection upon an unmasked frame; §7.4.1).", {
-    send: (c) => sendFrames(c, [{ opcode: Op.text, payload: "unmasked", mask: false }]),
-    ok: [],
-    closeBy: "server"
-  }),
+  scenarioCase(
+    "A.1",
+    "Send an unmasked text frame.",
+    "Connection failed with 1002 (§5.1: the server MUST close the connection upon an unmasked frame; §7.4.1).",
+    {
+      send: (c) => sendFrames(c, [{ opcode: Op.text, payload: "unmasked", mask: false }]),
+      ok: [],
+      closeBy: "server"
+    }
+  ),
   scenarioCase("A.2", "Send an unmasked Ping.", "Connection failed with 1002, no Pong (§5.1).", {
     send: (c) => sendFrames(c, [{ opcode: Op.ping, payload: "unmasked", mask: false }]),
     ok: [],
     closeBy: "server"
   }),
-  scenarioCase("A.3", "Send a frame whose 64-bit length has the most significant bit set (2^63).", "Connection failed with 1002 (§5.2: the MSB MUST be 0).", {
-    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 63n }, 0).header, Buffer.alloc(16)])),
-    ok: [],
-    closeBy: "server"
-  }),
-  scenarioCase("A.4", "Send a frame header claiming 2^62 bytes, then 1 KiB.", "Connection failed with 1009 right away, without buffering or waiting for the payload (§7.4.1: message too big).", {
-    send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 62n }, 0).header, Buffer.alloc(1024)])),
-    ok: [],
-    closeBy: "server",
-    codes: [1009]
-  }),
+  scenarioCase(
+    "A.3",
+    "Send a frame whose 64-bit length has the most significant bit set (2^63).",
+    "Connection failed with 1002 (§5.2: the MSB MUST be 0).",
+    {
+      send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 63n }, 0).header, Buffer.alloc(16)])),
+      ok: [],
+      closeBy: "server"
+    }
+  ),
+  scenarioCase(
+    "A.4",
+    "Send a frame header claiming 2^62 bytes, then 1 KiB.",
+    "Connection failed with 1009 right away, without buffering or waiting for the payload (§7.4.1: message too big).",
+    {
+      send: (c) => void c.write(Buffer.concat([encodeHeader({ opcode: Op.binary, length: 2n ** 62n }, 0).header, Buffer.alloc(1024)])),
+      ok: [],
+      closeBy: "server",
+      codes: [1009]
+    }
+  ),
   scenarioCase(
     "A.5",
     "Send a fragmented binary message whose total exceeds the server's max message size by 1 byte (first fragment max/2, second fragment max/2+1, streamed).",

@@ -70,7 +70,9 @@ export const compressionAbuseCases = [
     "A compressed text message that inflates to invalid UTF-8 (0xFF in the middle of ASCII).",
     "Connection failed with 1007 (RFC 6455 §8.1: text MUST be UTF-8, checked on the inflated data).",
     {
-      ...onDeflate(async (c, s) => sendFrames(c, s.compressedFrames(Op.text, Buffer.concat([Buffer.from("valid "), Buffer.from([0xff]), Buffer.from(" tail")])).frames)),
+      ...onDeflate(async (c, s) =>
+        sendFrames(c, s.compressedFrames(Op.text, Buffer.concat([Buffer.from("valid "), Buffer.from([0xff]), Buffer.from(" tail")])).frames)
+      ),
       ok: [],
       closeBy: "server",
       codes: [1007]
@@ -83,7 +85,10 @@ export const compressionAbuseCases = [
     {
       ...onDeflate(async (c, s) => {
         const { frames } = s.compressedFrames(Op.text, Buffer.from("Hello, compressed world! ".repeat(8)), 4)
-        await sendFrames(c, frames.map((f, i) => (i === 1 ? { ...f, rsv: RSV1 } : f)))
+        await sendFrames(
+          c,
+          frames.map((f, i) => (i === 1 ? { ...f, rsv: RSV1 } : f))
+        )
       }),
       ok: [],
       closeBy: "server"

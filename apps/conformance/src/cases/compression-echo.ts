@@ -14,10 +14,24 @@ import { connectDeflate, DeflateSession } from "../pmd/session.js"
 
 /** Autobahn's MSG_SIZES: payload length, case timeout (s), auto-fragment size (0 = none). 1000 messages each. */
 export const MESSAGE_SIZES: ReadonlyArray<readonly [length: number, timeoutS: number, fragment: number]> = [
-  [16, 60, 0], [64, 60, 0], [256, 120, 0], [1024, 240, 0], [4096, 480, 0], [8192, 480, 0], [16384, 480, 0],
-  [32768, 480, 0], [65536, 480, 0], [131072, 480, 0],
-  [8192, 480, 256], [16384, 480, 256], [32768, 480, 256], [65536, 480, 256], [131072, 480, 256],
-  [131072, 480, 1024], [131072, 480, 4096], [131072, 480, 32768]
+  [16, 60, 0],
+  [64, 60, 0],
+  [256, 120, 0],
+  [1024, 240, 0],
+  [4096, 480, 0],
+  [8192, 480, 0],
+  [16384, 480, 0],
+  [32768, 480, 0],
+  [65536, 480, 0],
+  [131072, 480, 0],
+  [8192, 480, 256],
+  [16384, 480, 256],
+  [32768, 480, 256],
+  [65536, 480, 256],
+  [131072, 480, 256],
+  [131072, 480, 1024],
+  [131072, 480, 4096],
+  [131072, 480, 32768]
 ]
 
 export const FULL_COUNT = 1000
@@ -60,13 +74,17 @@ export const runEcho = async (c: RawClient, session: DeflateSession, spec: EchoS
     const v = c.violations()
     if (v.length > 0) return failed(`message ${i + 1}: ${v.join("; ")}`)
     const ev = c.events[0]
-    if (ev === undefined) return failed(`no echo of message ${i + 1}/${spec.count} within ${spec.waitMs} ms${c.closed ? " (connection closed)" : ""}`)
-    if (ev.type === "close") return failed(`server closed (${ev.code ?? "no code"}${ev.reason ? ` "${ev.reason}"` : ""}) instead of echoing message ${i + 1}`)
+    if (ev === undefined)
+      return failed(`no echo of message ${i + 1}/${spec.count} within ${spec.waitMs} ms${c.closed ? " (connection closed)" : ""}`)
+    if (ev.type === "close")
+      return failed(`server closed (${ev.code ?? "no code"}${ev.reason ? ` "${ev.reason}"` : ""}) instead of echoing message ${i + 1}`)
     if (ev.type !== "message") return failed(`got a ${ev.type} instead of the echo of message ${i + 1}`)
     if (ev.kind !== spec.payload.kind) return failed(`echo of message ${i + 1} is ${ev.kind}, sent ${spec.payload.kind}`)
     if (!ev.data.equals(data)) {
       const at = ev.data.findIndex((b, k) => b !== data[k])
-      return failed(`echo of message ${i + 1} differs: ${ev.data.length} B, sent ${data.length} B, first difference at ${at < 0 ? Math.min(ev.data.length, data.length) : at}`)
+      return failed(
+        `echo of message ${i + 1} differs: ${ev.data.length} B, sent ${data.length} B, first difference at ${at < 0 ? Math.min(ev.data.length, data.length) : at}`
+      )
     }
     const how = session.received[session.received.length - 1]
     if (how?.compressed) compressedEchoes++
@@ -86,9 +104,13 @@ export const runEcho = async (c: RawClient, session: DeflateSession, spec: EchoS
   if (c.closeFrame.code !== undefined && c.closeFrame.code !== 1000) return failed(`Close reply ${c.closeFrame.code}, expected 1000`)
   if (!c.serverClosedTcp) return failed("server did not close TCP after the close handshake (RFC 6455 §7.1.1)")
   if (plainBigEchoes.length > 0) {
-    return failed(`${plainBigEchoes.length}/${mustCompress} compressible messages of ≥ ${MUST_COMPRESS_AT} B came back uncompressed (e.g. #${plainBigEchoes[0]}): the server agreed to permessage-deflate but did not compress`)
+    return failed(
+      `${plainBigEchoes.length}/${mustCompress} compressible messages of ≥ ${MUST_COMPRESS_AT} B came back uncompressed (e.g. #${plainBigEchoes[0]}): the server agreed to permessage-deflate but did not compress`
+    )
   }
-  return ok(`${spec.count} messages echoed; ${describeAnswer(session)}; sent ${sentWire} B compressed; ${compressedEchoes} echoes compressed`)
+  return ok(
+    `${spec.count} messages echoed; ${describeAnswer(session)}; sent ${sentWire} B compressed; ${compressedEchoes} echoes compressed`
+  )
 }
 
 export const echoCase = (id: string, description: string, spec: Omit<EchoSpec, "count" | "waitMs">, timeoutS: number): Case => ({

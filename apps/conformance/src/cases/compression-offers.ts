@@ -11,7 +11,11 @@ import { connectDeflate, DeflateSession } from "../pmd/session.js"
 import { runEcho } from "./compression-echo.js"
 
 /** Echo a few compressible 8 KiB JSON messages over the agreement, or accept a decline. */
-const echoOrDecline = async (ctx: Ctx, offers: readonly DeflateOffer[], onAgreement?: (s: DeflateSession) => Verdict | undefined): Promise<Verdict> => {
+const echoOrDecline = async (
+  ctx: Ctx,
+  offers: readonly DeflateOffer[],
+  onAgreement?: (s: DeflateSession) => Verdict | undefined
+): Promise<Verdict> => {
   const session = new DeflateSession(offers)
   const c = await connectDeflate(ctx, session)
   if (session.answerProblem !== undefined) return failed(session.answerProblem)
@@ -21,7 +25,14 @@ const echoOrDecline = async (ctx: Ctx, offers: readonly DeflateOffer[], onAgreem
   }
   const early = onAgreement?.(session)
   if (early !== undefined) return early
-  const v = await runEcho(c, session, { offers, payload: payloadKinds()[0]!, length: 8192, fragment: 0, count: 10, waitMs: Math.max(ctx.timeoutMs, 10_000) })
+  const v = await runEcho(c, session, {
+    offers,
+    payload: payloadKinds()[0]!,
+    length: 8192,
+    fragment: 0,
+    count: 10,
+    waitMs: Math.max(ctx.timeoutMs, 10_000)
+  })
   return v.outcome === "OK" ? ok(`accepted offer ${session.agreement.offerIndex + 1}: ${v.detail}`) : v
 }
 
@@ -49,7 +60,14 @@ const withHeader = async (ctx: Ctx, header: string, validOffers: readonly Deflat
     c.sendClose(1000)
     return ok("declined every offer (RFC 7692 §5)")
   }
-  const v = await runEcho(c, session, { offers: validOffers, payload: payloadKinds()[0]!, length: 8192, fragment: 0, count: 10, waitMs: Math.max(ctx.timeoutMs, 10_000) })
+  const v = await runEcho(c, session, {
+    offers: validOffers,
+    payload: payloadKinds()[0]!,
+    length: 8192,
+    fragment: 0,
+    count: 10,
+    waitMs: Math.max(ctx.timeoutMs, 10_000)
+  })
   return v.outcome === "OK" ? ok(`accepted the valid offer: ${v.detail}`) : v
 }
 
@@ -57,21 +75,26 @@ export const compressionOfferCases: Case[] = [
   {
     id: "H.24",
     description: `Offers "${offerElement({ ...DEFAULT_OFFER, serverMaxWindowBits: 8 })}", then Autobahn's default offer. zlib cannot produce a raw 8-bit window (it uses 9, whose back-references stay within 250 bytes; docs/deflate-engine.md).`,
-    expectation: "OK when the server accepts the first offer with server_max_window_bits=8 and its compressed echoes of 8 KiB JSON inflate with an 8-bit window (64-byte output pieces), or declines it and accepts the second validly, or declines both (RFC 7692 §5, §7.1.2.1: a server that cannot honour a window may decline). FAILED: an answer valid for neither offer, or an echo that does not inflate with the agreed window.",
+    expectation:
+      "OK when the server accepts the first offer with server_max_window_bits=8 and its compressed echoes of 8 KiB JSON inflate with an 8-bit window (64-byte output pieces), or declines it and accepts the second validly, or declines both (RFC 7692 §5, §7.1.2.1: a server that cannot honour a window may decline). FAILED: an answer valid for neither offer, or an echo that does not inflate with the agreed window.",
     run: (ctx) => echoOrDecline(ctx, [{ ...DEFAULT_OFFER, serverMaxWindowBits: 8 }, DEFAULT_OFFER])
   },
   {
     id: "H.25",
     description: `Seven invalid permessage-deflate offers (window bits 16, 08, none, client 7, a valued no_context_takeover, a duplicate, an unknown parameter), then Autobahn's default offer, in one header.`,
-    expectation: "The invalid offers are declined (RFC 7692 §7.1); the server accepts the last one with a valid answer (then 8 KiB JSON echoes must round-trip) or answers without the extension (§5).",
+    expectation:
+      "The invalid offers are declined (RFC 7692 §7.1); the server accepts the last one with a valid answer (then 8 KiB JSON echoes must round-trip) or answers without the extension (§5).",
     run: (ctx) => withHeader(ctx, [...INVALID_OFFERS, offerElement(DEFAULT_OFFER)].join(", "), [DEFAULT_OFFER], false)
   },
-  ...INVALID_OFFERS.map((offer, i): Case => ({
-    id: `H.${26 + i}`,
-    description: `Only an invalid permessage-deflate offer: "${offer}".`,
-    expectation: "101 without Sec-WebSocket-Extensions: the server MUST decline an offer with an invalid, duplicate or unknown parameter (RFC 7692 §7.1).",
-    run: (ctx) => withHeader(ctx, offer, [], true)
-  }))
+  ...INVALID_OFFERS.map(
+    (offer, i): Case => ({
+      id: `H.${26 + i}`,
+      description: `Only an invalid permessage-deflate offer: "${offer}".`,
+      expectation:
+        "101 without Sec-WebSocket-Extensions: the server MUST decline an offer with an invalid, duplicate or unknown parameter (RFC 7692 §7.1).",
+      run: (ctx) => withHeader(ctx, offer, [], true)
+    })
+  )
 ]
 
 /** H.22's check: when the server answers `permessage-deflate; client_max_window_bits`, a valid answer to it. */

@@ -9,25 +9,38 @@ import { Op, fe, scenarioCase, sendFrames, star } from "./common.js"
 const SIZES = [0, 125, 126, 127, 128, 65535, 65536] as const
 
 const framing: Case[] = []
-for (const [sub, kind] of [[1, "text"], [2, "binary"]] as const) {
+for (const [sub, kind] of [
+  [1, "text"],
+  [2, "binary"]
+] as const) {
   const payload = (n: number) => (kind === "text" ? star(n) : fe(n))
   const expect = kind === "text" ? text : binary
   const opcode = kind === "text" ? Op.text : Op.binary
-  SIZES.forEach((n, i) =>
+  SIZES.forEach((n, i) => {
     framing.push(
-      scenarioCase(`1.${sub}.${i + 1}`, `Send ${kind} message with payload length ${n}.`, `Receive echo'ed ${kind} message (RFC 6455 §5.2 length encodings).`, {
-        send: (c) => sendFrames(c, [{ opcode, payload: payload(n) }]),
-        ok: [expect(payload(n))],
-        closeBy: "client"
-      })
+      scenarioCase(
+        `1.${sub}.${i + 1}`,
+        `Send ${kind} message with payload length ${n}.`,
+        `Receive echo'ed ${kind} message (RFC 6455 §5.2 length encodings).`,
+        {
+          send: (c) => sendFrames(c, [{ opcode, payload: payload(n) }]),
+          ok: [expect(payload(n))],
+          closeBy: "client"
+        }
+      )
     )
-  )
+  })
   framing.push(
-    scenarioCase(`1.${sub}.8`, `Send ${kind} message with payload length 65536, sent out in chops of 997 octets.`, `Receive echo'ed ${kind} message.`, {
-      send: (c) => c.sendFrameChopped({ opcode, payload: payload(65536) }, 997),
-      ok: [expect(payload(65536))],
-      closeBy: "client"
-    })
+    scenarioCase(
+      `1.${sub}.8`,
+      `Send ${kind} message with payload length 65536, sent out in chops of 997 octets.`,
+      `Receive echo'ed ${kind} message.`,
+      {
+        send: (c) => c.sendFrameChopped({ opcode, payload: payload(65536) }, 997),
+        ok: [expect(payload(65536))],
+        closeBy: "client"
+      }
+    )
   )
 }
 
@@ -56,16 +69,26 @@ const pingPong: Case[] = [
     ok: [pong(fe(125))],
     closeBy: "client"
   }),
-  scenarioCase("2.5", "Send ping with binary payload of 126 octets.", "Connection is failed with 1002: control frames MUST have payload <= 125 (§5.5).", {
-    send: (c) => sendFrames(c, [ping(fe(126))]),
-    ok: [],
-    closeBy: "server"
-  }),
-  scenarioCase("2.6", "Send ping with binary payload of 125 octets, sent in octet-wise chops.", "Pong with payload echo'ed; the server must be TCP-clean.", {
-    send: (c) => c.sendFrameChopped(ping(fe(125)), 1),
-    ok: [pong(fe(125))],
-    closeBy: "client"
-  }),
+  scenarioCase(
+    "2.5",
+    "Send ping with binary payload of 126 octets.",
+    "Connection is failed with 1002: control frames MUST have payload <= 125 (§5.5).",
+    {
+      send: (c) => sendFrames(c, [ping(fe(126))]),
+      ok: [],
+      closeBy: "server"
+    }
+  ),
+  scenarioCase(
+    "2.6",
+    "Send ping with binary payload of 125 octets, sent in octet-wise chops.",
+    "Pong with payload echo'ed; the server must be TCP-clean.",
+    {
+      send: (c) => c.sendFrameChopped(ping(fe(125)), 1),
+      ok: [pong(fe(125))],
+      closeBy: "client"
+    }
+  ),
   scenarioCase("2.7", "Send unsolicited pong without payload.", "Nothing: an unsolicited Pong is ignored (§5.5.3).", {
     send: (c) => sendFrames(c, [{ opcode: Op.pong }]),
     ok: [],
@@ -82,7 +105,11 @@ const pingPong: Case[] = [
     closeBy: "client"
   }),
   scenarioCase("2.10", "Send 10 pings with payload.", "Pongs for all our Pings, in order (Autobahn expects all 10).", {
-    send: (c) => sendFrames(c, pings10.map((p) => ping(p))),
+    send: (c) =>
+      sendFrames(
+        c,
+        pings10.map((p) => ping(p))
+      ),
     ok: pings10.map((p) => pong(p)),
     closeBy: "client"
   }),

@@ -33,7 +33,11 @@ for (const [id, bits, chop] of RSV_WITH_ECHO) {
       "Echo for first message is received, then the connection is failed immediately (1002). The Pong is not received.",
       {
         send: (c) =>
-          sendFrames(c, [{ opcode: Op.text, payload: HELLO }, { opcode: Op.text, payload: HELLO, rsv: bits << 4 }, { opcode: Op.ping }], chop),
+          sendFrames(
+            c,
+            [{ opcode: Op.text, payload: HELLO }, { opcode: Op.text, payload: HELLO, rsv: bits << 4 }, { opcode: Op.ping }],
+            chop
+          ),
         ok: [text(HELLO)],
         nonStrict: [],
         closeBy: "server"
@@ -83,13 +87,23 @@ for (const [id, opcode, shape] of RESERVED) {
           id,
           `Send small text message, then send frame with reserved ${kind} Opcode = ${opcode}${payload ? " and non-empty payload" : ""}, then send Ping.`,
           "Echo for first message is received, then the connection is failed immediately (1002); no Pong.",
-          { send: (c) => sendFrames(c, [{ opcode: Op.text, payload: HELLO }, frame, { opcode: Op.ping }]), ok: [text(HELLO)], nonStrict: [], closeBy: "server" }
+          {
+            send: (c) => sendFrames(c, [{ opcode: Op.text, payload: HELLO }, frame, { opcode: Op.ping }]),
+            ok: [text(HELLO)],
+            nonStrict: [],
+            closeBy: "server"
+          }
         )
-      : scenarioCase(id, `Send frame with reserved ${kind} Opcode = ${opcode}${payload ? " and non-empty payload" : ""}.`, "The connection is failed immediately (1002).", {
-          send: (c) => sendFrames(c, [frame]),
-          ok: [],
-          closeBy: "server"
-        })
+      : scenarioCase(
+          id,
+          `Send frame with reserved ${kind} Opcode = ${opcode}${payload ? " and non-empty payload" : ""}.`,
+          "The connection is failed immediately (1002).",
+          {
+            send: (c) => sendFrames(c, [frame]),
+            ok: [],
+            closeBy: "server"
+          }
+        )
   )
 }
 

@@ -50,7 +50,13 @@ const F = (...bs: Buffer[]) => bs.map((b) => [false, b] as const)
 export const UTF8_GROUPS: readonly Utf8Group[] = [
   {
     title: "Some valid UTF-8 sequences",
-    items: T(ascii("hello$world"), hex("68656c6c6fc2a2776f726c64"), hex("68656c6c6fe282ac776f726c64"), hex("68656c6c6ff0a4ada2776f726c64"), KOSME)
+    items: T(
+      ascii("hello$world"),
+      hex("68656c6c6fc2a2776f726c64"),
+      hex("68656c6c6fe282ac776f726c64"),
+      hex("68656c6c6ff0a4ada2776f726c64"),
+      KOSME
+    )
   },
   {
     title: "All prefixes of a valid UTF-8 string that contains multi-byte code points",
@@ -60,10 +66,22 @@ export const UTF8_GROUPS: readonly Utf8Group[] = [
   { title: "First possible sequence length 5/6 (invalid codepoints)", items: F(hex("f888808080"), hex("fc8480808080")) },
   { title: "Last possible sequence of a certain length", items: T(hex("7f"), hex("dfbf"), hex("efbfbf"), hex("f48fbfbf")) },
   { title: "Last possible sequence length 4/5/6 (invalid codepoints)", items: F(hex("f7bfbfbf"), hex("fbbfbfbfbf"), hex("fdbfbfbfbfbf")) },
-  { title: "Other boundary conditions", items: [...T(hex("ed9fbf"), hex("ee8080"), hex("efbfbd"), hex("f48fbfbf")), ...F(hex("f4908080"))] },
+  {
+    title: "Other boundary conditions",
+    items: [...T(hex("ed9fbf"), hex("ee8080"), hex("efbfbd"), hex("f48fbfbf")), ...F(hex("f4908080"))]
+  },
   {
     title: "Unexpected continuation bytes",
-    items: F(hex("80"), hex("bf"), hex("80bf"), hex("80bf80"), hex("80bf80bf"), hex("80bf80bf80"), hex("80bf80bf80bf"), Buffer.from(range(0x80, 0xbf)))
+    items: F(
+      hex("80"),
+      hex("bf"),
+      hex("80bf"),
+      hex("80bf80"),
+      hex("80bf80bf"),
+      hex("80bf80bf80"),
+      hex("80bf80bf80bf"),
+      Buffer.from(range(0x80, 0xbf))
+    )
   },
   {
     title: "Lonely start characters",
@@ -80,14 +98,34 @@ export const UTF8_GROUPS: readonly Utf8Group[] = [
   { title: "Sequences with last continuation byte missing", items: F(...incomplete.map(hex)) },
   { title: "Concatenation of incomplete sequences", items: F(hex(incomplete.join(""))) },
   { title: "Impossible bytes", items: F(hex("fe"), hex("ff"), hex("fefeffff")) },
-  { title: "Examples of an overlong ASCII character", items: F(hex("c0af"), hex("e080af"), hex("f08080af"), hex("f8808080af"), hex("fc80808080af")) },
+  {
+    title: "Examples of an overlong ASCII character",
+    items: F(hex("c0af"), hex("e080af"), hex("f08080af"), hex("f8808080af"), hex("fc80808080af"))
+  },
   { title: "Maximum overlong sequences", items: F(hex("c1bf"), hex("e09fbf"), hex("f08fbfbf"), hex("f887bfbfbf"), hex("fc83bfbfbfbf")) },
-  { title: "Overlong representation of the NUL character", items: F(hex("c080"), hex("e08080"), hex("f0808080"), hex("f880808080"), hex("fc8080808080")) },
+  {
+    title: "Overlong representation of the NUL character",
+    items: F(hex("c080"), hex("e08080"), hex("f0808080"), hex("f880808080"), hex("fc8080808080"))
+  },
   { title: "Single UTF-16 surrogates", items: F(...["eda080", "edadbf", "edae80", "edafbf", "edb080", "edbe80", "edbfbf"].map(hex)) },
   {
     title: "Paired UTF-16 surrogates",
-    items: F(...["eda080edb080", "eda080edbfbf", "edadbfedb080", "edadbfedbfbf", "edae80edb080", "edae80edbfbf", "edafbfedb080", "edafbfedbfbf"].map(hex))
+    items: F(
+      ...[
+        "eda080edb080",
+        "eda080edbfbf",
+        "edadbfedb080",
+        "edadbfedbfbf",
+        "edae80edb080",
+        "edae80edbfbf",
+        "edafbfedb080",
+        "edafbfedbfbf"
+      ].map(hex)
+    )
   },
   { title: "Non-character code points (valid UTF-8)", items: T(...nonCharacters()) },
-  { title: "Unicode specials (i.e. replacement char)", items: T(...["efbfb9", "efbfba", "efbfbb", "efbfbc", "efbfbd", "efbfbe", "efbfbf"].map(hex)) }
+  {
+    title: "Unicode specials (i.e. replacement char)",
+    items: T(...["efbfb9", "efbfba", "efbfbb", "efbfbc", "efbfbd", "efbfbe", "efbfbf"].map(hex))
+  }
 ]

@@ -11,12 +11,20 @@ import { Op, scenarioCase, sendFrames } from "./common.js"
 import { KOSME, UTF8_GROUPS } from "./utf8-data.js"
 
 const echoes = (payload: Buffer, frames: Buffer[]): Scenario => ({
-  send: (c) => sendFrames(c, frames.map((p, i) => ({ opcode: i === 0 ? Op.text : Op.cont, payload: p, fin: i === frames.length - 1 }))),
+  send: (c) =>
+    sendFrames(
+      c,
+      frames.map((p, i) => ({ opcode: i === 0 ? Op.text : Op.cont, payload: p, fin: i === frames.length - 1 }))
+    ),
   ok: [text(payload)],
   closeBy: "client"
 })
 const fails = (frames: Buffer[]): Scenario => ({
-  send: (c) => sendFrames(c, frames.map((p, i) => ({ opcode: i === 0 ? Op.text : Op.cont, payload: p, fin: i === frames.length - 1 }))),
+  send: (c) =>
+    sendFrames(
+      c,
+      frames.map((p, i) => ({ opcode: i === 0 ? Op.text : Op.cont, payload: p, fin: i === frames.length - 1 }))
+    ),
   ok: [],
   closeBy: "server",
   codes: [1007]
@@ -27,15 +35,30 @@ const HELLO_UTF8 = Buffer.from("Hello-µ@ßöäüàá-UTF-8!!", "utf8")
 const INVALID = Buffer.concat([KOSME, Buffer.from("eda080", "hex"), Buffer.from("edited")])
 
 const cases: Case[] = [
-  scenarioCase("6.1.1", "Send text message of length 0.", "A message is echo'ed back to us (with empty payload).", echoes(Buffer.alloc(0), [Buffer.alloc(0)])),
-  scenarioCase("6.1.2", "Send fragmented text message, 3 fragments each of length 0.", "A message is echo'ed back to us (with empty payload).", echoes(Buffer.alloc(0), [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)])),
+  scenarioCase(
+    "6.1.1",
+    "Send text message of length 0.",
+    "A message is echo'ed back to us (with empty payload).",
+    echoes(Buffer.alloc(0), [Buffer.alloc(0)])
+  ),
+  scenarioCase(
+    "6.1.2",
+    "Send fragmented text message, 3 fragments each of length 0.",
+    "A message is echo'ed back to us (with empty payload).",
+    echoes(Buffer.alloc(0), [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)])
+  ),
   scenarioCase(
     "6.1.3",
     "Send fragmented text message, 3 fragments, first and last of length 0, middle non-empty.",
     "A message is echo'ed back to us (with payload = payload of middle fragment).",
     echoes(Buffer.from("middle frame payload"), [Buffer.alloc(0), Buffer.from("middle frame payload"), Buffer.alloc(0)])
   ),
-  scenarioCase("6.2.1", "Send a valid UTF-8 text message in one fragment.", "The message is echo'ed back to us.", echoes(HELLO_UTF8, [HELLO_UTF8])),
+  scenarioCase(
+    "6.2.1",
+    "Send a valid UTF-8 text message in one fragment.",
+    "The message is echo'ed back to us.",
+    echoes(HELLO_UTF8, [HELLO_UTF8])
+  ),
   scenarioCase(
     "6.2.2",
     "Send a valid UTF-8 text message in two fragments, fragmented on UTF-8 code point boundary.",
@@ -48,9 +71,24 @@ const cases: Case[] = [
     "The message is echo'ed back to us.",
     echoes(HELLO_UTF8, bytes(HELLO_UTF8))
   ),
-  scenarioCase("6.2.4", "Send a valid UTF-8 text message (κόσμε) in fragments of 1 octet.", "The message is echo'ed back to us.", echoes(KOSME, bytes(KOSME))),
-  scenarioCase("6.3.1", "Send invalid UTF-8 text message unfragmented.", "The connection is failed immediately with 1007.", fails([INVALID])),
-  scenarioCase("6.3.2", "Send invalid UTF-8 text message in fragments of 1 octet.", "The connection is failed immediately with 1007.", fails(bytes(INVALID)))
+  scenarioCase(
+    "6.2.4",
+    "Send a valid UTF-8 text message (κόσμε) in fragments of 1 octet.",
+    "The message is echo'ed back to us.",
+    echoes(KOSME, bytes(KOSME))
+  ),
+  scenarioCase(
+    "6.3.1",
+    "Send invalid UTF-8 text message unfragmented.",
+    "The connection is failed immediately with 1007.",
+    fails([INVALID])
+  ),
+  scenarioCase(
+    "6.3.2",
+    "Send invalid UTF-8 text message in fragments of 1 octet.",
+    "The connection is failed immediately with 1007.",
+    fails(bytes(INVALID))
+  )
 ]
 
 // 6.4.x: fail-fast. PART2 makes the sequence invalid: F4 90 80 80 encodes 0x110000 (> U+10FFFF).
@@ -95,7 +133,12 @@ const failFast =
 const ffExpect = (what: string) =>
   `The first ${what} is accepted (no reaction within the wait A); right after the 2nd ${what} (which makes the sequence invalid) the connection is failed with 1007 before we send the 3rd (fail fast). Failing only after the 3rd is NON-STRICT.`
 cases.push(
-  scenarioCase("6.4.1", "Send invalid UTF-8 text message in 3 fragments (frames): valid κόσμε, then F4908080 (U+110000, out of range), then 'edited', waiting between them.", ffExpect("frame"), failFast([P1, P2, P3], true)),
+  scenarioCase(
+    "6.4.1",
+    "Send invalid UTF-8 text message in 3 fragments (frames): valid κόσμε, then F4908080 (U+110000, out of range), then 'edited', waiting between them.",
+    ffExpect("frame"),
+    failFast([P1, P2, P3], true)
+  ),
   scenarioCase(
     "6.4.2",
     "Send invalid UTF-8 text message in 3 fragments (frames): the 2nd fragment is the single byte (0x90) that makes the sequence invalid.",
@@ -103,20 +146,27 @@ cases.push(
     failFast([WHOLE.subarray(0, 12), WHOLE.subarray(12, 13), WHOLE.subarray(13)], true)
   ),
   scenarioCase("6.4.3", "Same as 6.4.1, but the message is one frame sent in 3 chops.", ffExpect("chop"), failFast([P1, P2, P3], false)),
-  scenarioCase("6.4.4", "Same as 6.4.2, but the message is one frame sent in 3 chops.", ffExpect("chop"), failFast([WHOLE.subarray(0, 12), WHOLE.subarray(12, 13), WHOLE.subarray(13)], false))
+  scenarioCase(
+    "6.4.4",
+    "Same as 6.4.2, but the message is one frame sent in 3 chops.",
+    ffExpect("chop"),
+    failFast([WHOLE.subarray(0, 12), WHOLE.subarray(12, 13), WHOLE.subarray(13)], false)
+  )
 )
 
-UTF8_GROUPS.forEach((g, gi) =>
-  g.items.forEach(([valid, payload], j) =>
+UTF8_GROUPS.forEach((g, gi) => {
+  g.items.forEach(([valid, payload], j) => {
     cases.push(
       scenarioCase(
         `6.${gi + 5}.${j + 1}`,
         `${g.title}: send a text message with payload which is ${valid ? "valid" : "not valid"} UTF-8 in one fragment. Payload: 0x${payload.toString("hex")}`,
-        valid ? "The message is echo'ed back to us." : "The connection is failed immediately with 1007, since the payload is not valid UTF-8.",
+        valid
+          ? "The message is echo'ed back to us."
+          : "The connection is failed immediately with 1007, since the payload is not valid UTF-8.",
         valid ? echoes(payload, [payload]) : fails([payload])
       )
     )
-  )
-)
+  })
+})
 
 export const utf8Cases = cases

@@ -36,7 +36,8 @@ export const DEFAULT_OFFER: DeflateOffer = { clientNoContextTakeover: true, clie
 export const offerElement = (o: DeflateOffer): string => {
   const p = ["permessage-deflate"]
   if (o.clientNoContextTakeover) p.push("client_no_context_takeover")
-  if (o.clientMaxWindowBits !== undefined) p.push(o.clientMaxWindowBits === true ? "client_max_window_bits" : `client_max_window_bits=${o.clientMaxWindowBits}`)
+  if (o.clientMaxWindowBits !== undefined)
+    p.push(o.clientMaxWindowBits === true ? "client_max_window_bits" : `client_max_window_bits=${o.clientMaxWindowBits}`)
   if (o.serverNoContextTakeover) p.push("server_no_context_takeover")
   if (o.serverMaxWindowBits !== undefined) p.push(`server_max_window_bits=${o.serverMaxWindowBits}`)
   return p.join("; ")
@@ -116,7 +117,8 @@ export const checkAnswerFor = (offer: DeflateOffer, el: ExtensionElement): strin
   // §7.1.2.1: accepting server_max_window_bits means answering it with the same or a smaller value.
   if (offer.serverMaxWindowBits !== undefined) {
     if (smwb === undefined) return `offer asked server_max_window_bits=${offer.serverMaxWindowBits}, answer lacks it (RFC 7692 §7.1.2.1)`
-    if (smwb > offer.serverMaxWindowBits) return `server_max_window_bits=${smwb} exceeds the offered ${offer.serverMaxWindowBits} (RFC 7692 §7.1.2.1)`
+    if (smwb > offer.serverMaxWindowBits)
+      return `server_max_window_bits=${smwb} exceeds the offered ${offer.serverMaxWindowBits} (RFC 7692 §7.1.2.1)`
   }
   // §7.1.2.2: client_max_window_bits only if offered, and not above an offered value.
   if (cmwb !== undefined) {

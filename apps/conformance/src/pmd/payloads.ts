@@ -28,9 +28,52 @@ export const prng = (seed: number) => {
 const TARGET = 256 * 1024
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
 
-const WORDS = ["Habe", "nun", "ach", "Philosophie", "Juristerei", "und", "Medizin", "leider", "auch", "Theologie", "durchaus", "studiert",
-  "mit", "heißem", "Bemühn", "da", "steh", "ich", "armer", "Tor", "bin", "so", "klug", "als", "wie", "zuvor", "Geist", "Nacht", "Mond",
-  "Schüler", "Wälder", "Höhle", "Glück", "Straße", "über", "Frühling", "Lied", "Töne", "Herz", "Welt", "Zeit", "grün", "süß", "Tür"]
+const WORDS = [
+  "Habe",
+  "nun",
+  "ach",
+  "Philosophie",
+  "Juristerei",
+  "und",
+  "Medizin",
+  "leider",
+  "auch",
+  "Theologie",
+  "durchaus",
+  "studiert",
+  "mit",
+  "heißem",
+  "Bemühn",
+  "da",
+  "steh",
+  "ich",
+  "armer",
+  "Tor",
+  "bin",
+  "so",
+  "klug",
+  "als",
+  "wie",
+  "zuvor",
+  "Geist",
+  "Nacht",
+  "Mond",
+  "Schüler",
+  "Wälder",
+  "Höhle",
+  "Glück",
+  "Straße",
+  "über",
+  "Frühling",
+  "Lied",
+  "Töne",
+  "Herz",
+  "Welt",
+  "Zeit",
+  "grün",
+  "süß",
+  "Tür"
+]
 
 const germanProse = (): Buffer => {
   const r = prng(12_3)
@@ -52,7 +95,11 @@ const json = (): string[] => {
   for (let id = 1; size < TARGET; id++) {
     const item = JSON.stringify({
       id,
-      uuid: Array.from({ length: 4 }, () => Math.floor(r() * 0xffffffff).toString(16).padStart(8, "0")).join("-"),
+      uuid: Array.from({ length: 4 }, () =>
+        Math.floor(r() * 0xffffffff)
+          .toString(16)
+          .padStart(8, "0")
+      ).join("-"),
       name: `${pick(r, WORDS)} ${pick(r, WORDS)}`,
       city: pick(r, cities),
       price: Math.round(r() * 1_000_000) / 100,
@@ -69,7 +116,7 @@ const json = (): string[] => {
 
 const html = (): string[] => {
   const r = prng(12_4)
-  let s = "<!DOCTYPE html>\n<html lang=\"de\">\n<head><meta charset=\"utf-8\"><title>Übersicht</title></head>\n<body>\n"
+  let s = '<!DOCTYPE html>\n<html lang="de">\n<head><meta charset="utf-8"><title>Übersicht</title></head>\n<body>\n'
   while (s.length < TARGET) {
     const cls = pick(r, ["row", "row alt", "card", "note"])
     s += `<div class="${cls}" id="n${Math.floor(r() * 1e6)}">\n  <h2>${pick(r, WORDS)} — ${pick(r, WORDS)}</h2>\n`

@@ -50,7 +50,10 @@ export class DeflateSession implements FrameFilter {
     this.agreement = r
     if (r === undefined) return 0
     this.deflater = new ClientDeflater({ ...r.client, ...(this.options.level !== undefined ? { level: this.options.level } : {}) })
-    this.inflater = new ClientInflater({ ...r.server, ...(this.options.maxMessageSize !== undefined ? { maxOutput: this.options.maxMessageSize } : {}) })
+    this.inflater = new ClientInflater({
+      ...r.server,
+      ...(this.options.maxMessageSize !== undefined ? { maxOutput: this.options.maxMessageSize } : {})
+    })
     return RSV1 // §6: permessage-deflate uses RSV1
   }
 
@@ -82,7 +85,9 @@ export class DeflateSession implements FrameFilter {
       try {
         payload = this.inflater.inflate(wire)
       } catch (e) {
-        this.violations.push(`server's compressed message (${wire.length} B) does not inflate with the agreed window: ${(e as Error).message} (RFC 7692 §7.2.2)`)
+        this.violations.push(
+          `server's compressed message (${wire.length} B) does not inflate with the agreed window: ${(e as Error).message} (RFC 7692 §7.2.2)`
+        )
         payload = Buffer.alloc(0)
       }
     }
@@ -109,5 +114,7 @@ export class DeflateSession implements FrameFilter {
 }
 
 /** Connects with the session's offers as its frame filter. */
-export const connectDeflate = (ctx: { connect(o?: Parameters<typeof RawClient.connect>[1]): Promise<RawClient> }, session: DeflateSession) =>
-  ctx.connect({ request: { headers: session.requestHeaders }, filter: session })
+export const connectDeflate = (
+  ctx: { connect(o?: Parameters<typeof RawClient.connect>[1]): Promise<RawClient> },
+  session: DeflateSession
+) => ctx.connect({ request: { headers: session.requestHeaders }, filter: session })

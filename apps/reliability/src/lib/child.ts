@@ -78,12 +78,21 @@ const bundledEcho = (() => {
     const dir = mkdtempSync(join(tmpdir(), "wspipe-echo-"))
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
     file = join(dir, "echo.mjs")
-    execFileSync(join(repoRoot, "node_modules/.bin/esbuild"), [
-      join(repoRoot, "apps/echo/src/main.ts"), "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${file}`,
-      "--log-level=warning",
-      // ioredis (through @wspipe/bus-redis) is CommonJS: the ESM bundle needs a `require`.
-      "--banner:js=import { createRequire as __wspipeRequire } from \"node:module\"; const require = __wspipeRequire(import.meta.url);"
-    ], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 })
+    execFileSync(
+      join(repoRoot, "node_modules/.bin/esbuild"),
+      [
+        join(repoRoot, "apps/echo/src/main.ts"),
+        "--bundle",
+        "--platform=node",
+        "--format=esm",
+        "--target=node20",
+        `--outfile=${file}`,
+        "--log-level=warning",
+        // ioredis (through @wspipe/bus-redis) is CommonJS: the ESM bundle needs a `require`.
+        '--banner:js=import { createRequire as __wspipeRequire } from "node:module"; const require = __wspipeRequire(import.meta.url);'
+      ],
+      { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 }
+    )
     return file
   }
 })()
@@ -136,21 +145,26 @@ export const startEcho = (
       const url = m[1]!
       const port = Number(new URL(url).port)
       resolve({
-        url, port, pid: child.pid!, child, pinned,
+        url,
+        port,
+        pid: child.pid!,
+        child,
+        pinned,
         alive: () => child.exitCode === null && child.signalCode === null,
         stderr: () => err,
-        stop: (ms = 10_000) => new Promise((done) => {
-          if (child.exitCode !== null || child.signalCode !== null) {
-            done(child.exitCode ?? child.signalCode ?? "gone")
-            return
-          }
-          const kill = setTimeout(() => child.kill("SIGKILL"), ms)
-          child.once("exit", (code, signal) => {
-            clearTimeout(kill)
-            done(code ?? signal ?? "unknown")
+        stop: (ms = 10_000) =>
+          new Promise((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              done(child.exitCode ?? child.signalCode ?? "gone")
+              return
+            }
+            const kill = setTimeout(() => child.kill("SIGKILL"), ms)
+            child.once("exit", (code, signal) => {
+              clearTimeout(kill)
+              done(code ?? signal ?? "unknown")
+            })
+            child.kill("SIGTERM")
           })
-          child.kill("SIGTERM")
-        })
       })
     })
   })

@@ -7,7 +7,15 @@
  */
 import { connect, type Socket } from "node:net"
 import {
-  expectedAccept, FrameReader, isValidUtf8, MessageAssembler, newKey, ResponseHeadReader, Rsv, upgradeRequest, type ReadFrame,
+  expectedAccept,
+  FrameReader,
+  isValidUtf8,
+  MessageAssembler,
+  newKey,
+  ResponseHeadReader,
+  Rsv,
+  upgradeRequest,
+  type ReadFrame,
   type ServerEvent
 } from "@wspipe/test-frames"
 import { ClientDeflate, OFFER, parseAnswer } from "./deflate.js"
@@ -113,7 +121,8 @@ export class RawConn {
   /** A frame of a deflate connection, checked for RSV1 (RFC 7692 §6.1) and readied for the assembler. */
   private deflateFrame(f: ReadFrame): ReadFrame {
     const rsv1 = (f.rsv & Rsv.Rsv1) !== 0
-    if (rsv1 && (f.opcode === 0 || f.opcode >= 8)) this.deflateViolation ??= `RSV1 on a ${f.opcode === 0 ? "continuation" : "control"} frame (RFC 7692 §6.1)`
+    if (rsv1 && (f.opcode === 0 || f.opcode >= 8))
+      this.deflateViolation ??= `RSV1 on a ${f.opcode === 0 ? "continuation" : "control"} frame (RFC 7692 §6.1)`
     if (f.opcode !== 1 && f.opcode !== 2) return f
     this.compressed = rsv1 ? { text: f.opcode === 1 } : undefined
     // Compressed text is not UTF-8 until inflated: the assembler sees it as binary.

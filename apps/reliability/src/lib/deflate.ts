@@ -82,7 +82,10 @@ export class ClientDeflate {
   private sendWindow: Buffer | undefined = undefined
   private receiveWindow: Buffer | undefined = undefined
 
-  constructor(readonly agreement: Agreement, private readonly level = zlib.constants.Z_DEFAULT_COMPRESSION) {}
+  constructor(
+    readonly agreement: Agreement,
+    private readonly level = zlib.constants.Z_DEFAULT_COMPRESSION
+  ) {}
 
   /** The payload to send with RSV1 for `data`. */
   compress(data: Uint8Array): Buffer {

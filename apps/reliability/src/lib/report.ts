@@ -15,9 +15,7 @@ export const writeSection = (name: "fuzz" | "soak" | "soak-deflate" | "socket-fu
   const text = existsSync(docsFile) ? readFileSync(docsFile, "utf8") : "# Reliability\n"
   const a = text.indexOf(begin)
   const b = text.indexOf(end)
-  const next = a >= 0 && b > a
-    ? text.slice(0, a) + body + text.slice(b + end.length)
-    : text.trimEnd() + "\n\n" + body + "\n"
+  const next = a >= 0 && b > a ? text.slice(0, a) + body + text.slice(b + end.length) : text.trimEnd() + "\n\n" + body + "\n"
   writeFileSync(docsFile, next)
   process.stdout.write(`results written to ${docsFile} (${name} section)\n`)
 }

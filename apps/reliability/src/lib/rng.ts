@@ -82,7 +82,7 @@ export class Rng {
     else if (r < 60) n = this.int(1024)
     else if (r < 63) n = this.int(8192)
     else n = this.chance(0.25) ? this.pick([65535, 65536, this.int(70_000)]) : this.int(4096)
-    return n > max ? max : n
+    return Math.min(n, max)
   }
 }
 

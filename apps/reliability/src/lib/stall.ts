@@ -46,7 +46,12 @@ export interface StallResult {
   /** Every probe answer: which probe, when (ms, performance.timeOrigin-based), its round trip (ms). */
   readonly answers: ReadonlyArray<{ readonly probe: number; readonly at: number; readonly rtt: number }>
   /** Each big message: written at `sent`, echo complete at `echoed` (ms, same clock). */
-  readonly windows: ReadonlyArray<{ readonly sent: number; readonly echoed: number; readonly wireBytes: number; readonly echoWireBytes: number }>
+  readonly windows: ReadonlyArray<{
+    readonly sent: number
+    readonly echoed: number
+    readonly wireBytes: number
+    readonly echoWireBytes: number
+  }>
   /** The first big echo inflated back to the message sent. */
   readonly echoIntact: boolean
   /** The probes' traffic started at this time; the first big message was sent after `quietMs`. */
@@ -192,33 +197,46 @@ export const runStall = async (o: StallOptions): Promise<StallResult> => {
   const worker = new Worker(bigClient, { eval: true, workerData: { port: o.port, payload, count: o.bigMessages } })
   const done = new Promise<void>((resolve) => {
     let sent = 0
-    worker.on("message", (m: { type: string; at: number; wireBytes?: number; echoWireBytes?: number; why?: string; first?: Uint8Array; compressed?: boolean }) => {
-      if (m.type === "ready") void sleep(o.quietMs).then(() => worker.postMessage("go"))
-      else if (m.type === "sent") {
-        sent = m.at
-        windows.push({ sent, echoed: NaN, wireBytes: m.wireBytes!, echoWireBytes: 0 })
-      } else if (m.type === "echoed") {
-        const w = windows[windows.length - 1]!
-        windows[windows.length - 1] = { ...w, echoed: m.at, echoWireBytes: m.echoWireBytes! }
-        if (m.first !== undefined) {
-          first = Buffer.from(m.first)
-          firstCompressed = m.compressed === true
+    worker.on(
+      "message",
+      (m: {
+        type: string
+        at: number
+        wireBytes?: number
+        echoWireBytes?: number
+        why?: string
+        first?: Uint8Array
+        compressed?: boolean
+      }) => {
+        if (m.type === "ready") void sleep(o.quietMs).then(() => worker.postMessage("go"))
+        else if (m.type === "sent") {
+          sent = m.at
+          windows.push({ sent, echoed: NaN, wireBytes: m.wireBytes!, echoWireBytes: 0 })
+        } else if (m.type === "echoed") {
+          const w = windows[windows.length - 1]!
+          windows[windows.length - 1] = { ...w, echoed: m.at, echoWireBytes: m.echoWireBytes! }
+          if (m.first !== undefined) {
+            first = Buffer.from(m.first)
+            firstCompressed = m.compressed === true
+          }
+        } else if (m.type === "done") resolve()
+        else if (m.type === "error") {
+          failure ??= `big client: ${m.why}`
+          resolve()
         }
-      } else if (m.type === "done") resolve()
-      else if (m.type === "error") {
-        failure ??= `big client: ${m.why}`
-        resolve()
       }
-    })
+    )
     worker.on("error", (e) => {
       failure ??= `big client: ${e.message}`
       resolve()
     })
   })
-  const timer = new Promise<void>((r) => setTimeout(() => {
-    failure ??= `the ${o.bigMessages} big messages were not all echoed within ${o.timeoutMs} ms`
-    r()
-  }, o.timeoutMs))
+  const timer = new Promise<void>((r) =>
+    setTimeout(() => {
+      failure ??= `the ${o.bigMessages} big messages were not all echoed within ${o.timeoutMs} ms`
+      r()
+    }, o.timeoutMs)
+  )
   await Promise.race([done, timer])
   running = false
   await Promise.race([Promise.all(probes), sleep(12_000)])
@@ -228,7 +246,10 @@ export const runStall = async (o: StallOptions): Promise<StallResult> => {
   let echoIntact = false
   if (first !== undefined) {
     const back = firstCompressed
-      ? zlib.inflateRawSync(Buffer.concat([first, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: BIG + 1 })
+      ? zlib.inflateRawSync(Buffer.concat([first, Buffer.from([0, 0, 0xff, 0xff])]), {
+          finishFlush: zlib.constants.Z_SYNC_FLUSH,
+          maxOutputLength: BIG + 1
+        })
       : first
     echoIntact = back.equals(message)
   }

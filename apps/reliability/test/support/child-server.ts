@@ -27,57 +27,62 @@ const floodHandler = Callbacks.make<{ readonly flooder: boolean }>({
   handshake: (path) => Callbacks.accept({ flooder: path === "/flood" }),
   message: (data, state) => {
     if (!state.flooder) return Effect.as(Callbacks.write(data), state)
-    return Effect.sleep(delayMs).pipe(Effect.map(() => {
-      const bytes = data as Uint8Array
-      const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
-      if (seq !== flood.next && flood.outOfOrder++ === 0) flood.firstDisorder = `expected ${flood.next}, got ${seq}`
-      flood.next = seq + 1
-      flood.handled++
-      flood.bytes += bytes.byteLength
-      return state
-    }))
+    return Effect.sleep(delayMs).pipe(
+      Effect.map(() => {
+        const bytes = data as Uint8Array
+        const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
+        if (seq !== flood.next && flood.outOfOrder++ === 0) flood.firstDisorder = `expected ${flood.next}, got ${seq}`
+        flood.next = seq + 1
+        flood.handled++
+        flood.bytes += bytes.byteLength
+        return state
+      })
+    )
   },
   closed: (reason, state) => {
     closes.push({ path: state.flooder ? "/flood" : "/", code: reason.code })
   }
 })
 
-const broadcastHandler = Handler.fiber((inbox, sender) =>
-  Effect.gen(function*() {
-    while (true) {
-      for (const e of yield* Inbox.takeAll(inbox)) {
-        if (e._tag === "Closed") closes.push({ path: e.conn.path, code: e.code })
-        if (e._tag !== "Message") continue
-        const text = Buffer.from(e.data).toString()
-        const m = /^stream (\d+) (\d+) (\d+)$/.exec(text)
-        if (m === null) {
-          yield* Queue.offer(sender, Command.unicast(e.conn, e))
-          continue
-        }
-        const [n, size, burst] = [Number(m[1]), Number(m[2]), Number(m[3])]
-        for (let seq = 0; seq < n; seq += burst) {
-          const batch: Array<Command.Command> = []
-          for (let i = seq; i < Math.min(n, seq + burst); i++) {
-            const head = `${i} ${Date.now()} `
-            batch.push(Command.broadcastAll(head + "x".repeat(Math.max(0, size - head.length))))
+const broadcastHandler = Handler.fiber(
+  (inbox, sender) =>
+    Effect.gen(function* () {
+      while (true) {
+        for (const e of yield* Inbox.takeAll(inbox)) {
+          if (e._tag === "Closed") closes.push({ path: e.conn.path, code: e.code })
+          if (e._tag !== "Message") continue
+          const text = Buffer.from(e.data).toString()
+          const m = /^stream (\d+) (\d+) (\d+)$/.exec(text)
+          if (m === null) {
+            yield* Queue.offer(sender, Command.unicast(e.conn, e))
+            continue
           }
-          yield* Queue.offerAll(sender, batch)
-          yield* Effect.sleep(1)
+          const [n, size, burst] = [Number(m[1]), Number(m[2]), Number(m[3])]
+          for (let seq = 0; seq < n; seq += burst) {
+            const batch: Array<Command.Command> = []
+            for (let i = seq; i < Math.min(n, seq + burst); i++) {
+              const head = `${i} ${Date.now()} `
+              batch.push(Command.broadcastAll(head + "x".repeat(Math.max(0, size - head.length))))
+            }
+            yield* Queue.offerAll(sender, batch)
+            yield* Effect.sleep(1)
+          }
+          yield* Queue.offer(sender, Command.unicast(e.conn, "streamed"))
         }
-        yield* Queue.offer(sender, Command.unicast(e.conn, "streamed"))
       }
-    }
-  }), { name: "broadcast" })
+    }),
+  { name: "broadcast" }
+)
 
 const count = (metric: Metric.Metric<number, { readonly count: number | bigint }>) =>
   Effect.map(Metric.value(metric), (s) => Number(s.count))
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const handler = mode === "flood" ? floodHandler : broadcastHandler
   const server = yield* Server.listen(handler, { ...options, host: "127.0.0.1", port: 0 })
   process.stdout.write(`port ${server.port}\n`)
   const lines = Readline.createInterface({ input: process.stdin })
-  const stats = Effect.gen(function*() {
+  const stats = Effect.gen(function* () {
     return {
       flood,
       closes,

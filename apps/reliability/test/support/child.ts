@@ -27,11 +27,20 @@ export const bundle = (name: string): string => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "wspipe-reliability-"))
   process.once("exit", () => Fs.rmSync(dir, { recursive: true, force: true }))
   const out = Path.join(dir, name.replace(/\.ts$/, ".mjs"))
-  execFileSync(Path.join(repoRoot, "node_modules/.bin/esbuild"), [
-    supportFile(name), "--bundle", "--platform=node", "--format=esm", `--outfile=${out}`, "--log-level=warning",
-    // For checking that the tests fail against a broken server: bundle a modified copy instead.
-    ...(process.env["RELIABILITY_SERVER_ENTRY"] ? [`--alias:@wspipe/server=${process.env["RELIABILITY_SERVER_ENTRY"]}`] : [])
-  ], { cwd: Path.join(here, ".."), stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 })
+  execFileSync(
+    Path.join(repoRoot, "node_modules/.bin/esbuild"),
+    [
+      supportFile(name),
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      `--outfile=${out}`,
+      "--log-level=warning",
+      // For checking that the tests fail against a broken server: bundle a modified copy instead.
+      ...(process.env["RELIABILITY_SERVER_ENTRY"] ? [`--alias:@wspipe/server=${process.env["RELIABILITY_SERVER_ENTRY"]}`] : [])
+    ],
+    { cwd: Path.join(here, ".."), stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 }
+  )
   bundles.set(name, out)
   return out
 }
@@ -71,16 +80,22 @@ export class Child {
       const m = re.exec(this.lines[i]!)
       if (m !== null) return Promise.resolve(m)
     }
-    return within(new Promise<RegExpExecArray>((resolve, reject) => {
-      const listener = (line: string) => {
-        const m = re.exec(line)
-        if (m === null) return
-        this.listeners = this.listeners.filter((l) => l !== listener)
-        resolve(m)
-      }
-      this.listeners.push(listener)
-      void this.exited.then(({ code }) => reject(new Error(`${what}: process exited (${code}) first; stderr: ${this.stderr.slice(-2000)}`)))
-    }), ms, `${what}; stderr: ${this.stderr.slice(-2000)}`)
+    return within(
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const listener = (line: string) => {
+          const m = re.exec(line)
+          if (m === null) return
+          this.listeners = this.listeners.filter((l) => l !== listener)
+          resolve(m)
+        }
+        this.listeners.push(listener)
+        void this.exited.then(({ code }) =>
+          reject(new Error(`${what}: process exited (${code}) first; stderr: ${this.stderr.slice(-2000)}`))
+        )
+      }),
+      ms,
+      `${what}; stderr: ${this.stderr.slice(-2000)}`
+    )
   }
 
   /** Asks a child-server for its stats. */

@@ -63,10 +63,14 @@ export class Client {
   async waitCount(n: number, ms = 5_000): Promise<void> {
     const reached = () => this.messages.length >= n || this.closeCode !== undefined
     if (!reached()) {
-      await within(new Promise<void>((resolve) => {
-        const check = () => (reached() ? resolve() : void this.waiters.push(check))
-        check()
-      }), ms, `${n} messages (have ${this.messages.length})`)
+      await within(
+        new Promise<void>((resolve) => {
+          const check = () => (reached() ? resolve() : void this.waiters.push(check))
+          check()
+        }),
+        ms,
+        `${n} messages (have ${this.messages.length})`
+      )
     }
     if (this.messages.length < n) throw new Error(`closed (${this.closeCode}) after ${this.messages.length} of ${n} messages`)
   }

@@ -28,10 +28,14 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
 /** Polls `condition` every 5 ms, at most `ms`. */
 export const waitFor = (condition: () => boolean, ms: number, what: string): Promise<void> => {
   let stop = false
-  return within(new Promise<void>((resolve) => {
-    const poll = () => (stop ? undefined : condition() ? resolve() : void setTimeout(poll, 5))
-    poll()
-  }), ms, what).finally(() => {
+  return within(
+    new Promise<void>((resolve) => {
+      const poll = () => (stop ? undefined : condition() ? resolve() : void setTimeout(poll, 5))
+      poll()
+    }),
+    ms,
+    what
+  ).finally(() => {
     stop = true
   })
 }

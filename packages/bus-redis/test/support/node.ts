@@ -39,7 +39,14 @@ export const openNode = async (options: RedisTransportOptions): Promise<TestNode
   const logs: Array<string> = []
   const scope = Effect.runSync(Scope.make())
   const exit = await Effect.runPromiseExit(
-    Scope.provide(scope)(RedisTransport.make({ log: (level, message) => { logs.push(`${level}: ${message}`) }, ...options }))
+    Scope.provide(scope)(
+      RedisTransport.make({
+        log: (level, message) => {
+          logs.push(`${level}: ${message}`)
+        },
+        ...options
+      })
+    )
   )
   if (Exit.isFailure(exit)) {
     await Effect.runPromise(Scope.close(scope, Exit.void))
@@ -48,8 +55,12 @@ export const openNode = async (options: RedisTransportOptions): Promise<TestNode
   const transport = exit.value
   const received: TestNode["received"] = []
   const statuses: TestNode["statuses"] = []
-  transport.onMessage((channel, payload) => { received.push({ channel, payload: Uint8Array.from(payload) }) })
-  transport.onStatus((status) => { statuses.push(status) })
+  transport.onMessage((channel, payload) => {
+    received.push({ channel, payload: Uint8Array.from(payload) })
+  })
+  transport.onStatus((status) => {
+    statuses.push(status)
+  })
   return { transport, received, statuses, logs, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 

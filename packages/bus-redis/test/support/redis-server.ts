@@ -129,20 +129,40 @@ export const waitFor = async (
  */
 export const startRedisServer = async (options: { readonly port?: number } = {}): Promise<RedisServer> => {
   assertRedisServerInstalled()
-  const port = options.port ?? await freePort()
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), "wspipe-redis-"))
   let child: ChildProcess | undefined
   let output = ""
 
   const spawnOnce = async (): Promise<void> => {
     output = ""
-    const p = spawn(BINARY, [
-      "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-      "--dir", dir, "--daemonize", "no", "--logfile", "", "--loglevel", "warning"
-    ], { stdio: ["ignore", "pipe", "pipe"] })
+    const p = spawn(
+      BINARY,
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--daemonize",
+        "no",
+        "--logfile",
+        "",
+        "--loglevel",
+        "warning"
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] }
+    )
     live.add(p)
     child = p
-    const collect = (d: Buffer) => { output = (output + d.toString()).slice(-4000) }
+    const collect = (d: Buffer) => {
+      output = (output + d.toString()).slice(-4000)
+    }
     p.stdout?.on("data", collect)
     p.stderr?.on("data", collect)
     let exited = false
@@ -150,7 +170,7 @@ export const startRedisServer = async (options: { readonly port?: number } = {})
       exited = true
       live.delete(p)
     })
-    await waitFor(async () => exited || await ping(port), `redis-server on port ${port} to answer PING`, 10_000, 20)
+    await waitFor(async () => exited || (await ping(port)), `redis-server on port ${port} to answer PING`, 10_000, 20)
     if (exited) {
       child = undefined
       throw new Error(`redis-server on port ${port} exited at start:\n${output}`)
@@ -178,8 +198,12 @@ export const startRedisServer = async (options: { readonly port?: number } = {})
       await stop()
       await spawnOnce()
     },
-    pause: () => { child?.kill("SIGSTOP") },
-    resume: () => { child?.kill("SIGCONT") },
+    pause: () => {
+      child?.kill("SIGSTOP")
+    },
+    resume: () => {
+      child?.kill("SIGCONT")
+    },
     dispose: async () => {
       await stop()
       rmSync(dir, { recursive: true, force: true })

@@ -215,7 +215,7 @@ export class FrameParser {
   }
 
   private get utf8(): Validator {
-    return this.utf8Validator ??= new Validator()
+    return (this.utf8Validator ??= new Validator())
   }
 
   /**

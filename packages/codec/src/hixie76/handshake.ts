@@ -166,8 +166,7 @@ const hasControl = (s: string): boolean => {
 }
 
 /** Whether a comma-separated list holds `token` (lowercase), ignoring case and OWS. */
-const listHas = (list: string | undefined, token: string): boolean =>
-  list !== undefined && list.split(",").some((item) => item.trim().toLowerCase() === token)
+const listHas = (list: string | undefined, token: string): boolean => list?.split(",").some((item) => item.trim().toLowerCase() === token)
 
 /**
  * Validates a draft-76 opening handshake request (§4.1 says what a client sends, §5.1 what the
@@ -254,7 +253,11 @@ export const websocketLocation = (request: UpgradeRequest, secure: boolean): str
 
 /** Headers the handshake writes itself (lowercase): extra headers may not override them. */
 const OWNED: ReadonlySet<string> = new Set([
-  "upgrade", "connection", "sec-websocket-origin", "sec-websocket-location", "sec-websocket-protocol"
+  "upgrade",
+  "connection",
+  "sec-websocket-origin",
+  "sec-websocket-location",
+  "sec-websocket-protocol"
 ])
 
 /** Extra headers: token names only, not ours; values with CTLs/non-ASCII turned to spaces. */
@@ -265,7 +268,13 @@ const extraHeaders = (headers: Readonly<Record<string, string>> | undefined): st
     let token = name.length > 0
     for (let i = 0; token && i < name.length; i++) token = isTokenChar(name.charCodeAt(i))
     if (!token || OWNED.has(name.toLowerCase())) continue
-    out += name + ": " + String(headers[name]).replace(/[^\x20-\x7e\t]/g, " ").trim() + "\r\n"
+    out +=
+      name +
+      ": " +
+      String(headers[name])
+        .replace(/[^\x20-\x7e\t]/g, " ")
+        .trim() +
+      "\r\n"
   }
   return out
 }
@@ -304,9 +313,14 @@ export interface AcceptOptions {
  */
 export const acceptResponse = (options: AcceptOptions): Uint8Array => {
   const { request } = options
-  let head = "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n" +
-    "Sec-WebSocket-Origin: " + request.origin + "\r\n" +
-    "Sec-WebSocket-Location: " + websocketLocation(request, options.secure === true) + "\r\n"
+  let head =
+    "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n" +
+    "Sec-WebSocket-Origin: " +
+    request.origin +
+    "\r\n" +
+    "Sec-WebSocket-Location: " +
+    websocketLocation(request, options.secure === true) +
+    "\r\n"
   if (options.acceptProtocol === true && request.protocol !== undefined) {
     head += "Sec-WebSocket-Protocol: " + request.protocol + "\r\n"
   }

@@ -29,28 +29,33 @@ const lengthField = (n: number): number[] => {
 
 describe("encoder → parser round trip", () => {
   it("random messages × random chunkings, with skipped frames between them, then a close", () => {
-    fc.assert(fc.property(fc.array(arbMessage, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 16 }), (messages, raw) => {
-      const parts: Uint8Array[] = []
-      for (const m of messages) {
-        if (m.skipped) parts.push(bytes(m.skipped.type, lengthField(m.skipped.data.length), m.skipped.data))
-        parts.push(encodeText(m.text))
-      }
-      parts.push(encodeClose())
-      const stream = bytes(...parts)
-      const cuts = [...new Set(raw.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
-      const r = feedChunks(splitAt(stream, cuts))
-      // Strings with lone surrogates are encoded with U+FFFD: compare with what Buffer makes.
-      expect(r.events).toEqual([...messages.map((m) => text(Buffer.from(m.text, "utf8").toString("utf8"))), "close"])
-      expect(r.error).toBeUndefined()
-      expect(r.parser.idle).toBe(true)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.array(arbMessage, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 16 }), (messages, raw) => {
+        const parts: Uint8Array[] = []
+        for (const m of messages) {
+          if (m.skipped) parts.push(bytes(m.skipped.type, lengthField(m.skipped.data.length), m.skipped.data))
+          parts.push(encodeText(m.text))
+        }
+        parts.push(encodeClose())
+        const stream = bytes(...parts)
+        const cuts = [...new Set(raw.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+        const r = feedChunks(splitAt(stream, cuts))
+        // Strings with lone surrogates are encoded with U+FFFD: compare with what Buffer makes.
+        expect(r.events).toEqual([...messages.map((m) => text(Buffer.from(m.text, "utf8").toString("utf8"))), "close"])
+        expect(r.error).toBeUndefined()
+        expect(r.parser.idle).toBe(true)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it("one byte at a time gives the same messages", () => {
-    fc.assert(fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 20 }), { maxLength: 6 }), (texts) => {
-      const stream = bytes(...texts.map((t) => encodeText(t)))
-      expect(feedChunks(bytewise(stream)).events).toEqual(texts.map(text))
-    }))
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 20 }), { maxLength: 6 }), (texts) => {
+        const stream = bytes(...texts.map((t) => encodeText(t)))
+        expect(feedChunks(bytewise(stream)).events).toEqual(texts.map(text))
+      })
+    )
   })
 })
 
@@ -60,16 +65,22 @@ describe("arbitrary input", () => {
   const arbStream = fc.array(arbByte, { maxLength: 200 }).map((a) => Uint8Array.from(a))
 
   it("never throws, and the outcome does not depend on the chunking", () => {
-    fc.assert(fc.property(arbStream.chain((s) => fc.tuple(fc.constant(s), arbCuts(s.length))), ([stream, cuts]) => {
-      const whole = feedChunks([stream.slice()], { maxMessageSize: 64 })
-      const split = feedChunks(splitAt(stream, cuts), { maxMessageSize: 64 })
-      const single = feedChunks(bytewise(stream), { maxMessageSize: 64 })
-      for (const r of [split, single]) {
-        expect(r.events).toEqual(whole.events)
-        expect(r.error?.code).toBe(whole.error?.code)
-        expect(r.parser.idle).toBe(whole.parser.idle)
-      }
-      if (whole.error !== undefined) expect([1002, 1007, 1009]).toContain(whole.error.code)
-    }), { numRuns: 1000 })
+    fc.assert(
+      fc.property(
+        arbStream.chain((s) => fc.tuple(fc.constant(s), arbCuts(s.length))),
+        ([stream, cuts]) => {
+          const whole = feedChunks([stream.slice()], { maxMessageSize: 64 })
+          const split = feedChunks(splitAt(stream, cuts), { maxMessageSize: 64 })
+          const single = feedChunks(bytewise(stream), { maxMessageSize: 64 })
+          for (const r of [split, single]) {
+            expect(r.events).toEqual(whole.events)
+            expect(r.error?.code).toBe(whole.error?.code)
+            expect(r.parser.idle).toBe(whole.parser.idle)
+          }
+          if (whole.error !== undefined) expect([1002, 1007, 1009]).toContain(whole.error.code)
+        }
+      ),
+      { numRuns: 1000 }
+    )
   })
 })

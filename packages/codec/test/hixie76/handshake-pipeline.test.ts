@@ -112,11 +112,19 @@ describe("head + key3 + frames in one stream, any chunking", () => {
   })
 
   it("random keys × random splits", () => {
-    fc.assert(fc.property(fc.integer(), fc.array(fc.nat(), { maxLength: 12 }), (seed, raw) => {
-      const h = buildHandshake({ host: "h.example:8080", resource: "/r?q=1", rng: seeded(seed), key3: new Uint8Array(Buffer.from(seed.toString(16).padStart(8, "0").slice(-8))) })
-      const bytes = stream(h)
-      const cuts = [...new Set(raw.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y)
-      expect(run(split(bytes, cuts))).toEqual(expected(h))
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.integer(), fc.array(fc.nat(), { maxLength: 12 }), (seed, raw) => {
+        const h = buildHandshake({
+          host: "h.example:8080",
+          resource: "/r?q=1",
+          rng: seeded(seed),
+          key3: new Uint8Array(Buffer.from(seed.toString(16).padStart(8, "0").slice(-8)))
+        })
+        const bytes = stream(h)
+        const cuts = [...new Set(raw.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y)
+        expect(run(split(bytes, cuts))).toEqual(expected(h))
+      }),
+      { numRuns: 300 }
+    )
   })
 })

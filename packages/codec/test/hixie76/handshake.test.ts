@@ -93,33 +93,45 @@ describe("keyPart against the BigInt reference", () => {
       top: fc.boolean(),
       below: fc.nat(1000)
     })
-    fc.assert(fc.property(arb, ({ seed, spaces, top, below }) => {
-      const max = Math.floor(4294967295 / spaces)
-      const forced = top ? { spaces, number: Math.max(0, max - below) } : { spaces }
-      const k = makeKey(seeded(seed), forced)
-      expect(reference(k.key)).toBe(BigInt(k.number))
-      expect(keyPart(k.key)).toBe(k.number)
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(arb, ({ seed, spaces, top, below }) => {
+        const max = Math.floor(4294967295 / spaces)
+        const forced = top ? { spaces, number: Math.max(0, max - below) } : { spaces }
+        const k = makeKey(seeded(seed), forced)
+        expect(reference(k.key)).toBe(BigInt(k.number))
+        expect(keyPart(k.key)).toBe(k.number)
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("arbitrary strings of digits, spaces and noise agree with the reference (valid or not)", () => {
     const char = fc.constantFrom(..."0123456789      ab;x]9".split(""))
-    fc.assert(fc.property(fc.array(char, { maxLength: 30 }).map((a) => a.join("")), (key) => {
-      const want = reference(key)
-      const got = keyPart(key)
-      if (want === "error") expect(got).toBeInstanceOf(HandshakeError)
-      else expect(got).toBe(Number(want))
-    }), { numRuns: 2000 })
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 30 }).map((a) => a.join("")),
+        (key) => {
+          const want = reference(key)
+          const got = keyPart(key)
+          if (want === "error") expect(got).toBeInstanceOf(HandshakeError)
+          else expect(got).toBe(Number(want))
+        }
+      ),
+      { numRuns: 2000 }
+    )
   })
 
   it("the answer matches the reference MD5 for random keys and key3", () => {
-    fc.assert(fc.property(fc.integer(), fc.integer(), fc.uint8Array({ minLength: 8, maxLength: 8 }), (s1, s2, key3) => {
-      const k1 = makeKey(seeded(s1))
-      const k2 = makeKey(seeded(s2))
-      const want = referenceAnswer(reference(k1.key) as bigint, reference(k2.key) as bigint, key3)
-      const got = challengeResponse(ok(keyPart(k1.key)), ok(keyPart(k2.key)), key3)
-      expect(Buffer.from(got).equals(want)).toBe(true)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.integer(), fc.integer(), fc.uint8Array({ minLength: 8, maxLength: 8 }), (s1, s2, key3) => {
+        const k1 = makeKey(seeded(s1))
+        const k2 = makeKey(seeded(s2))
+        const want = referenceAnswer(reference(k1.key) as bigint, reference(k2.key) as bigint, key3)
+        const got = challengeResponse(ok(keyPart(k1.key)), ok(keyPart(k2.key)), key3)
+        expect(Buffer.from(got).equals(want)).toBe(true)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it.each([
@@ -156,8 +168,16 @@ describe("isHixie76Request", () => {
 describe("validateUpgrade", () => {
   it("returns the request with both parts, path and query", () => {
     const r = ok(validateUpgrade(head({}, { target: "/chat/room?x=1&y" })))
-    expect(r).toMatchObject({ resource: "/chat/room?x=1&y", path: "/chat/room", query: "x=1&y", host: "example.com",
-      origin: "http://example.com", protocol: undefined, part1: 155712099, part2: 173347027 })
+    expect(r).toMatchObject({
+      resource: "/chat/room?x=1&y",
+      path: "/chat/room",
+      query: "x=1&y",
+      host: "example.com",
+      origin: "http://example.com",
+      protocol: undefined,
+      part1: 155712099,
+      part2: 173347027
+    })
   })
 
   it("accepts Upgrade and Connection in any case, Connection as a list", () => {
@@ -202,7 +222,9 @@ describe("acceptResponse", () => {
 
   it("wss:// location when secure, host and port as sent", () => {
     expect(websocketLocation(request, true)).toBe("wss://example.com:8080/a?b")
-    expect(text(acceptResponse({ request, key3: KEY3, secure: true }))).toContain("\r\nSec-WebSocket-Location: wss://example.com:8080/a?b\r\n")
+    expect(text(acceptResponse({ request, key3: KEY3, secure: true }))).toContain(
+      "\r\nSec-WebSocket-Location: wss://example.com:8080/a?b\r\n"
+    )
   })
 
   it("echoes the protocol only when accepted", () => {
@@ -256,4 +278,3 @@ describe("Key3Collector", () => {
     expect((c.push(wire) as HandshakeError).status).toBe(500)
   })
 })
-

@@ -37,8 +37,11 @@ describe("the test client's own checks can fail", () => {
         const head = chunk.toString("latin1")
         const host = /\r\nHost: ([^\r]*)/.exec(head)![1]
         const origin = /\r\nOrigin: ([^\r]*)/.exec(head)![1]
-        socket.write("HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n" +
-          `Sec-WebSocket-Origin: ${origin}\r\nSec-WebSocket-Location: ws://${host}/\r\n\r\n` + "0123456789abcdef")
+        socket.write(
+          "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n" +
+            `Sec-WebSocket-Origin: ${origin}\r\nSec-WebSocket-Location: ws://${host}/\r\n\r\n` +
+            "0123456789abcdef"
+        )
       })
       socket.on("error", () => {})
     })

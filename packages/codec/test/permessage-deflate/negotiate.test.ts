@@ -20,7 +20,7 @@ describe("offer validation (RFC 7692 §7.1: decline invalid offers)", () => {
     ["permessage-deflate; server_no_context_takeover; server_no_context_takeover", "duplicate"],
     ["permessage-deflate; client_max_window_bits; client_max_window_bits=10", "duplicate"],
     ["permessage-deflate; server_no_context_takeover=1", "value on a flag"],
-    ["permessage-deflate; client_no_context_takeover=\"x\"", "value on a flag"],
+    ['permessage-deflate; client_no_context_takeover="x"', "value on a flag"],
     ["permessage-deflate; server_max_window_bits", "valueless server_max_window_bits (§7.1.2.1)"],
     ["permessage-deflate; server_max_window_bits=7", "below 8"],
     ["permessage-deflate; server_max_window_bits=16", "above 15"],
@@ -29,7 +29,7 @@ describe("offer validation (RFC 7692 §7.1: decline invalid offers)", () => {
     ["permessage-deflate; server_max_window_bits=+9", "sign"],
     ["permessage-deflate; server_max_window_bits=1e1", "not plain decimal"],
     ["permessage-deflate; client_max_window_bits=10.0", "not plain decimal"],
-    ["permessage-deflate; server_max_window_bits=\"015\"", "leading zero after unquoting"]
+    ['permessage-deflate; server_max_window_bits="015"', "leading zero after unquoting"]
   ]
   for (const [header, why] of declined) {
     it(`declines ${header} (${why})`, () => {
@@ -55,9 +55,13 @@ describe("offer validation (RFC 7692 §7.1: decline invalid offers)", () => {
       serverMaxWindowBits: undefined,
       clientMaxWindowBits: undefined
     })
-    expect(PMD.parseOffer(offers(
-      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits"
-    )[0]!)).toEqual({
+    expect(
+      PMD.parseOffer(
+        offers(
+          "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits"
+        )[0]!
+      )
+    ).toEqual({
       serverNoContextTakeover: true,
       clientNoContextTakeover: true,
       serverMaxWindowBits: 10,
@@ -75,10 +79,19 @@ describe("responses with the default options (no context takeover both ways)", (
     ["permessage-deflate; client_max_window_bits", "permessage-deflate; server_no_context_takeover; client_no_context_takeover"],
     ["permessage-deflate", "permessage-deflate; server_no_context_takeover; client_no_context_takeover"],
     // A client's limits are confirmed ("same or smaller", §7.1.2.1, §7.1.2.2).
-    ["permessage-deflate; server_max_window_bits=10", "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10"],
-    ["permessage-deflate; client_max_window_bits=12", "permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits=12"],
+    [
+      "permessage-deflate; server_max_window_bits=10",
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10"
+    ],
+    [
+      "permessage-deflate; client_max_window_bits=12",
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits=12"
+    ],
     ["permessage-deflate; server_no_context_takeover", "permessage-deflate; server_no_context_takeover; client_no_context_takeover"],
-    ["permessage-deflate; server_max_window_bits=8", "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8"]
+    [
+      "permessage-deflate; server_max_window_bits=8",
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8"
+    ]
   ]
   for (const [offer, response] of table) it(`${offer} → ${response}`, () => expect(answer(offer)).toBe(response))
 

@@ -13,14 +13,23 @@ const options: Record<string, PermessageDeflate.Options> = {
   none: {},
   default: { threshold: 0 },
   "takeover 15/8": { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false },
-  "takeover 10/3": { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 10, clientMaxWindowBits: 10, memLevel: 3 }
+  "takeover 10/3": {
+    threshold: 0,
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: 10,
+    clientMaxWindowBits: 10,
+    memLevel: 3
+  }
 }
 const offer = [{ name: "permessage-deflate", params: [["client_max_window_bits", true] as const] }]
 const a = PermessageDeflate.negotiate(offer, options[mode])!
 const msg: Buffer = corpus(1024, 1)[0]
 const payload = zlib.deflateRawSync(msg, { finishFlush: zlib.constants.Z_SYNC_FLUSH, windowBits: a.inflate.windowBits }).subarray(0, -4)
 const engine = new DeflateEngine()
-const gc = () => { for (let i = 0; i < 4; i++) (globalThis as any).gc() }
+const gc = () => {
+  for (let i = 0; i < 4; i++) (globalThis as any).gc()
+}
 const open = () => {
   // Baseline: the same garbage per connection (a received and a sent message), nothing kept.
   if (mode === "none") return { garbage: [Uint8Array.from(msg), Uint8Array.from(payload)].length }

@@ -23,7 +23,7 @@ for (const [name, options] of Object.entries(modes)) {
   // What the client sends: per message (no takeover) or one stream (takeover).
   const payloads = a.inflate.noContextTakeover
     ? msgs.map((m) => zlib.deflateRawSync(m, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4))
-    : [] as Array<Buffer>
+    : ([] as Array<Buffer>)
   if (!a.inflate.noContextTakeover) {
     const t = engine.deflater({ ...a, deflate: { windowBits: 15, noContextTakeover: false } }, () => {})
     for (let i = 0; i < 20000; i++) payloads.push(Buffer.from(t.compress(msgs[i % 64]!, 0) as Uint8Array))

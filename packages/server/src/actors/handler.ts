@@ -72,12 +72,17 @@ export const batch = <I = Event.Event, O = Command.Command, E = never, R = never
   f: (events: ReadonlyArray<I>) => ReadonlyArray<O> | Effect.Effect<ReadonlyArray<O>, E, R>,
   options: Options<R> = {}
 ): Handler<I, O, R> =>
-  fiber<I, O, R>((inbox, sender) =>
-    Effect.forever(Effect.flatMap(Inbox.takeAll(inbox), (events) => {
-      const out = f(events)
-      if (Effect.isEffect(out)) return Effect.flatMap(out, (commands) => offerSome(sender, commands))
-      return offerSome(sender, out)
-    })), { name: options.name ?? "batch", handshake: options.handshake })
+  fiber<I, O, R>(
+    (inbox, sender) =>
+      Effect.forever(
+        Effect.flatMap(Inbox.takeAll(inbox), (events) => {
+          const out = f(events)
+          if (Effect.isEffect(out)) return Effect.flatMap(out, (commands) => offerSome(sender, commands))
+          return offerSome(sender, out)
+        })
+      ),
+    { name: options.name ?? "batch", handshake: options.handshake }
+  )
 
 const offerSome = <O>(sender: Queue.Enqueue<O>, commands: ReadonlyArray<O>): Effect.Effect<void> =>
   commands.length === 0 ? Effect.void : Effect.asVoid(Queue.offerAll(sender, commands))

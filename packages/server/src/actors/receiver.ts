@@ -47,7 +47,7 @@ export const receiver = (
   const held = new Map<number, Array<SocketInput.Chunk>>()
   const out: Outputs = { events: [], pongs: [] }
 
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     while (true) {
       const batch = yield* Queue.takeAll(inbox)
       let bytesIn = 0
@@ -55,9 +55,10 @@ export const receiver = (
         const input = batch[i]!
         switch (input._tag) {
           case "Attach": {
-            const decoder: Decoder = input.options.variant === "hixie76"
-              ? new Hixie76Decoder(input.conn, out, input.options)
-              : new Rfc6455Decoder(input.conn, out, input.options, context)
+            const decoder: Decoder =
+              input.options.variant === "hixie76"
+                ? new Hixie76Decoder(input.conn, out, input.options)
+                : new Rfc6455Decoder(input.conn, out, input.options, context)
             decoders.set(input.conn.id, decoder)
             out.events.push(Event.Open(input.conn, input.data, input.request))
             decoder.feed(input.rest)

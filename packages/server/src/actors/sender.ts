@@ -86,7 +86,7 @@ export const sender = (
     }
   }
 
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     while (true) {
       const batch = yield* Queue.takeAll(inbox)
       for (let i = 0; i < batch.length; i++) dispatch(batch[i]!)

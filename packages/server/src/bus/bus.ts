@@ -114,7 +114,7 @@ export const make = (
   nodeId: string,
   senderInbox: Queue.Enqueue<RuntimeMessage.RuntimeMessage>
 ): Effect.Effect<{ readonly link: BusLink; readonly counters: BusCounters; readonly run: Effect.Effect<never> }> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { transport } = options
     const ch = channels(options.prefix ?? "wspipe")
     const queue = yield* Queue.bounded<Leaving | typeof WAKE>(options.queueCapacity ?? 4096)
@@ -159,7 +159,13 @@ export const make = (
         }
         case "close":
           return publish(ch.node(item.to.node), {
-            node: nodeId, kind: "close", to: String(item.to.id), code: item.code, reason: item.reason, messageKind: "text", data: EMPTY
+            node: nodeId,
+            kind: "close",
+            to: String(item.to.id),
+            code: item.code,
+            reason: item.reason,
+            messageKind: "text",
+            data: EMPTY
           })
       }
     }
@@ -176,13 +182,15 @@ export const make = (
       counters.topics = subscribed.size
     }
 
-    const run = Effect.forever(Effect.map(Queue.takeAll(queue), (batch) => {
-      if (link.interest.size > 0) applyInterest()
-      for (let i = 0; i < batch.length; i++) {
-        const item = batch[i]!
-        if (item.kind !== "wake") leave(item)
-      }
-    }))
+    const run = Effect.forever(
+      Effect.map(Queue.takeAll(queue), (batch) => {
+        if (link.interest.size > 0) applyInterest()
+        for (let i = 0; i < batch.length; i++) {
+          const item = batch[i]!
+          if (item.kind !== "wake") leave(item)
+        }
+      })
+    )
     return { link, counters, run }
   })
 
@@ -198,9 +206,7 @@ const arrival = (m: BusMessage, nodeId: string, channel: string, allChannel: str
     case "broadcast":
     case "broadcastAll":
       if (channel !== allChannel) return undefined
-      return localExcept === undefined
-        ? { _tag: "BroadcastAll", message }
-        : { _tag: "Broadcast", except: localExcept, message }
+      return localExcept === undefined ? { _tag: "BroadcastAll", message } : { _tag: "Broadcast", except: localExcept, message }
     case "publish":
       return m.topic === undefined ? undefined : { _tag: "Publish", topic: m.topic, message, except: localExcept }
     case "unicast":
@@ -208,9 +214,7 @@ const arrival = (m: BusMessage, nodeId: string, channel: string, allChannel: str
       const id = Number(m.to)
       if (!Number.isSafeInteger(id)) return undefined
       const to = { node: nodeId, id }
-      return m.kind === "unicast"
-        ? { _tag: "Unicast", to, message }
-        : { _tag: "Close", to, code: m.code ?? 1000, reason: m.reason ?? "" }
+      return m.kind === "unicast" ? { _tag: "Unicast", to, message } : { _tag: "Close", to, code: m.code ?? 1000, reason: m.reason ?? "" }
     }
   }
 }

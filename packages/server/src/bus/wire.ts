@@ -62,7 +62,10 @@ export interface BusMessage {
  */
 export class WireError extends Error {
   readonly _tag = "WireError" as const
-  constructor(readonly reason: string, readonly offset = 0) {
+  constructor(
+    readonly reason: string,
+    readonly offset = 0
+  ) {
     super(offset === 0 ? reason : `${reason} (at byte ${offset})`)
     this.name = "WireError"
   }
@@ -80,7 +83,12 @@ export const WIRE_VERSION = 1
 
 const KINDS: ReadonlyArray<BusKind> = ["broadcast", "broadcastAll", "publish", "unicast", "close"]
 const KIND_CODE: Readonly<Record<BusKind, number>> = { broadcast: 0, broadcastAll: 1, publish: 2, unicast: 3, close: 4 }
-const F_BINARY = 1, F_TOPIC = 2, F_EXCEPT = 4, F_TO = 8, F_CODE = 16, F_REASON = 32
+const F_BINARY = 1,
+  F_TOPIC = 2,
+  F_EXCEPT = 4,
+  F_TO = 8,
+  F_CODE = 16,
+  F_REASON = 32
 const F_KNOWN = 63
 const MAX_STR = 0xffff
 
@@ -120,11 +128,16 @@ export const encode = (m: BusMessage): Uint8Array | WireError => {
     size += 2 + b.byteLength
     return undefined
   }
-  const bad = str(m.node, 0, "node") ?? (m.node === undefined ? "node is missing" : undefined) ??
-    str(m.topic, F_TOPIC, "topic") ?? str(m.except, F_EXCEPT, "except") ?? str(m.to, F_TO, "to")
+  const bad =
+    str(m.node, 0, "node") ??
+    (m.node === undefined ? "node is missing" : undefined) ??
+    str(m.topic, F_TOPIC, "topic") ??
+    str(m.except, F_EXCEPT, "except") ??
+    str(m.to, F_TO, "to")
   if (bad !== undefined) return new WireError(bad)
   if (m.code !== undefined) {
-    if (!Number.isInteger(m.code) || m.code < 0 || m.code > 0xffff) return new WireError(`code must be an integer in 0..65535, got ${m.code}`)
+    if (!Number.isInteger(m.code) || m.code < 0 || m.code > 0xffff)
+      return new WireError(`code must be an integer in 0..65535, got ${m.code}`)
     flags |= F_CODE
     size += 2
   }
@@ -218,10 +231,16 @@ export const decode = (bytes: Uint8Array): BusMessage | WireError => {
   const n = view.getUint32(at)
   at += 4
   if (at + n !== bytes.byteLength) {
-    return new WireError(at + n > bytes.byteLength ? `data: ${n} bytes past the end` : `${bytes.byteLength - at - n} bytes after the data`, at)
+    return new WireError(
+      at + n > bytes.byteLength ? `data: ${n} bytes past the end` : `${bytes.byteLength - at - n} bytes after the data`,
+      at
+    )
   }
   const m: { -readonly [K in keyof BusMessage]: BusMessage[K] } = {
-    node, kind, messageKind: (flags & F_BINARY) !== 0 ? "binary" : "text", data: bytes.subarray(at, at + n)
+    node,
+    kind,
+    messageKind: (flags & F_BINARY) !== 0 ? "binary" : "text",
+    data: bytes.subarray(at, at + n)
   }
   if (topic !== undefined) m.topic = topic
   if (except !== undefined) m.except = except

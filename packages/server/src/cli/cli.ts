@@ -33,48 +33,91 @@ export interface Flag {
 /** The flags every server program has. */
 export const serverFlags = (defaults: { readonly host: string; readonly port: number }): ReadonlyArray<Flag> => [
   {
-    name: "host", type: "string", env: "HOST", valueName: "HOST", description: "address to listen on", defaultText: defaults.host,
+    name: "host",
+    type: "string",
+    env: "HOST",
+    valueName: "HOST",
+    description: "address to listen on",
+    defaultText: defaults.host,
     apply: (v, into) => void (into["host"] = String(v))
   },
   {
-    name: "port", type: "string", env: "PORT", valueName: "PORT", description: "port to listen on (0: any free port)", defaultText: String(defaults.port),
+    name: "port",
+    type: "string",
+    env: "PORT",
+    valueName: "PORT",
+    description: "port to listen on (0: any free port)",
+    defaultText: String(defaults.port),
     apply: (v, into) => integer("port", v, 0, 65535, into, "port")
   },
   sizeFlag("max-message-size", "maxMessageSize", "largest message accepted; larger closes with 1009", "16 MiB"),
   sizeFlag("max-frame-size", "maxFrameSize", "largest frame accepted; larger closes with 1009", "16 MiB"),
   {
-    name: "max-connections", type: "string", valueName: "N", description: "connections beyond this are refused with 503", defaultText: "100000",
+    name: "max-connections",
+    type: "string",
+    valueName: "N",
+    description: "connections beyond this are refused with 503",
+    defaultText: "100000",
     apply: (v, into) => integer("max-connections", v, 1, Number.MAX_SAFE_INTEGER, into, "maxConnections")
   },
   {
-    name: "idle-timeout", type: "string", valueName: "MS", description: "ping a silent client after this long, close it after twice (0: off)", defaultText: "60000",
+    name: "idle-timeout",
+    type: "string",
+    valueName: "MS",
+    description: "ping a silent client after this long, close it after twice (0: off)",
+    defaultText: "60000",
     apply: (v, into) => integer("idle-timeout", v, 0, Number.MAX_SAFE_INTEGER, into, "idleTimeoutMs")
   },
   {
-    name: "no-deflate", type: "boolean", description: "do not negotiate permessage-deflate (compression, RFC 7692)", defaultText: "deflate on, no context takeover",
+    name: "no-deflate",
+    type: "boolean",
+    description: "do not negotiate permessage-deflate (compression, RFC 7692)",
+    defaultText: "deflate on, no context takeover",
     apply: (v, into) => void (v === true && (into["perMessageDeflate"] = false))
   },
   {
-    name: "hixie76", type: "boolean", description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)", defaultText: "off",
+    name: "hixie76",
+    type: "boolean",
+    description: "also accept the pre-RFC draft-hixie-76 protocol on the same port (unmasked: see docs)",
+    defaultText: "off",
     apply: (v, into) => void (into["legacyHixie76"] = v === true || v === "1" || v === "true")
   },
   tlsFile("tls-cert", "TLS_CERT", "cert", "serve wss:// with this PEM certificate (chain); needs --tls-key"),
   tlsFile("tls-key", "TLS_KEY", "key", "the PEM private key of --tls-cert"),
   {
-    name: "allow-origin", type: "string", multiple: true, env: "ALLOW_ORIGINS", valueName: "ORIGIN",
-    description: "only pages of these origins may connect (repeat, or comma-separate; https://*.example.com; null)", defaultText: "any origin",
+    name: "allow-origin",
+    type: "string",
+    multiple: true,
+    env: "ALLOW_ORIGINS",
+    valueName: "ORIGIN",
+    description: "only pages of these origins may connect (repeat, or comma-separate; https://*.example.com; null)",
+    defaultText: "any origin",
     apply: (v, into) => list("allow-origin", v, into, "allowedOrigins", compileOrigins)
   },
   {
-    name: "max-connections-per-address", type: "string", valueName: "N", description: "open connections per client address; more get 429 (0: off)", defaultText: "0",
+    name: "max-connections-per-address",
+    type: "string",
+    valueName: "N",
+    description: "open connections per client address; more get 429 (0: off)",
+    defaultText: "0",
     apply: (v, into) => integer("max-connections-per-address", v, 0, Number.MAX_SAFE_INTEGER, into, "maxConnectionsPerAddress")
   },
   {
-    name: "max-handshakes-per-second-per-address", type: "string", valueName: "N", description: "handshakes per second per client address; more get 429 (0: off)", defaultText: "0",
-    apply: (v, into) => integer("max-handshakes-per-second-per-address", v, 0, Number.MAX_SAFE_INTEGER, into, "maxHandshakesPerSecondPerAddress")
+    name: "max-handshakes-per-second-per-address",
+    type: "string",
+    valueName: "N",
+    description: "handshakes per second per client address; more get 429 (0: off)",
+    defaultText: "0",
+    apply: (v, into) =>
+      integer("max-handshakes-per-second-per-address", v, 0, Number.MAX_SAFE_INTEGER, into, "maxHandshakesPerSecondPerAddress")
   },
   {
-    name: "trusted-proxy", type: "string", multiple: true, valueName: "ADDR", description: "a proxy (address or subnet) whose X-Forwarded-For names the client (repeat, or comma-separate)", defaultText: "none",
+    name: "trusted-proxy",
+    type: "string",
+    multiple: true,
+    valueName: "ADDR",
+    description: "a proxy (address or subnet) whose X-Forwarded-For names the client (repeat, or comma-separate)",
+    defaultText: "none",
     apply: (v, into) => list("trusted-proxy", v, into, "trustedProxies", compileTrustedProxies)
   },
   ...operationsFlags
@@ -87,11 +130,21 @@ export const serverFlags = (defaults: { readonly host: string; readonly port: nu
  */
 export const scaleFlags: ReadonlyArray<Flag> = [
   {
-    name: "workers", type: "string", env: "WORKERS", valueName: "N", description: "worker processes on this port (node:cluster); broadcasts cross them through --redis", defaultText: "1",
+    name: "workers",
+    type: "string",
+    env: "WORKERS",
+    valueName: "N",
+    description: "worker processes on this port (node:cluster); broadcasts cross them through --redis",
+    defaultText: "1",
     apply: (v, into) => integer("workers", v, 1, 1024, into, "workers")
   },
   {
-    name: "redis", type: "string", env: "REDIS_URL", valueName: "URL", description: "join other processes and machines through Redis pub/sub (redis://host:port)", defaultText: "none",
+    name: "redis",
+    type: "string",
+    env: "REDIS_URL",
+    valueName: "URL",
+    description: "join other processes and machines through Redis pub/sub (redis://host:port)",
+    defaultText: "none",
     apply: (v, into) => {
       const text = String(v)
       if (!/^rediss?:\/\//.test(text)) return `--redis: expected a redis:// or rediss:// URL, got "${text}"`
@@ -100,7 +153,11 @@ export const scaleFlags: ReadonlyArray<Flag> = [
     }
   },
   {
-    name: "redis-when-down", type: "string", valueName: "fail|local-only", description: "Redis unreachable at start: fail, or serve local clients and connect when it appears", defaultText: "fail",
+    name: "redis-when-down",
+    type: "string",
+    valueName: "fail|local-only",
+    description: "Redis unreachable at start: fail, or serve local clients and connect when it appears",
+    defaultText: "fail",
     apply: (v, into) => {
       if (v !== "fail" && v !== "local-only") return `--redis-when-down: expected fail or local-only, got "${String(v)}"`
       into["redisWhenDown"] = v
@@ -112,8 +169,12 @@ export const scaleFlags: ReadonlyArray<Flag> = [
 /** `--metrics`, `--log-format`, `--log-level`: read by {@link withOperations}, not by the server. */
 const operationsFlags: ReadonlyArray<Flag> = [
   {
-    name: "metrics", type: "string", env: "METRICS", valueName: "[HOST:]PORT",
-    description: "serve Prometheus metrics on GET /metrics at this address (host default 127.0.0.1; port 0: any free port)", defaultText: "off",
+    name: "metrics",
+    type: "string",
+    env: "METRICS",
+    valueName: "[HOST:]PORT",
+    description: "serve Prometheus metrics on GET /metrics at this address (host default 127.0.0.1; port 0: any free port)",
+    defaultText: "off",
     apply: (v, into) => {
       const match = /^(?:(\[[^\]]+\]|[^:\s]*):)?(\d+)$/.exec(String(v))
       const port = match === null ? NaN : Number(match[2])
@@ -124,7 +185,12 @@ const operationsFlags: ReadonlyArray<Flag> = [
     }
   },
   {
-    name: "log-format", type: "string", env: "LOG_FORMAT", valueName: "json|pretty", description: "json: one JSON object per line on stdout", defaultText: "pretty",
+    name: "log-format",
+    type: "string",
+    env: "LOG_FORMAT",
+    valueName: "json|pretty",
+    description: "json: one JSON object per line on stdout",
+    defaultText: "pretty",
     apply: (v, into) => {
       if (v !== "json" && v !== "pretty") return `--log-format: expected json or pretty, got "${String(v)}"`
       into["logFormat"] = v
@@ -132,7 +198,12 @@ const operationsFlags: ReadonlyArray<Flag> = [
     }
   },
   {
-    name: "log-level", type: "string", env: "LOG_LEVEL", valueName: "LEVEL", description: "trace, debug (each connection's open and close), info, warn, error, fatal or none", defaultText: "info",
+    name: "log-level",
+    type: "string",
+    env: "LOG_LEVEL",
+    valueName: "LEVEL",
+    description: "trace, debug (each connection's open and close), info, warn, error, fatal or none",
+    defaultText: "info",
     apply: (v, into) => {
       const level = Logs.parseLevel(String(v))
       if (level === undefined) return `--log-level: expected trace, debug, info, warn, error, fatal or none, got "${String(v)}"`
@@ -170,20 +241,27 @@ export const withOperations = <A, E>(
   program: (listen: ListenOptions) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ConfigError | ListenError> => {
   const { metrics, logFormat, logLevel, ...listen } = options
-  const run = Effect.scoped(Effect.gen(function*() {
-    if (metrics !== undefined) {
-      const served = yield* MetricsServer.serve(metrics)
-      yield* Effect.logInfo(`metrics on ${served.url}`).pipe(Effect.annotateLogs({ url: served.url }))
-    }
-    return yield* program(listen)
-  }))
+  const run = Effect.scoped(
+    Effect.gen(function* () {
+      if (metrics !== undefined) {
+        const served = yield* MetricsServer.serve(metrics)
+        yield* Effect.logInfo(`metrics on ${served.url}`).pipe(Effect.annotateLogs({ url: served.url }))
+      }
+      return yield* program(listen)
+    })
+  )
   // Without log flags the program keeps whatever loggers it was given.
   return logFormat === undefined && logLevel === undefined ? run : Effect.provide(run, Logs.layer({ format: logFormat, level: logLevel }))
 }
 
 /** A file read at start into `tls.<field>`; an unreadable file is a bad flag value (exit 2). */
 const tlsFile = (name: string, env: string, field: "cert" | "key", description: string): Flag => ({
-  name, type: "string", env, valueName: "FILE", description, defaultText: "none",
+  name,
+  type: "string",
+  env,
+  valueName: "FILE",
+  description,
+  defaultText: "none",
   apply: (v, into) => {
     try {
       into["tls"] = { ...(into["tls"] as object | undefined), [field]: readFileSync(String(v)) }
@@ -195,8 +273,17 @@ const tlsFile = (name: string, env: string, field: "cert" | "key", description: 
 })
 
 /** Appends comma-separated values to a list option, checked with `compile` (its error string, if any). */
-const list = (name: string, v: string | boolean, into: Record<string, unknown>, option: string, compile: (entries: Array<string>) => unknown): string | undefined => {
-  const entries = String(v).split(",").map((e) => e.trim()).filter((e) => e !== "")
+const list = (
+  name: string,
+  v: string | boolean,
+  into: Record<string, unknown>,
+  option: string,
+  compile: (entries: Array<string>) => unknown
+): string | undefined => {
+  const entries = String(v)
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "")
   const error = compile(entries)
   if (typeof error === "string") return `--${name}: ${error.slice(error.indexOf(":") + 2)}`
   into[option] = [...((into[option] as Array<string> | undefined) ?? []), ...entries]
@@ -220,7 +307,14 @@ const sizeFlag = (name: string, option: string, description: string, defaultText
   }
 })
 
-const integer = (name: string, v: string | boolean, min: number, max: number, into: Record<string, unknown>, option: string): string | undefined => {
+const integer = (
+  name: string,
+  v: string | boolean,
+  min: number,
+  max: number,
+  into: Record<string, unknown>,
+  option: string
+): string | undefined => {
   const text = String(v)
   const n = Number(text)
   if (!/^\d+$/.test(text) || n < min || n > max) return `--${name}: expected an integer ${min}–${max}, got "${text}"`
@@ -283,7 +377,9 @@ export const help = (program: string, summary: string, flags: ReadonlyArray<Flag
     const env = flag.env === undefined ? "" : `, env ${flag.env}`
     return `  ${(left as string).padEnd(width)}  ${flag.description} (default ${flag.defaultText}${env})`
   })
-  return [`${program}: ${summary}`, "", `usage: ${program} [flags]`, "", ...lines, `  ${"--help".padEnd(width)}  show this help`, ""].join("\n")
+  return [`${program}: ${summary}`, "", `usage: ${program} [flags]`, "", ...lines, `  ${"--help".padEnd(width)}  show this help`, ""].join(
+    "\n"
+  )
 }
 
 /**

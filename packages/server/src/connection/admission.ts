@@ -76,7 +76,8 @@ export const validateAdmission = (options: ResolvedAdmission): { readonly option
     const policy = compileOrigins(options.allowedOrigins)
     if (typeof policy === "string") return { option: "allowedOrigins", message: policy }
   }
-  if (!Array.isArray(options.trustedProxies)) return { option: "trustedProxies", message: "trustedProxies must be an array of addresses or subnets" }
+  if (!Array.isArray(options.trustedProxies))
+    return { option: "trustedProxies", message: "trustedProxies must be an array of addresses or subnets" }
   const trusted = compileTrustedProxies(options.trustedProxies)
   if (typeof trusted === "string") return { option: "trustedProxies", message: trusted }
   return undefined

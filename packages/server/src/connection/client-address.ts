@@ -37,8 +37,7 @@ export const compileTrustedProxies = (entries: ReadonlyArray<string>): Net.Block
 }
 
 /** `::ffff:1.2.3.4` (an IPv4 client of a dual-stack socket) is `1.2.3.4`. */
-const unmap = (address: string): string =>
-  address.startsWith("::ffff:") && Net.isIPv4(address.slice(7)) ? address.slice(7) : address
+const unmap = (address: string): string => (address.startsWith("::ffff:") && Net.isIPv4(address.slice(7)) ? address.slice(7) : address)
 
 /** One `X-Forwarded-For` entry as an address (`1.2.3.4`, `1.2.3.4:5678`, `[::1]:80`, `::1`). */
 const entryAddress = (entry: string): string | undefined => {
@@ -96,5 +95,8 @@ export const addressKey = (address: string): string => {
   const left = head === "" ? [] : head.split(":")
   const right = tail === "" ? [] : tail.split(":")
   const groups = address.includes("::") ? [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right] : left
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "").toLowerCase()).join(":")}::/64`
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, "").toLowerCase())
+    .join(":")}::/64`
 }

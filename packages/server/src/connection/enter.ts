@@ -54,14 +54,20 @@ export const enter = (
   // Register before Attach: the handler hears of the connection only after the sender knows it,
   // so its first command to the connection cannot arrive before the registration.
   const register = RuntimeMessage.Register(conn, socketSender, conn.variant === "hixie76" ? Framing.hixie76 : Framing.rfc6455, deflate)
-  const attach = SocketInput.Attach(conn, rest, {
-    variant: conn.variant,
-    maxFrameSize: options.maxFrameSize,
-    maxMessageSize: options.maxMessageSize,
-    // RSV1 belongs to permessage-deflate on a message's first frame (RFC 7692 §6).
-    allowedRsv: deflate === undefined ? 0 : PermessageDeflate.RSV1,
-    deflate
-  }, data, request)
+  const attach = SocketInput.Attach(
+    conn,
+    rest,
+    {
+      variant: conn.variant,
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      // RSV1 belongs to permessage-deflate on a message's first frame (RFC 7692 §6).
+      allowedRsv: deflate === undefined ? 0 : PermessageDeflate.RSV1,
+      deflate
+    },
+    data,
+    request
+  )
   const startReading = () => {
     const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)
     if (!socket.destroyed) conn.reading = socketReceiver

@@ -66,7 +66,13 @@ export const accept = (
     readonly data?: unknown
     readonly compression?: boolean
   } = {}
-): Accept => ({ _tag: "Accept", protocol: options.protocol, headers: options.headers ?? {}, data: options.data, compression: options.compression ?? true })
+): Accept => ({
+  _tag: "Accept",
+  protocol: options.protocol,
+  headers: options.headers ?? {},
+  data: options.data,
+  compression: options.compression ?? true
+})
 
 /** Reject with `status` (4xx/5xx) and a human `reason`. */
 export const reject = (status: number, reason: string, headers: Readonly<Record<string, string>> = {}): Reject => ({

@@ -17,33 +17,48 @@ import { admit, type Acceptor, ask, type ForkUpgrade, reject, remoteAddressOf } 
 /** A `TLSSocket` is `encrypted`: its location is `wss://` (§5.2 step 13). */
 const isSecure = (socket: Net.Socket): boolean => (socket as Net.Socket & { encrypted?: boolean }).encrypted === true
 
-export const upgradeHixie76 = (acceptor: Acceptor, socket: Net.Socket, head: Http.RequestHead, rest: Uint8Array, forkUpgrade: ForkUpgrade): void => {
+export const upgradeHixie76 = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  head: Http.RequestHead,
+  rest: Uint8Array,
+  forkUpgrade: ForkUpgrade
+): void => {
   const request = Hixie76.validateUpgrade(head)
   if (request instanceof HandshakeError) return reject(acceptor, socket, request)
   const refused = admit(acceptor, socket, head.headers, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
-  collectKey3(socket, rest, acceptor.pipeline.options.handshakeTimeoutMs, (error) => reject(acceptor, socket, error), ({ key3, rest }) => {
-    const offered = request.protocol === undefined ? [] : [request.protocol]
-    ask({
-      acceptor,
-      socket,
-      rest,
-      offered,
-      negotiated: undefined,
-      respond: (protocol, headers) =>
-        Hixie76.acceptResponse({ request, key3, secure: isSecure(socket), acceptProtocol: protocol !== undefined, headers }),
-      hookRequest: {
-        path: request.path,
-        query: request.query,
-        headers: head.headers,
-        protocols: offered,
-        extensions: [],
-        remoteAddress: remoteAddressOf(socket),
-        variant: "hixie76",
-        compression: undefined
-      }
-    }, forkUpgrade)
-  })
+  collectKey3(
+    socket,
+    rest,
+    acceptor.pipeline.options.handshakeTimeoutMs,
+    (error) => reject(acceptor, socket, error),
+    ({ key3, rest }) => {
+      const offered = request.protocol === undefined ? [] : [request.protocol]
+      ask(
+        {
+          acceptor,
+          socket,
+          rest,
+          offered,
+          negotiated: undefined,
+          respond: (protocol, headers) =>
+            Hixie76.acceptResponse({ request, key3, secure: isSecure(socket), acceptProtocol: protocol !== undefined, headers }),
+          hookRequest: {
+            path: request.path,
+            query: request.query,
+            headers: head.headers,
+            protocols: offered,
+            extensions: [],
+            remoteAddress: remoteAddressOf(socket),
+            variant: "hixie76",
+            compression: undefined
+          }
+        },
+        forkUpgrade
+      )
+    }
+  )
 }
 
 /**

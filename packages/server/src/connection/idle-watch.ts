@@ -47,7 +47,10 @@ export class IdleWatch {
   private timer: ReturnType<typeof setInterval> | undefined = undefined
   private readonly sweepMs: number
 
-  constructor(private readonly idleMs: number, private readonly verdicts: Verdicts) {
+  constructor(
+    private readonly idleMs: number,
+    private readonly verdicts: Verdicts
+  ) {
     this.sweepMs = Math.max(1, Math.min(1_000, Math.floor(idleMs / 4)))
   }
 

@@ -117,24 +117,27 @@ export const upgrade = (
   const refused = admit(acceptor, socket, head.headers, request.path)
   if (refused !== undefined) return reject(acceptor, socket, refused)
   const negotiated = negotiate(acceptor, request.extensions)
-  ask({
-    acceptor,
-    socket,
-    rest,
-    offered: request.protocols,
-    negotiated,
-    respond: (protocol, headers, extensions) => Rfc6455.acceptResponse({ key: request.key, protocol, headers, extensions }),
-    hookRequest: {
-      path: request.path,
-      query: request.query,
-      headers: head.headers,
-      protocols: request.protocols,
-      extensions: request.extensions,
-      remoteAddress: remoteAddressOf(socket),
-      variant: "rfc6455",
-      compression: negotiated?.agreement
-    }
-  }, forkUpgrade)
+  ask(
+    {
+      acceptor,
+      socket,
+      rest,
+      offered: request.protocols,
+      negotiated,
+      respond: (protocol, headers, extensions) => Rfc6455.acceptResponse({ key: request.key, protocol, headers, extensions }),
+      hookRequest: {
+        path: request.path,
+        query: request.query,
+        headers: head.headers,
+        protocols: request.protocols,
+        extensions: request.extensions,
+        remoteAddress: remoteAddressOf(socket),
+        variant: "rfc6455",
+        compression: negotiated?.agreement
+      }
+    },
+    forkUpgrade
+  )
 }
 
 /** permessage-deflate for the client's offers, when the server has it on and an offer is acceptable (RFC 7692 §5). */
@@ -153,7 +156,12 @@ export const remoteAddressOf = (socket: Net.Socket): string => `${socket.remoteA
  * The server's own rules, before the handler is asked: the path, shutdown, who may connect
  * (origins, per-address limits: admission.ts), `maxConnections`.
  */
-export const admit = (acceptor: Acceptor, socket: Net.Socket, headers: Readonly<Record<string, string>>, path: string): HandshakeError | undefined => {
+export const admit = (
+  acceptor: Acceptor,
+  socket: Net.Socket,
+  headers: Readonly<Record<string, string>>,
+  path: string
+): HandshakeError | undefined => {
   const { options } = acceptor.pipeline
   if (options.path !== undefined && path !== options.path) return new HandshakeError(404, `no WebSocket endpoint at ${path}`)
   if (acceptor.closing) return new HandshakeError(503, "server is shutting down")
@@ -192,8 +200,11 @@ export const ask = (upgrading: Upgrading, forkUpgrade: ForkUpgrade): void => {
     return
   }
   if (!Effect.isEffect(answer)) return decide(upgrading, answer)
-  forkUpgrade(Effect.flatMap(Effect.exit(answer), (exit) =>
-    exit._tag === "Failure" ? hookFailed(upgrading, exit.cause) : Effect.sync(() => decide(upgrading, exit.value))))
+  forkUpgrade(
+    Effect.flatMap(Effect.exit(answer), (exit) =>
+      exit._tag === "Failure" ? hookFailed(upgrading, exit.cause) : Effect.sync(() => decide(upgrading, exit.value))
+    )
+  )
 }
 
 const hookFailed = ({ acceptor, socket }: Upgrading, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
@@ -232,9 +243,10 @@ const decide = ({ acceptor, socket, rest, offered, negotiated, respond, hookRequ
 export const reject = (acceptor: Acceptor, socket: Net.Socket, error: HandshakeError): void => {
   acceptor.pipeline.recorder.rejected(error.status)
   if (socket.destroyed) return
-  const body = error.status === 426 && error.headers["Sec-WebSocket-Version"] === undefined
-    ? "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket, RFC 6455).\n"
-    : undefined
+  const body =
+    error.status === 426 && error.headers["Sec-WebSocket-Version"] === undefined
+      ? "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket, RFC 6455).\n"
+      : undefined
   socket.end(Rfc6455.rejectResponse(error, body))
   // A client that never reads the answer must not keep the socket.
   setTimeout(() => socket.destroy(), 2_000).unref()

@@ -28,7 +28,10 @@ export class DeflateRun {
   /** zlib failed (it cannot on valid arguments; kept so a defect is not silent). */
   failure: string | undefined = undefined
 
-  constructor(readonly input: Uint8Array, private readonly scratch: Uint8Array) {}
+  constructor(
+    readonly input: Uint8Array,
+    private readonly scratch: Uint8Array
+  ) {}
 
   /** Feeds at most `budget` input bytes; true when the message is fully compressed. */
   step(handle: ZlibHandle, budget: number): boolean {

@@ -39,7 +39,13 @@ export interface DeflaterHost {
   readonly deflateBudget: number
   /** The shared no-takeover compressor for these zlib parameters. */
   sharedDeflater(windowBits: number, level: number, memLevel: number): ZlibHandle
-  readonly counters: { deflatedSync: number; deflatedSliced: number; broadcastCompressions: number; deflatedBytesIn: number; deflatedBytesOut: number }
+  readonly counters: {
+    deflatedSync: number
+    deflatedSliced: number
+    broadcastCompressions: number
+    deflatedBytesIn: number
+    deflatedBytesOut: number
+  }
 }
 
 /**
@@ -273,7 +279,10 @@ export class MessageDeflater<T> {
 export class Broadcast {
   private readonly cache = new Map<number, Uint8Array | DeflateJob>()
 
-  constructor(private readonly host: DeflaterHost, readonly data: Uint8Array) {}
+  constructor(
+    private readonly host: DeflaterHost,
+    readonly data: Uint8Array
+  ) {}
 
   /** The recipient's result: shared bytes when it takes no context over, else its own. */
   for<T>(deflater: MessageDeflater<T>, token: T): DeflateResult | Pending {

@@ -28,15 +28,20 @@ export class InflateError extends Error {
   readonly _tag = "InflateError" as const
   readonly code: 1007 | 1009 | 1011
   readonly reason: string
-  constructor(readonly kind: "too-big" | "corrupt" | "utf8" | "closed", readonly inflated: number, detail = "") {
+  constructor(
+    readonly kind: "too-big" | "corrupt" | "utf8" | "closed",
+    readonly inflated: number,
+    detail = ""
+  ) {
     const code = kind === "too-big" ? 1009 : kind === "closed" ? 1011 : 1007
-    const reason = kind === "too-big"
-      ? "message too big after inflating"
-      : kind === "corrupt"
-      ? `invalid compressed data${detail === "" ? "" : ": " + detail}`
-      : kind === "utf8"
-      ? "invalid UTF-8 in compressed text message"
-      : "inflater closed"
+    const reason =
+      kind === "too-big"
+        ? "message too big after inflating"
+        : kind === "corrupt"
+          ? `invalid compressed data${detail === "" ? "" : ": " + detail}`
+          : kind === "utf8"
+            ? "invalid UTF-8 in compressed text message"
+            : "inflater closed"
     super(`${code}: ${reason}`)
     this.name = "InflateError"
     this.code = code

@@ -29,7 +29,14 @@ export interface InflaterHost {
   readonly inflateBudget: SliceBudget
   /** The no-takeover inflater shared by all connections (windowBits 15 decodes every window). */
   sharedInflater(): ZlibHandle
-  readonly counters: { inflatedSync: number; inflatedSliced: number; maxSliceInput: number; maxSliceOutput: number; inflatedBytesIn: number; inflatedBytesOut: number }
+  readonly counters: {
+    inflatedSync: number
+    inflatedSliced: number
+    maxSliceInput: number
+    maxSliceOutput: number
+    inflatedBytesIn: number
+    inflatedBytesOut: number
+  }
 }
 
 /** A message's result: the inflated bytes, or why the connection must fail. */
@@ -156,7 +163,8 @@ export class MessageInflater {
       const handle = this.window === undefined ? host.sharedInflater() : this.open()
       const run = new InflateRun(parts, this.maxMessageSize, kind === "text" ? host.validator : undefined, host.scratch)
       const r = run.step(handle, host.inflateBudget)
-      if (this.window === undefined) handle.reset() // no context takeover (RFC 7692 §7.1.1.2)
+      if (this.window === undefined)
+        handle.reset() // no context takeover (RFC 7692 §7.1.1.2)
       else handle.close()
       if (r !== false) {
         host.counters.inflatedSync++
@@ -240,14 +248,16 @@ class InflateJob implements SlicedJob {
   private joiner: Joiner | undefined = undefined
   readonly run: InflateRun
 
-  constructor(private readonly owner: MessageInflater, private readonly kind: Opcode.MessageKind, parts: ReadonlyArray<Uint8Array>) {
+  constructor(
+    private readonly owner: MessageInflater,
+    private readonly kind: Opcode.MessageKind,
+    parts: ReadonlyArray<Uint8Array>
+  ) {
     this.run = owner.newRun(kind, parts)
   }
 
   start(): void {
-    this.handle = this.owner.direction.noContextTakeover
-      ? new ZlibHandle("inflate", { windowBits: 15 })
-      : this.owner.open()
+    this.handle = this.owner.direction.noContextTakeover ? new ZlibHandle("inflate", { windowBits: 15 }) : this.owner.open()
   }
 
   step(): boolean {

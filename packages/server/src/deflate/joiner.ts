@@ -23,7 +23,10 @@ export class Joiner {
   private at = 0
 
   /** Joins the first `size` bytes of `chunks` (the whole by default). */
-  constructor(private readonly chunks: ReadonlyArray<Uint8Array>, readonly size: number) {
+  constructor(
+    private readonly chunks: ReadonlyArray<Uint8Array>,
+    readonly size: number
+  ) {
     this.result = new Uint8Array(size)
   }
 

@@ -69,7 +69,10 @@ export class ZlibHandle {
   outLeft = 0
   private closed = false
 
-  constructor(readonly mode: "deflate" | "inflate", options: ZlibHandleOptions) {
+  constructor(
+    readonly mode: "deflate" | "inflate",
+    options: ZlibHandleOptions
+  ) {
     const o: zlib.ZlibOptions = { windowBits: options.windowBits, chunkSize: MIN_CHUNK }
     if (options.level !== undefined) o.level = options.level
     if (options.memLevel !== undefined) o.memLevel = options.memLevel

@@ -59,8 +59,12 @@ export interface Callbacks<S, R = never> {
    * Accept (`Callbacks.accept(state, { protocol })`) or reject (`Handshake.reject(status, reason)`,
    * the reason goes into the `Error` response header).
    */
-  readonly handshake?: (path: string, headers: Readonly<Record<string, string>>, state: S, request: Handshake.HandshakeRequest) =>
-    Handshake.Decision | Effect.Effect<Handshake.Decision, unknown, R>
+  readonly handshake?: (
+    path: string,
+    headers: Readonly<Record<string, string>>,
+    state: S,
+    request: Handshake.HandshakeRequest
+  ) => Handshake.Decision | Effect.Effect<Handshake.Decision, unknown, R>
   /** The connection is open (after the 101). */
   readonly open?: (state: S) => Result<S, R>
   /** A message: text as a string, binary as bytes; `kind` says which. */
@@ -127,150 +131,162 @@ const RESUME_AT = 16
  * })
  * ```
  */
-export function make<S, R = never>(callbacks: Callbacks<S, R>): Handler.Handler<Event.Event, Command.Command, Exclude<R, CurrentConnection>> {
+export function make<S, R = never>(
+  callbacks: Callbacks<S, R>
+): Handler.Handler<Event.Event, Command.Command, Exclude<R, CurrentConnection>> {
   const init = callbacks.init ?? (() => undefined as S)
   // Kept outside the fiber body: if the supervisor restarts it, connections keep their state.
   const lanes = new Map<number, Lane<S>>()
 
-  const handshake = callbacks.handshake === undefined ? undefined : (request: Handshake.HandshakeRequest) =>
-    Effect.suspend(() => {
-      const answer = callbacks.handshake!(request.path, request.headers, init(), request)
-      return Effect.isEffect(answer) ? answer : Effect.succeed(answer)
-    })
+  const handshake =
+    callbacks.handshake === undefined
+      ? undefined
+      : (request: Handshake.HandshakeRequest) =>
+          Effect.suspend(() => {
+            const answer = callbacks.handshake!(request.path, request.headers, init(), request)
+            return Effect.isEffect(answer) ? answer : Effect.succeed(answer)
+          })
 
-  return Handler.fiber<Event.Event, Command.Command, Exclude<R, CurrentConnection>>((inbox, sender) =>
-    Effect.gen(function*() {
-      const base = yield* Effect.context<Exclude<R, CurrentConnection>>()
-      const runFork: RunFork = (effect) => void Effect.runForkWith(base)(effect)
-      const endings = Inbox.passTarget(inbox)
+  return Handler.fiber<Event.Event, Command.Command, Exclude<R, CurrentConnection>>(
+    (inbox, sender) =>
+      Effect.gen(function* () {
+        const base = yield* Effect.context<Exclude<R, CurrentConnection>>()
+        const runFork: RunFork = (effect) => void Effect.runForkWith(base)(effect)
+        const endings = Inbox.passTarget(inbox)
 
-      const fail = (lane: Lane<S>, event: Event.Event, cause: Cause.Cause<unknown>): void => {
-        const id = lane.handle.conn.id
-        runFork(Effect.andThen(
-          Effect.sync(() => metrics.callbackFailures.updateUnsafe(1, base)),
-          Effect.logError(`${event._tag === "Closed" ? "closed" : event._tag === "Open" ? "open" : "message"} callback failed for connection ${id}`, Cause.pretty(cause))
-        ))
-        // After `Closed` nothing can be sent: the connection's ending is already on its way.
-        if (event._tag === "Closed" || lane.failed) return
-        lane.failed = true
-        postCommand(sender, Command.close(lane.handle.conn, 1011, "internal error"), runFork)
-      }
-
-      const invoke = (lane: Lane<S>, event: Event.Event): Result<unknown, R> => {
-        switch (event._tag) {
-          case "Open":
-            return callbacks.open === undefined ? lane.state : callbacks.open(lane.state)
-          case "Message":
-            return callbacks.message(event.kind === "text" ? decoder.decode(event.data) : event.data, lane.state, event.kind)
-          case "Closed":
-            return callbacks.closed === undefined
-              ? lane.state
-              : callbacks.closed({ code: event.code, reason: event.reason, origin: event.origin }, lane.state)
+        const fail = (lane: Lane<S>, event: Event.Event, cause: Cause.Cause<unknown>): void => {
+          const id = lane.handle.conn.id
+          runFork(
+            Effect.andThen(
+              Effect.sync(() => metrics.callbackFailures.updateUnsafe(1, base)),
+              Effect.logError(
+                `${event._tag === "Closed" ? "closed" : event._tag === "Open" ? "open" : "message"} callback failed for connection ${id}`,
+                Cause.pretty(cause)
+              )
+            )
+          )
+          // After `Closed` nothing can be sent: the connection's ending is already on its way.
+          if (event._tag === "Closed" || lane.failed) return
+          lane.failed = true
+          postCommand(sender, Command.close(lane.handle.conn, 1011, "internal error"), runFork)
         }
-      }
 
-      const settle = (lane: Lane<S>, event: Event.Event, exit: Exit.Exit<unknown, unknown>): void => {
-        if (Exit.isFailure(exit)) fail(lane, event, exit.cause)
-        else if (event._tag !== "Closed") lane.state = exit.value as S
-      }
-
-      /** Runs one event; returns false when an Effect went asynchronous (the lane is now busy). */
-      const run = (lane: Lane<S>, event: Event.Event): boolean => {
-        if (lane.failed && event._tag !== "Closed") return true
-        let result: Result<unknown, R>
-        try {
-          result = invoke(lane, event)
-        } catch (defect) {
-          fail(lane, event, Cause.die(defect))
-          return true
-        }
-        if (!Effect.isEffect(result)) {
-          if (event._tag !== "Closed") lane.state = result as S
-          return true
-        }
-        // Effects that complete synchronously finish inside runForkWith (no suspension, no
-        // scheduler turn); only those that really wait make the lane busy.
-        const fiber = Effect.runForkWith(lane.context)(result as Effect.Effect<unknown, unknown, CurrentConnection>)
-        const exit = fiber.pollUnsafe()
-        if (exit !== undefined) {
-          settle(lane, event, exit)
-          return true
-        }
-        lane.busy = true
-        fiber.addObserver((done) => {
-          lane.busy = false
-          settle(lane, event, done)
-          drain(lane)
-        })
-        return false
-      }
-
-      /** The lane has run everything: pass its ending on (behind what its callbacks sent) and forget it. */
-      const finish = (lane: Lane<S>): void => {
-        if (lane.busy || lane.waiting.length > 0 || !lane.closed) return
-        lanes.delete(lane.handle.conn.id)
-        if (lane.ending !== undefined) postCommand(endings, lane.ending, runFork)
-      }
-
-      const drain = (lane: Lane<S>): void => {
-        while (!lane.busy && lane.waiting.length > 0) {
-          run(lane, lane.waiting.shift()!)
-          if (lane.waiting.length === RESUME_AT) Reading.resume(lane.handle.conn)
-        }
-        finish(lane)
-      }
-
-      const onEnding = (ending: Ending): void => {
-        const lane = lanes.get(ending.to.id)
-        // A lane that is done (or never was) lets the ending through now; a busy one keeps it.
-        if (lane === undefined) return postCommand(endings, ending, runFork)
-        lane.ending = ending
-        finish(lane)
-      }
-
-      while (true) {
-        const items = yield* Inbox.takeAllWithEndings(inbox)
-        for (let i = 0; i < items.length; i++) {
-          const item = items[i]!
-          if (isEnding(item)) {
-            onEnding(item)
-            continue
+        const invoke = (lane: Lane<S>, event: Event.Event): Result<unknown, R> => {
+          switch (event._tag) {
+            case "Open":
+              return callbacks.open === undefined ? lane.state : callbacks.open(lane.state)
+            case "Message":
+              return callbacks.message(event.kind === "text" ? decoder.decode(event.data) : event.data, lane.state, event.kind)
+            case "Closed":
+              return callbacks.closed === undefined
+                ? lane.state
+                : callbacks.closed({ code: event.code, reason: event.reason, origin: event.origin }, lane.state)
           }
-          const event = item
-          let lane = lanes.get(event.conn.id)
-          if (lane === undefined) {
-            if (event._tag !== "Open") continue
-            const handle = makeHandle(event.conn, sender, runFork)
-            const data = event.data as { readonly state: S } | undefined
-            lane = {
-              handle,
-              context: Context.add(base, CurrentConnection, handle),
-              state: data !== undefined && typeof data === "object" && "state" in data ? data.state : init(),
-              busy: false,
-              failed: false,
-              closed: false,
-              waiting: [],
-              ending: undefined
+        }
+
+        const settle = (lane: Lane<S>, event: Event.Event, exit: Exit.Exit<unknown, unknown>): void => {
+          if (Exit.isFailure(exit)) fail(lane, event, exit.cause)
+          else if (event._tag !== "Closed") lane.state = exit.value as S
+        }
+
+        /** Runs one event; returns false when an Effect went asynchronous (the lane is now busy). */
+        const run = (lane: Lane<S>, event: Event.Event): boolean => {
+          if (lane.failed && event._tag !== "Closed") return true
+          let result: Result<unknown, R>
+          try {
+            result = invoke(lane, event)
+          } catch (defect) {
+            fail(lane, event, Cause.die(defect))
+            return true
+          }
+          if (!Effect.isEffect(result)) {
+            if (event._tag !== "Closed") lane.state = result as S
+            return true
+          }
+          // Effects that complete synchronously finish inside runForkWith (no suspension, no
+          // scheduler turn); only those that really wait make the lane busy.
+          const fiber = Effect.runForkWith(lane.context)(result as Effect.Effect<unknown, unknown, CurrentConnection>)
+          const exit = fiber.pollUnsafe()
+          if (exit !== undefined) {
+            settle(lane, event, exit)
+            return true
+          }
+          lane.busy = true
+          fiber.addObserver((done) => {
+            lane.busy = false
+            settle(lane, event, done)
+            drain(lane)
+          })
+          return false
+        }
+
+        /** The lane has run everything: pass its ending on (behind what its callbacks sent) and forget it. */
+        const finish = (lane: Lane<S>): void => {
+          if (lane.busy || lane.waiting.length > 0 || !lane.closed) return
+          lanes.delete(lane.handle.conn.id)
+          if (lane.ending !== undefined) postCommand(endings, lane.ending, runFork)
+        }
+
+        const drain = (lane: Lane<S>): void => {
+          while (!lane.busy && lane.waiting.length > 0) {
+            run(lane, lane.waiting.shift()!)
+            if (lane.waiting.length === RESUME_AT) Reading.resume(lane.handle.conn)
+          }
+          finish(lane)
+        }
+
+        const onEnding = (ending: Ending): void => {
+          const lane = lanes.get(ending.to.id)
+          // A lane that is done (or never was) lets the ending through now; a busy one keeps it.
+          if (lane === undefined) return postCommand(endings, ending, runFork)
+          lane.ending = ending
+          finish(lane)
+        }
+
+        while (true) {
+          const items = yield* Inbox.takeAllWithEndings(inbox)
+          for (let i = 0; i < items.length; i++) {
+            const item = items[i]!
+            if (isEnding(item)) {
+              onEnding(item)
+              continue
             }
-            lanes.set(event.conn.id, lane)
-          }
-          if (event._tag === "Closed") lane.closed = true
-          if (lane.busy) {
-            lane.waiting.push(event)
-            // Per-connection back-pressure: stop reading this client while its callbacks catch
-            // up; the others are not affected.
-            if (lane.waiting.length === PAUSE_AT) Reading.pause(lane.handle.conn)
-            // A client that sends faster than its async callbacks finish would grow this
-            // without bound: past the limit it is closed like any other policy violation.
-            if (lane.waiting.length > MAX_WAITING && !lane.failed) {
-              lane.failed = true
-              postCommand(sender, Command.close(lane.handle.conn, 1008, "too many messages waiting for the handler"), runFork)
+            const event = item
+            let lane = lanes.get(event.conn.id)
+            if (lane === undefined) {
+              if (event._tag !== "Open") continue
+              const handle = makeHandle(event.conn, sender, runFork)
+              const data = event.data as { readonly state: S } | undefined
+              lane = {
+                handle,
+                context: Context.add(base, CurrentConnection, handle),
+                state: data !== undefined && typeof data === "object" && "state" in data ? data.state : init(),
+                busy: false,
+                failed: false,
+                closed: false,
+                waiting: [],
+                ending: undefined
+              }
+              lanes.set(event.conn.id, lane)
             }
-            continue
+            if (event._tag === "Closed") lane.closed = true
+            if (lane.busy) {
+              lane.waiting.push(event)
+              // Per-connection back-pressure: stop reading this client while its callbacks catch
+              // up; the others are not affected.
+              if (lane.waiting.length === PAUSE_AT) Reading.pause(lane.handle.conn)
+              // A client that sends faster than its async callbacks finish would grow this
+              // without bound: past the limit it is closed like any other policy violation.
+              if (lane.waiting.length > MAX_WAITING && !lane.failed) {
+                lane.failed = true
+                postCommand(sender, Command.close(lane.handle.conn, 1008, "too many messages waiting for the handler"), runFork)
+              }
+              continue
+            }
+            run(lane, event)
           }
-          run(lane, event)
         }
-      }
-    }), { handshake: handshake as HandshakeHook<Exclude<R, CurrentConnection>> | undefined, name: "callbacks" })
+      }),
+    { handshake: handshake as HandshakeHook<Exclude<R, CurrentConnection>> | undefined, name: "callbacks" }
+  )
 }
-

@@ -10,7 +10,11 @@ import * as Command from "../messages/command.js"
 import type { RunFork } from "../runtime/run-fork.js"
 
 /** `close(code, reason)` got a pair RFC 6455 does not allow on the wire (§7.4, §5.5). */
-export class CloseArgsError extends Data.TaggedError("CloseArgsError")<{ readonly code: number; readonly reason: string; readonly message: string }> {}
+export class CloseArgsError extends Data.TaggedError("CloseArgsError")<{
+  readonly code: number
+  readonly reason: string
+  readonly message: string
+}> {}
 
 /** Sends to one connection, and on its behalf. */
 export interface ConnectionHandle {
@@ -109,7 +113,11 @@ export const subscribe = (topic: string): Effect.Effect<void, never, CurrentConn
 export const unsubscribe = (topic: string): Effect.Effect<void, never, CurrentConnection> =>
   Effect.flatMap(Effect.service(CurrentConnection), (h) => h.unsubscribe(topic))
 /** Sends to every member of `topic` (the current connection too, unless `exceptSelf`). */
-export const publish = (topic: string, message: Command.Outgoing, options?: { readonly exceptSelf?: boolean }): Effect.Effect<void, never, CurrentConnection> =>
+export const publish = (
+  topic: string,
+  message: Command.Outgoing,
+  options?: { readonly exceptSelf?: boolean }
+): Effect.Effect<void, never, CurrentConnection> =>
   Effect.flatMap(Effect.service(CurrentConnection), (h) => h.publish(topic, message, options))
 /** Sends to every connection but the current one. */
 export const broadcast = (message: Command.Outgoing): Effect.Effect<void, never, CurrentConnection> =>

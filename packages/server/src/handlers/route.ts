@@ -47,38 +47,40 @@ export const byPath = <R = never>(
       const inboxes = new Map<string, Inbox.Inbox<Event.Event>>()
       // Scoped: if the router itself is restarted, the route fibers of the old run are interrupted
       // and started again on the same inboxes.
-      return Effect.scoped(Effect.gen(function*() {
-        for (const [path, handler] of table) {
-          let routeInbox = inboxes.get(path)
-          if (routeInbox === undefined) {
-            routeInbox = yield* Inbox.make<Event.Event>(capacity, sender)
-            inboxes.set(path, routeInbox)
-          }
-          yield* Effect.forkScoped(supervise("handler", `${handler.name} at ${path}`, handler.run(routeInbox, sender)))
-        }
-        const unrouted = Inbox.passTarget(inbox)
-        while (true) {
-          const items = yield* Inbox.takeAllWithEndings(inbox)
-          const batches = new Map<Inbox.Inbox<Event.Event>, Array<Event.Event | Ending>>()
-          const orphans: Array<Ending> = []
-          for (const item of items) {
-            const conn = isEnding(item) ? item.to : item.conn
-            const routeInbox = inboxes.get(conn.path)
+      return Effect.scoped(
+        Effect.gen(function* () {
+          for (const [path, handler] of table) {
+            let routeInbox = inboxes.get(path)
             if (routeInbox === undefined) {
-              // Only reachable for a path the handshake refused: its ending still has to reach the sender.
-              if (isEnding(item)) orphans.push(item)
-              continue
+              routeInbox = yield* Inbox.make<Event.Event>(capacity, sender)
+              inboxes.set(path, routeInbox)
             }
-            const batch = batches.get(routeInbox)
-            if (batch === undefined) batches.set(routeInbox, [item])
-            else batch.push(item)
+            yield* Effect.forkScoped(supervise("handler", `${handler.name} at ${path}`, handler.run(routeInbox, sender)))
           }
-          for (const [routeInbox, batch] of batches) {
-            yield* Queue.offerAll(Inbox.offerTo(routeInbox) as Queue.Enqueue<Event.Event | Ending>, batch)
+          const unrouted = Inbox.passTarget(inbox)
+          while (true) {
+            const items = yield* Inbox.takeAllWithEndings(inbox)
+            const batches = new Map<Inbox.Inbox<Event.Event>, Array<Event.Event | Ending>>()
+            const orphans: Array<Ending> = []
+            for (const item of items) {
+              const conn = isEnding(item) ? item.to : item.conn
+              const routeInbox = inboxes.get(conn.path)
+              if (routeInbox === undefined) {
+                // Only reachable for a path the handshake refused: its ending still has to reach the sender.
+                if (isEnding(item)) orphans.push(item)
+                continue
+              }
+              const batch = batches.get(routeInbox)
+              if (batch === undefined) batches.set(routeInbox, [item])
+              else batch.push(item)
+            }
+            for (const [routeInbox, batch] of batches) {
+              yield* Queue.offerAll(Inbox.offerTo(routeInbox) as Queue.Enqueue<Event.Event | Ending>, batch)
+            }
+            if (orphans.length > 0) yield* Queue.offerAll(unrouted, orphans)
           }
-          if (orphans.length > 0) yield* Queue.offerAll(unrouted, orphans)
-        }
-      }))
+        })
+      )
     }
   }
 }

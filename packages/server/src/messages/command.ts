@@ -12,29 +12,57 @@ import type { Prepared } from "./prepared.js"
  * `Frame` that goes out exactly as framed, or a `Prepared` message, framed and compressed once
  * however often it is sent.
  */
-export type Outgoing =
-  | string
-  | Uint8Array
-  | Frame.Frame
-  | Prepared
-  | { readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
+export type Outgoing = string | Uint8Array | Frame.Frame | Prepared | { readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
 
 /** Send `message` to one connection. */
-export interface Unicast { readonly _tag: "Unicast"; readonly to: Address; readonly message: Outgoing }
+export interface Unicast {
+  readonly _tag: "Unicast"
+  readonly to: Address
+  readonly message: Outgoing
+}
 /** Send `message` to every connection except `except` (the source). */
-export interface Broadcast { readonly _tag: "Broadcast"; readonly except: Address; readonly message: Outgoing }
+export interface Broadcast {
+  readonly _tag: "Broadcast"
+  readonly except: Address
+  readonly message: Outgoing
+}
 /** Send `message` to every connection. */
-export interface BroadcastAll { readonly _tag: "BroadcastAll"; readonly message: Outgoing }
+export interface BroadcastAll {
+  readonly _tag: "BroadcastAll"
+  readonly message: Outgoing
+}
 /** Start the closing handshake with `to` (RFC 6455 §7.1.2). */
-export interface Close { readonly _tag: "Close"; readonly to: Address; readonly code: number; readonly reason: string }
+export interface Close {
+  readonly _tag: "Close"
+  readonly to: Address
+  readonly code: number
+  readonly reason: string
+}
 /** Send a Ping (RFC 6455 §5.5.2); `data` ≤ 125 bytes. */
-export interface Ping { readonly _tag: "Ping"; readonly to: Address; readonly data: Uint8Array }
+export interface Ping {
+  readonly _tag: "Ping"
+  readonly to: Address
+  readonly data: Uint8Array
+}
 /** Add `conn` to `topic`. */
-export interface Subscribe { readonly _tag: "Subscribe"; readonly conn: Connection; readonly topic: string }
+export interface Subscribe {
+  readonly _tag: "Subscribe"
+  readonly conn: Connection
+  readonly topic: string
+}
 /** Remove `conn` from `topic`. */
-export interface Unsubscribe { readonly _tag: "Unsubscribe"; readonly conn: Connection; readonly topic: string }
+export interface Unsubscribe {
+  readonly _tag: "Unsubscribe"
+  readonly conn: Connection
+  readonly topic: string
+}
 /** Send `message` to every member of `topic` except `except` (when given). */
-export interface Publish { readonly _tag: "Publish"; readonly topic: string; readonly message: Outgoing; readonly except: Address | undefined }
+export interface Publish {
+  readonly _tag: "Publish"
+  readonly topic: string
+  readonly message: Outgoing
+  readonly except: Address | undefined
+}
 
 export type Command = Unicast | Broadcast | BroadcastAll | Close | Ping | Subscribe | Unsubscribe | Publish
 

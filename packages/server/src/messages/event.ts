@@ -22,7 +22,12 @@ export interface Open {
  * A complete data message. `data` is the payload bytes (for text, valid UTF-8: the receiver has
  * checked it). A `Message` is itself a valid outgoing message, so echo is `Command.unicast(e.conn, e)`.
  */
-export interface Message { readonly _tag: "Message"; readonly conn: Connection; readonly kind: Opcode.MessageKind; readonly data: Uint8Array }
+export interface Message {
+  readonly _tag: "Message"
+  readonly conn: Connection
+  readonly kind: Opcode.MessageKind
+  readonly data: Uint8Array
+}
 
 /**
  * Where a connection's ending came from (as Cowboy's `terminate_reason` tells them apart):

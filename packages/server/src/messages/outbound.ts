@@ -6,11 +6,17 @@
  */
 
 /** Written after everything queued before it; then the socket sender ends TCP and stops. */
-export interface End { readonly _tag: "End" }
+export interface End {
+  readonly _tag: "End"
+}
 export const End: End = { _tag: "End" }
 
 /** One frame as its header and its payload (written together with `writev`). */
-export interface Parts { readonly _tag: "Parts"; readonly header: Uint8Array; readonly payload: Uint8Array }
+export interface Parts {
+  readonly _tag: "Parts"
+  readonly header: Uint8Array
+  readonly payload: Uint8Array
+}
 export const Parts = (header: Uint8Array, payload: Uint8Array): Parts => ({ _tag: "Parts", header, payload })
 
 /** A framed message: one buffer, or header and payload. */

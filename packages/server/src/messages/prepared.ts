@@ -30,7 +30,10 @@ export class Prepared {
    */
   readonly forms = new WeakMap<object, unknown>()
 
-  constructor(readonly kind: Opcode.MessageKind, readonly data: Uint8Array) {}
+  constructor(
+    readonly kind: Opcode.MessageKind,
+    readonly data: Uint8Array
+  ) {}
 }
 
 /**

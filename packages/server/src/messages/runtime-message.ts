@@ -21,15 +21,32 @@ export interface Register {
   readonly deflate: PermessageDeflate.Agreement | undefined
 }
 /** Answer a Ping (RFC 6455 §5.5.3). Sent by the receiver straight to the sender. */
-export interface Pong { readonly _tag: "Pong"; readonly to: Connection; readonly data: Uint8Array }
+export interface Pong {
+  readonly _tag: "Pong"
+  readonly to: Connection
+  readonly data: Uint8Array
+}
 /** The idle watch found `to` silent for `idleTimeoutMs`: ping it (RFC 6455 §5.5.2; nothing on draft-76, which has no ping). */
-export interface IdlePing { readonly _tag: "IdlePing"; readonly to: Connection }
+export interface IdlePing {
+  readonly _tag: "IdlePing"
+  readonly to: Connection
+}
 /** The idle watch found `to` silent past its ping: fail it with 1001. */
-export interface IdleTimeout { readonly _tag: "IdleTimeout"; readonly to: Connection }
+export interface IdleTimeout {
+  readonly _tag: "IdleTimeout"
+  readonly to: Connection
+}
 /** A command from another node (through the bus): delivered to this node's connections only, never published again. */
-export interface Remote { readonly _tag: "Remote"; readonly command: Command }
+export interface Remote {
+  readonly _tag: "Remote"
+  readonly command: Command
+}
 /** Close every connection with `code` (1001 on shutdown). */
-export interface CloseAll { readonly _tag: "CloseAll"; readonly code: number; readonly reason: string }
+export interface CloseAll {
+  readonly _tag: "CloseAll"
+  readonly code: number
+  readonly reason: string
+}
 
 /**
  * How a connection ended, as the receiver saw it: the peer's Close (`PeerClose`: echo it,

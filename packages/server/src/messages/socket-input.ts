@@ -33,15 +33,26 @@ export interface Credit {
   readonly release: (bytes: number) => void
 }
 /** The peer closed its side of TCP (FIN). */
-export interface Eof { readonly _tag: "Eof"; readonly conn: Connection }
+export interface Eof {
+  readonly _tag: "Eof"
+  readonly conn: Connection
+}
 /** The socket failed (reset, timeout). */
-export interface SocketError { readonly _tag: "SocketError"; readonly conn: Connection; readonly cause: unknown }
+export interface SocketError {
+  readonly _tag: "SocketError"
+  readonly conn: Connection
+  readonly cause: unknown
+}
 
 /**
  * Work of the receiver's that finished outside its loop (a big message inflated in slices), given
  * back to it through its own inbox so it runs in order with everything else.
  */
-export interface Later { readonly _tag: "Later"; readonly conn: Connection; readonly run: () => void }
+export interface Later {
+  readonly _tag: "Later"
+  readonly conn: Connection
+  readonly run: () => void
+}
 
 export type SocketInput = Attach | Chunk | Eof | SocketError | Later
 
@@ -55,13 +66,14 @@ export interface DecoderOptions {
   readonly deflate?: PermessageDeflate.Agreement | undefined
 }
 
-export const Attach = (
-  conn: Connection,
-  rest: Uint8Array,
-  options: DecoderOptions,
-  data: unknown,
-  request: HandshakeRequest
-): Attach => ({ _tag: "Attach", conn, rest, options, data, request })
+export const Attach = (conn: Connection, rest: Uint8Array, options: DecoderOptions, data: unknown, request: HandshakeRequest): Attach => ({
+  _tag: "Attach",
+  conn,
+  rest,
+  options,
+  data,
+  request
+})
 export const Chunk = (conn: Connection, bytes: Uint8Array, credit?: Credit): Chunk => ({ _tag: "Chunk", conn, bytes, credit })
 export const Eof = (conn: Connection): Eof => ({ _tag: "Eof", conn })
 export const Later = (conn: Connection, run: () => void): Later => ({ _tag: "Later", conn, run })

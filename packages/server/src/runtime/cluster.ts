@@ -7,7 +7,6 @@
  */
 import cluster, { type Worker } from "node:cluster"
 
-
 /** What `runCluster` tells the primary's stdout/stderr; one line each. */
 export interface ClusterLog {
   readonly info: (line: string) => void

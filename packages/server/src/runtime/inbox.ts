@@ -147,9 +147,7 @@ const takeItems = <A>(self: Impl<A>): Effect.Effect<[A, ...Array<A>]> =>
       else self.held.push(item)
     }
     const pass = now.length > 0 ? Queue.offerAll(self.passTo, now) : Effect.void
-    return items.length > 0
-      ? Effect.as(pass, items as [A, ...Array<A>])
-      : Effect.andThen(pass, takeItems(self))
+    return items.length > 0 ? Effect.as(pass, items as [A, ...Array<A>]) : Effect.andThen(pass, takeItems(self))
   })
 
 /**
@@ -171,7 +169,8 @@ export const take = <A>(inbox: Inbox<A>): Effect.Effect<A> =>
 const takeOne = <A>(self: Impl<A>): Effect.Effect<A> =>
   Effect.flatMap(Queue.take(self.queue), (item) =>
     // An ending seen first is past everything taken before it: it passes at once.
-    isEnding(item) ? Effect.andThen(Queue.offer(self.passTo, item), takeOne(self)) : Effect.succeed(item))
+    isEnding(item) ? Effect.andThen(Queue.offer(self.passTo, item), takeOne(self)) : Effect.succeed(item)
+  )
 
 /**
  * For the runtime's own loops (the callback API, routing): everything waiting, endings

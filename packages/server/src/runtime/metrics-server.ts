@@ -49,7 +49,7 @@ export interface MetricsServer {
  * ```
  */
 export const serve = (options: ServeOptions = {}): Effect.Effect<MetricsServer, ConfigError | ListenError, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { host = "127.0.0.1", port = 9464, path = "/metrics" } = options
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return yield* new ConfigError({ option: "metrics.port", message: `metrics port must be an integer 0–65535, got ${port}` })

@@ -79,14 +79,17 @@ export interface ServerOptions extends AdmissionOptions {
 }
 
 /** The resolved options. */
-export type ResolvedOptions = Required<Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus" | "perMessageDeflate" | keyof AdmissionOptions>> & ResolvedAdmission & {
-  readonly bus: BusOptions | undefined
-  /** The compression parameters, or `undefined` when it is off. */
-  readonly perMessageDeflate: PermessageDeflate.ResolvedOptions | undefined
-  readonly path: string | undefined
-  readonly protocols: ReadonlyArray<string>
-  readonly fragmentSize: number | undefined
-}
+export type ResolvedOptions = Required<
+  Omit<ServerOptions, "path" | "protocols" | "fragmentSize" | "bus" | "perMessageDeflate" | keyof AdmissionOptions>
+> &
+  ResolvedAdmission & {
+    readonly bus: BusOptions | undefined
+    /** The compression parameters, or `undefined` when it is off. */
+    readonly perMessageDeflate: PermessageDeflate.ResolvedOptions | undefined
+    readonly path: string | undefined
+    readonly protocols: ReadonlyArray<string>
+    readonly fragmentSize: number | undefined
+  }
 
 const MiB = 1024 * 1024
 
@@ -119,9 +122,20 @@ export const defaults: ResolvedOptions = {
 /** An option has a value the server cannot run with. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly option: string; readonly message: string }> {}
 
-const positiveInteger = ["maxFrameSize", "maxMessageSize", "maxHeadSize", "handshakeTimeoutMs", "maxConnections",
-  "closeTimeoutMs", "receiverQueueCapacity", "handlerQueueCapacity", "senderQueueCapacity",
-  "outboundQueueCapacity", "outboundBufferLimit", "maxInflightBytes"] as const
+const positiveInteger = [
+  "maxFrameSize",
+  "maxMessageSize",
+  "maxHeadSize",
+  "handshakeTimeoutMs",
+  "maxConnections",
+  "closeTimeoutMs",
+  "receiverQueueCapacity",
+  "handlerQueueCapacity",
+  "senderQueueCapacity",
+  "outboundQueueCapacity",
+  "outboundBufferLimit",
+  "maxInflightBytes"
+] as const
 const nonNegativeInteger = ["shutdownTimeoutMs", "idleTimeoutMs"] as const
 
 /**
@@ -149,13 +163,22 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
   }
   const resolved = merged as ResolvedOptions
   if (resolved.maxFrameSize > resolved.maxMessageSize) {
-    return new ConfigError({ option: "maxFrameSize", message: `maxFrameSize (${resolved.maxFrameSize}) cannot exceed maxMessageSize (${resolved.maxMessageSize})` })
+    return new ConfigError({
+      option: "maxFrameSize",
+      message: `maxFrameSize (${resolved.maxFrameSize}) cannot exceed maxMessageSize (${resolved.maxMessageSize})`
+    })
   }
   if (resolved.fragmentSize !== undefined && (!Number.isSafeInteger(resolved.fragmentSize) || resolved.fragmentSize <= 0)) {
-    return new ConfigError({ option: "fragmentSize", message: `fragmentSize must be a positive integer, got ${String(resolved.fragmentSize)}` })
+    return new ConfigError({
+      option: "fragmentSize",
+      message: `fragmentSize must be a positive integer, got ${String(resolved.fragmentSize)}`
+    })
   }
   if (resolved.slowConsumer !== "close" && resolved.slowConsumer !== "drop") {
-    return new ConfigError({ option: "slowConsumer", message: `slowConsumer must be "close" or "drop", got ${String(resolved.slowConsumer)}` })
+    return new ConfigError({
+      option: "slowConsumer",
+      message: `slowConsumer must be "close" or "drop", got ${String(resolved.slowConsumer)}`
+    })
   }
   const deflate = merged["perMessageDeflate"]
   if (deflate === false) merged["perMessageDeflate"] = undefined
@@ -168,7 +191,10 @@ export const resolveOptions = (options: ServerOptions): ResolvedOptions | Config
     }
   }
   if (typeof resolved.legacyHixie76 !== "boolean") {
-    return new ConfigError({ option: "legacyHixie76", message: `legacyHixie76 must be true or false, got ${String(resolved.legacyHixie76)}` })
+    return new ConfigError({
+      option: "legacyHixie76",
+      message: `legacyHixie76 must be true or false, got ${String(resolved.legacyHixie76)}`
+    })
   }
   if (resolved.path !== undefined && (typeof resolved.path !== "string" || !resolved.path.startsWith("/"))) {
     return new ConfigError({ option: "path", message: `path must start with "/", got ${String(resolved.path)}` })

@@ -18,7 +18,7 @@ import * as Bus from "../bus/bus.js"
 import { DeflateEngine } from "../deflate/engine.js"
 import type { HandshakeHook } from "../connection/handshake.js"
 import { IdleWatch } from "../connection/idle-watch.js"
-import * as Command from "../messages/command.js"
+import type * as Command from "../messages/command.js"
 import type * as Event from "../messages/event.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
 import * as SocketInput from "../messages/socket-input.js"
@@ -118,23 +118,27 @@ export const make = <I, O, R>(
   options: ResolvedOptions,
   recorder: Recorder
 ): Effect.Effect<Pipeline, never, Scope.Scope | R> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const receiverInbox = yield* Queue.bounded<SocketInput.SocketInput>(options.receiverQueueCapacity)
     const senderInbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(options.senderQueueCapacity)
 
     // Built from the sender backwards: each inbox passes its endings to the next actor's input.
     const after = config.afterHandler
     const afterInbox = after === undefined ? undefined : yield* Inbox.make<O>(after.capacity ?? options.senderQueueCapacity, senderInbox)
-    const handlerOutput = afterInbox === undefined ? senderInbox as unknown as Queue.Enqueue<O> : Inbox.offerTo(afterInbox)
+    const handlerOutput = afterInbox === undefined ? (senderInbox as unknown as Queue.Enqueue<O>) : Inbox.offerTo(afterInbox)
     const handlerInbox = yield* Inbox.make<I>(options.handlerQueueCapacity, handlerOutput)
     const before = config.beforeHandler
-    const eventsInbox = before === undefined ? undefined : yield* Inbox.make<Event.Event>(before.capacity ?? options.handlerQueueCapacity, Inbox.offerTo(handlerInbox))
+    const eventsInbox =
+      before === undefined
+        ? undefined
+        : yield* Inbox.make<Event.Event>(before.capacity ?? options.handlerQueueCapacity, Inbox.offerTo(handlerInbox))
     const receiverOutput = (eventsInbox ?? handlerInbox) as Inbox.Inbox<Event.Event | RuntimeMessage.Ending>
 
     const nodeId = options.bus?.nodeId ?? randomBytes(6).toString("hex")
-    const deflate: Compression | undefined = options.perMessageDeflate === undefined
-      ? undefined
-      : { extension: PermessageDeflate.extension(options.perMessageDeflate), engine: new DeflateEngine() }
+    const deflate: Compression | undefined =
+      options.perMessageDeflate === undefined
+        ? undefined
+        : { extension: PermessageDeflate.extension(options.perMessageDeflate), engine: new DeflateEngine() }
     if (deflate !== undefined) yield* Effect.addFinalizer(() => Effect.sync(() => deflate.engine.close()))
     const bus = options.bus === undefined ? undefined : yield* Bus.make(options.bus, nodeId, senderInbox)
     if (bus !== undefined) yield* Effect.forkScoped(supervise("bus", "bus", bus.run))
@@ -150,7 +154,9 @@ export const make = <I, O, R>(
         if (!Queue.offerUnsafe(receiverInbox, item)) runFork(Queue.offer(receiverInbox, item))
       }
     }
-    yield* Effect.forkScoped(supervise("receiver", "receiver", runReceiver(receiverInbox, Inbox.offerTo(receiverOutput), senderInbox, recorder, decoding)))
+    yield* Effect.forkScoped(
+      supervise("receiver", "receiver", runReceiver(receiverInbox, Inbox.offerTo(receiverOutput), senderInbox, recorder, decoding))
+    )
     if (before !== undefined) {
       yield* Effect.forkScoped(supervise("stage", before.name, before.run(eventsInbox!, Inbox.offerTo(handlerInbox))))
     }
@@ -158,13 +164,24 @@ export const make = <I, O, R>(
     if (after !== undefined) {
       yield* Effect.forkScoped(supervise("stage", after.name, after.run(afterInbox!, senderInbox)))
     }
-    yield* Effect.forkScoped(supervise("sender", "sender", runSender(senderInbox, {
-      fragmentSize: options.fragmentSize,
-      closeTimeoutMs: options.closeTimeoutMs,
-      slowConsumer: options.slowConsumer,
-      outboundBufferLimit: options.outboundBufferLimit,
-      outboundQueueCapacity: options.outboundQueueCapacity
-    }, recorder, { id: nodeId, bus: bus?.link, deflate: deflate?.engine })))
+    yield* Effect.forkScoped(
+      supervise(
+        "sender",
+        "sender",
+        runSender(
+          senderInbox,
+          {
+            fragmentSize: options.fragmentSize,
+            closeTimeoutMs: options.closeTimeoutMs,
+            slowConsumer: options.slowConsumer,
+            outboundBufferLimit: options.outboundBufferLimit,
+            outboundQueueCapacity: options.outboundQueueCapacity
+          },
+          recorder,
+          { id: nodeId, bus: bus?.link, deflate: deflate?.engine }
+        )
+      )
+    )
 
     const depths = () => ({
       receiver: Queue.sizeUnsafe(receiverInbox),
@@ -172,26 +189,30 @@ export const make = <I, O, R>(
       sender: Queue.sizeUnsafe(senderInbox)
     })
     // Queue depths are sampled, not counted per item: once a second costs nothing per message.
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(
-      Effect.sleep(Duration.seconds(1)),
-      Effect.sync(() => {
-        recorder.queueDepths(depths())
-        if (deflate !== undefined) recorder.deflate(deflateSample(deflate.engine))
-        if (bus !== undefined) {
-          const stats = options.bus!.transport.stats()
-          const { counters } = bus
-          recorder.bus({
-            published: counters.published,
-            received: counters.received,
-            dropped: counters.dropped,
-            topics: counters.topics,
-            depth: bus.link.depth(),
-            reconnects: stats.reconnects,
-            up: options.bus!.transport.status() === "up"
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.andThen(
+          Effect.sleep(Duration.seconds(1)),
+          Effect.sync(() => {
+            recorder.queueDepths(depths())
+            if (deflate !== undefined) recorder.deflate(deflateSample(deflate.engine))
+            if (bus !== undefined) {
+              const stats = options.bus!.transport.stats()
+              const { counters } = bus
+              recorder.bus({
+                published: counters.published,
+                received: counters.received,
+                dropped: counters.dropped,
+                topics: counters.topics,
+                depth: bus.link.depth(),
+                reconnects: stats.reconnects,
+                up: options.bus!.transport.status() === "up"
+              })
+            }
           })
-        }
-      })
-    )))
+        )
+      )
+    )
 
     const idle = new IdleWatch(options.idleTimeoutMs, {
       ping: (conn) => Queue.offerUnsafe(senderInbox, RuntimeMessage.IdlePing(conn)),

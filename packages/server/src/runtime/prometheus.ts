@@ -50,8 +50,7 @@ const labelName = (name: string): string => {
   return /^[0-9]/.test(clean) || clean === "" ? `_${clean}` : clean
 }
 /** Label values: backslash, double quote and line feed are escaped (format 0.0.4). */
-const escapeLabelValue = (value: string): string =>
-  value.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n")
+const escapeLabelValue = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
 /** HELP text: backslash and line feed are escaped. */
 const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
 
@@ -66,11 +65,11 @@ const formatValue = (value: number | bigint): string => {
 const labelText = (labels: Labels): string =>
   labels.length === 0 ? "" : `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}`
 
-const sample = (name: string, labels: Labels, value: number | bigint): string =>
-  `${name}${labelText(labels)} ${formatValue(value)}`
+const sample = (name: string, labels: Labels, value: number | bigint): string => `${name}${labelText(labels)} ${formatValue(value)}`
 
 const attributeLabels = (attributes: Metric.Metric.AttributeSet | undefined): Array<[string, string]> =>
-  Object.entries(attributes ?? {}).map(([k, v]) => [labelName(k), String(v)] as [string, string])
+  Object.entries(attributes ?? {})
+    .map(([k, v]) => [labelName(k), String(v)] as [string, string])
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 
 const counterName = (id: string): string => {
@@ -196,8 +195,12 @@ const startTimeSeconds = performance.timeOrigin / 1000
 const processFamilies = (lag: PerfHooks.IntervalHistogram | undefined): Array<Family> => {
   const memory = process.memoryUsage()
   const cpu = process.cpuUsage()
-  const one = (name: string, type: "counter" | "gauge", help: string, value: number): Family =>
-    ({ name, type, help, samples: [{ key: "", lines: [sample(name, [], value)] }] })
+  const one = (name: string, type: "counter" | "gauge", help: string, value: number): Family => ({
+    name,
+    type,
+    help,
+    samples: [{ key: "", lines: [sample(name, [], value)] }]
+  })
   const families = [
     one("process_cpu_user_seconds_total", "counter", "User CPU time spent, in seconds", cpu.user / 1e6),
     one("process_cpu_system_seconds_total", "counter", "System CPU time spent, in seconds", cpu.system / 1e6),
@@ -213,8 +216,18 @@ const processFamilies = (lag: PerfHooks.IntervalHistogram | undefined): Array<Fa
     // Since the previous scrape (the histogram is reset after each read, as prom-client does).
     const seconds = (ns: number) => (Number.isFinite(ns) && lag.count > 0 ? ns / 1e9 : 0)
     families.push(
-      one("nodejs_eventloop_lag_p50_seconds", "gauge", "Median event loop delay since the previous scrape, in seconds", seconds(lag.percentile(50))),
-      one("nodejs_eventloop_lag_p99_seconds", "gauge", "99th percentile event loop delay since the previous scrape, in seconds", seconds(lag.percentile(99))),
+      one(
+        "nodejs_eventloop_lag_p50_seconds",
+        "gauge",
+        "Median event loop delay since the previous scrape, in seconds",
+        seconds(lag.percentile(50))
+      ),
+      one(
+        "nodejs_eventloop_lag_p99_seconds",
+        "gauge",
+        "99th percentile event loop delay since the previous scrape, in seconds",
+        seconds(lag.percentile(99))
+      ),
       one("nodejs_eventloop_lag_max_seconds", "gauge", "Largest event loop delay since the previous scrape, in seconds", seconds(lag.max))
     )
     lag.reset()

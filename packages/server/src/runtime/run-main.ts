@@ -49,9 +49,10 @@ export const runMain = <A, E>(program: Effect.Effect<A, E>, options: RunMainOpti
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
       const failure = Cause.squash(exit.cause)
-      const message = failure instanceof Error || (typeof failure === "object" && failure !== null && "message" in failure)
-        ? String((failure as { message: unknown }).message)
-        : Cause.pretty(exit.cause)
+      const message =
+        failure instanceof Error || (typeof failure === "object" && failure !== null && "message" in failure)
+          ? String((failure as { message: unknown }).message)
+          : Cause.pretty(exit.cause)
       process.stderr.write(`${message}\n`)
       process.exit(1)
     }

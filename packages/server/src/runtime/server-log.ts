@@ -21,7 +21,7 @@ import { Recorder } from "./recorder.js"
  * ```
  */
 export const ready = (url: string): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     // In a `runCluster` worker the primary prints it, once for all workers.
     if (isWorker()) announceReady(url)
     else if ((yield* CurrentFormat) === "json") yield* Effect.logInfo(`listening on ${url}`).pipe(Effect.annotateLogs({ url }))
@@ -40,7 +40,9 @@ export const ready = (url: string): Effect.Effect<void> =>
 export const shutdownBegins = (connections: number, timeoutMs: number): Effect.Effect<void> =>
   (connections === 0
     ? Effect.logDebug("shutting down: no open connections")
-    : Effect.logInfo(`shutting down: closing ${connections} connection(s) with 1001, waiting up to ${timeoutMs} ms for their close handshakes`)
+    : Effect.logInfo(
+        `shutting down: closing ${connections} connection(s) with 1001, waiting up to ${timeoutMs} ms for their close handshakes`
+      )
   ).pipe(Effect.annotateLogs({ connections, timeoutMs }))
 
 /**
@@ -55,8 +57,9 @@ export const shutdownEnds = (connections: number, dropped: number, elapsedMs: nu
   const annotations = { connections, closed: connections - dropped, dropped, elapsedMs }
   return dropped === 0
     ? Effect.logInfo(`shutdown: ${connections} connection(s) closed in ${elapsedMs} ms`).pipe(Effect.annotateLogs(annotations))
-    : Effect.logWarning(`shutdown: ${dropped} of ${connections} connection(s) did not close in ${elapsedMs} ms; dropping them`)
-      .pipe(Effect.annotateLogs(annotations))
+    : Effect.logWarning(`shutdown: ${dropped} of ${connections} connection(s) did not close in ${elapsedMs} ms; dropping them`).pipe(
+        Effect.annotateLogs(annotations)
+      )
 }
 
 interface Line {
@@ -113,6 +116,4 @@ const logAll = (lines: ReadonlyArray<Line>): Effect.Effect<void> =>
  * ```
  */
 export const makeRecorder = (context: Context.Context<never>): Recorder =>
-  LogLevel.isGreaterThan(Context.get(context, References.MinimumLogLevel), "Debug")
-    ? new Recorder(context)
-    : new LoggingRecorder(context)
+  LogLevel.isGreaterThan(Context.get(context, References.MinimumLogLevel), "Debug") ? new Recorder(context) : new LoggingRecorder(context)

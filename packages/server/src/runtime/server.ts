@@ -97,8 +97,7 @@ export class WsServer extends Context.Service<WsServer, Running>()("@wspipe/serv
 /** A handler, or a whole pipeline configuration. */
 export type HandlerOrConfig<I, O, R> = Handler<I, O, R> | Pipeline.PipelineConfig<I, O, R>
 
-const toConfig = <I, O, R>(h: HandlerOrConfig<I, O, R>): Pipeline.PipelineConfig<I, O, R> =>
-  "run" in h ? { handler: h } : h
+const toConfig = <I, O, R>(h: HandlerOrConfig<I, O, R>): Pipeline.PipelineConfig<I, O, R> => ("run" in h ? { handler: h } : h)
 
 /**
  * Listens on `host:port` with wspipe's own HTTP/1.1 upgrade handling. Plain HTTP requests get 426
@@ -121,7 +120,7 @@ export const listen = <I, O, R = never>(
   handler: HandlerOrConfig<I, O, R>,
   options: ListenOptions = {}
 ): Effect.Effect<Running, ConfigError | ListenError, Scope.Scope | R> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { host = "127.0.0.1", port = 9000, tls, httpRequest, ...rest } = options
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return yield* new ConfigError({ option: "port", message: `port must be an integer 0–65535, got ${port}` })
@@ -136,7 +135,8 @@ export const listen = <I, O, R = never>(
       else serveTls(acceptor, socket, context, forkUpgrade)
     })
     yield* Effect.callback<void, ListenError>((resume) => {
-      const onError = (cause: Error) => resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))
+      const onError = (cause: Error) =>
+        resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${cause.message}`, cause })))
       netServer.once("error", onError)
       netServer.listen(port, host, () => {
         netServer.off("error", onError)
@@ -145,7 +145,12 @@ export const listen = <I, O, R = never>(
     })
     const bound = (netServer.address() as Net.AddressInfo).port
     // Registered last, so it runs first on scope close (finalizers are LIFO).
-    yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => netServer.close())))
+    yield* Effect.addFinalizer(() =>
+      shutdown(
+        acceptor,
+        Effect.sync(() => netServer.close())
+      )
+    )
     return running(acceptor, `${context === undefined ? "ws" : "wss"}://${host.includes(":") ? `[${host}]` : host}:${bound}/`, bound)
   }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
 
@@ -174,7 +179,7 @@ export const attach = <I, O, R = never>(
   handler: HandlerOrConfig<I, O, R>,
   options: ServerOptions = {}
 ): Effect.Effect<Running, ConfigError, Scope.Scope | R> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const acceptor = yield* start(toConfig(handler), options)
     const forkUpgrade = yield* FiberSet.makeRuntime<R>()
     const onUpgrade = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => {
@@ -183,8 +188,7 @@ export const attach = <I, O, R = never>(
         // Another listener may own this path. When every listener is a wspipe `attach`, the
         // last one to see an unclaimed socket answers 404, so the client is never left waiting.
         const listeners = server.listeners("upgrade")
-        const lastOfOnlyOurs = listeners.every((l) => attached.has(l as UpgradeListener)) &&
-          listeners[listeners.length - 1] === onUpgrade
+        const lastOfOnlyOurs = listeners.every((l) => attached.has(l as UpgradeListener)) && listeners[listeners.length - 1] === onUpgrade
         if (!lastOfOnlyOurs || claimed.has(socket)) return
       }
       claimed.add(socket)
@@ -193,7 +197,12 @@ export const attach = <I, O, R = never>(
     }
     attached.add(onUpgrade)
     server.on("upgrade", onUpgrade)
-    yield* Effect.addFinalizer(() => shutdown(acceptor, Effect.sync(() => server.off("upgrade", onUpgrade))))
+    yield* Effect.addFinalizer(() =>
+      shutdown(
+        acceptor,
+        Effect.sync(() => server.off("upgrade", onUpgrade))
+      )
+    )
     return running(acceptor, undefined, undefined)
   }).pipe(Effect.provideService(Scheduler.Scheduler, PipelineScheduler.make()))
 
@@ -232,11 +241,13 @@ export const serve = <I, O, R = never>(
   handler: HandlerOrConfig<I, O, R>,
   options: ListenOptions = {}
 ): Effect.Effect<never, ConfigError | ListenError, R> =>
-  Effect.scoped(Effect.gen(function*() {
-    const server = yield* listen(handler, options)
-    yield* ready(server.url!)
-    return yield* Effect.never
-  }))
+  Effect.scoped(
+    Effect.gen(function* () {
+      const server = yield* listen(handler, options)
+      yield* ready(server.url!)
+      return yield* Effect.never
+    })
+  )
 
 type UpgradeListener = (request: Http.IncomingMessage, socket: Net.Socket, head: Buffer) => void
 /** Upgrade listeners installed by `attach` (to know when no one else can answer a socket). */
@@ -245,7 +256,7 @@ const attached = new WeakSet<UpgradeListener>()
 const claimed = new WeakSet<Net.Socket>()
 
 const start = <I, O, R>(config: Pipeline.PipelineConfig<I, O, R>, options: ServerOptions, httpRequest?: HttpResponder) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const resolved = resolveOptions(options)
     if (resolved instanceof ConfigError) return yield* resolved
     const context = yield* Effect.context<never>()
@@ -277,7 +288,7 @@ const running = (acceptor: Acceptor, url: string | undefined, port: number | und
  * for it), wait for the sockets to close up to `shutdownTimeoutMs`, then drop the rest.
  */
 const shutdown = (acceptor: Acceptor, stopAccepting: Effect.Effect<void>): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     acceptor.closing = true
     yield* stopAccepting
     const { options, senderInbox } = acceptor.pipeline

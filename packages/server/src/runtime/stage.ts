@@ -52,16 +52,22 @@ export const make = <A, B, R = never>(name: string, run: Stage<A, B, R>["run"], 
  * ```
  */
 export const filterMap = <A, B>(name: string, f: (a: A) => B | undefined, capacity?: number): Stage<A, B> =>
-  make(name, (input, output) =>
-    Effect.forever(Effect.gen(function*() {
-      const batch = yield* Inbox.takeAll(input)
-      const out: Array<B> = []
-      for (let i = 0; i < batch.length; i++) {
-        const b = f(batch[i]!)
-        if (b !== undefined) out.push(b)
-      }
-      if (out.length > 0) yield* Queue.offerAll(output, out)
-    })), capacity)
+  make(
+    name,
+    (input, output) =>
+      Effect.forever(
+        Effect.gen(function* () {
+          const batch = yield* Inbox.takeAll(input)
+          const out: Array<B> = []
+          for (let i = 0; i < batch.length; i++) {
+            const b = f(batch[i]!)
+            if (b !== undefined) out.push(b)
+          }
+          if (out.length > 0) yield* Queue.offerAll(output, out)
+        })
+      ),
+    capacity
+  )
 
 /**
  * Two stages one after the other, joined by an inbox of `second`'s capacity (default 1024). The
@@ -78,18 +84,24 @@ export const filterMap = <A, B>(name: string, f: (a: A) => B | undefined, capaci
  * ```
  */
 export const andThen = <A, B, C, R1, R2>(first: Stage<A, B, R1>, second: Stage<B, C, R2>): Stage<A, C, R1 | R2> => {
-  return make(`${first.name} > ${second.name}`, (input, output) => {
-    let middle: Inbox.Inbox<B> | undefined
-    let firstInput: Inbox.Inbox<A> | undefined
-    return Effect.scoped(Effect.gen(function*() {
-      middle ??= yield* Inbox.make<B>(second.capacity ?? 1024, output)
-      // `first` takes from our input, but its output is `middle`: its endings must go there.
-      firstInput ??= Inbox.redirect(input, Inbox.offerTo(middle))
-      const a = yield* Effect.forkScoped(first.run(firstInput, Inbox.offerTo(middle)))
-      const b = yield* Effect.forkScoped(second.run(middle, output))
-      // If either ends, the scope closes and interrupts the other, so a supervisor restarts the
-      // pair rather than running two copies of the survivor.
-      return yield* Effect.raceFirst(Fiber.join(a), Fiber.join(b))
-    }))
-  }, first.capacity)
+  return make(
+    `${first.name} > ${second.name}`,
+    (input, output) => {
+      let middle: Inbox.Inbox<B> | undefined
+      let firstInput: Inbox.Inbox<A> | undefined
+      return Effect.scoped(
+        Effect.gen(function* () {
+          middle ??= yield* Inbox.make<B>(second.capacity ?? 1024, output)
+          // `first` takes from our input, but its output is `middle`: its endings must go there.
+          firstInput ??= Inbox.redirect(input, Inbox.offerTo(middle))
+          const a = yield* Effect.forkScoped(first.run(firstInput, Inbox.offerTo(middle)))
+          const b = yield* Effect.forkScoped(second.run(middle, output))
+          // If either ends, the scope closes and interrupts the other, so a supervisor restarts the
+          // pair rather than running two copies of the survivor.
+          return yield* Effect.raceFirst(Fiber.join(a), Fiber.join(b))
+        })
+      )
+    },
+    first.capacity
+  )
 }

@@ -25,7 +25,7 @@ export type Role = "receiver" | "handler" | "stage" | "sender" | "bus"
  * ```
  */
 export const supervise = <R>(role: Role, name: string, body: Effect.Effect<unknown, unknown, R>): Effect.Effect<never, never, R> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     let pauseMs = 10
     let lastFailure = 0
     const restarts = Metric.withAttributes(metrics.actorRestarts, { role, actor: name })

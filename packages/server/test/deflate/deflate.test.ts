@@ -20,7 +20,9 @@ const params = (over: Partial<DeflateParams> & { windowBits?: number; noContextT
 const never = () => {
   throw new Error("no pending result expected")
 }
-const msg = text(JSON.stringify({ type: "batch", events: Array.from({ length: 20 }, (_, i) => ({ id: i, room: "general", text: "hello there" })) }))
+const msg = text(
+  JSON.stringify({ type: "batch", events: Array.from({ length: 20 }, (_, i) => ({ id: i, room: "general", text: "hello there" })) })
+)
 
 describe("compression (RFC 7692 §7.2.1)", () => {
   const engine = new DeflateEngine()

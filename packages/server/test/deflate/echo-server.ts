@@ -60,22 +60,25 @@ export const echoServer = (
         if (p !== Pending) send(kind, r, p)
       }
       const rx = agreement && engine.inflater(agreement.inflate, { maxMessageSize }, echo)
-      parser = new Parser.FrameParser({
-        onMessage: (kind, data, rsv) => {
-          rsvs.push(rsv)
-          // Socket chunks are not reused, so `data` (possibly a view of one) stays valid.
-          if (rx === undefined) return echo(kind, data)
-          const r = rx.message(kind, data, (rsv & PermessageDeflate.RSV1) !== 0)
-          if (r !== Pending) echo(kind, r)
+      parser = new Parser.FrameParser(
+        {
+          onMessage: (kind, data, rsv) => {
+            rsvs.push(rsv)
+            // Socket chunks are not reused, so `data` (possibly a view of one) stays valid.
+            if (rx === undefined) return echo(kind, data)
+            const r = rx.message(kind, data, (rsv & PermessageDeflate.RSV1) !== 0)
+            if (r !== Pending) echo(kind, r)
+          },
+          onPing: () => {},
+          onPong: () => {},
+          onClose: () => {
+            rx?.close()
+            tx?.close()
+            socket.end(Encoder.frame(Opcode.Close, new Uint8Array(0)))
+          }
         },
-        onPing: () => {},
-        onPong: () => {},
-        onClose: () => {
-          rx?.close()
-          tx?.close()
-          socket.end(Encoder.frame(Opcode.Close, new Uint8Array(0)))
-        }
-      }, { role: "server", allowedRsv: negotiated.rsv, maxMessageSize, maxFrameSize: maxMessageSize })
+        { role: "server", allowedRsv: negotiated.rsv, maxMessageSize, maxFrameSize: maxMessageSize }
+      )
       if (r.rest.length > 0) parser.push(r.rest)
     })
     socket.on("error", () => {})

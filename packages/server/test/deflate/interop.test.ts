@@ -12,7 +12,11 @@ import { DeflateEngine } from "../../src/deflate/index.js"
 import { echoServer, type Echo } from "./echo-server.js"
 
 /** Sends each message with a `ws` client and collects the echoes (as strings / byte lengths). */
-const roundTrip = async (port: number, perMessageDeflate: WebSocket.PerMessageDeflateOptions | boolean, messages: Array<string | Buffer>) => {
+const roundTrip = async (
+  port: number,
+  perMessageDeflate: WebSocket.PerMessageDeflateOptions | boolean,
+  messages: Array<string | Buffer>
+) => {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate })
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject))
   const got: Array<string | Buffer> = []
@@ -77,7 +81,9 @@ describe("a real ws client", () => {
 describe("ws's PerMessageDeflate on the raw bytes", () => {
   const require = createRequire(import.meta.url)
   // Not in ws's "exports": loaded by path, beside its entry point.
-  const PerMessageDeflate = require(join(dirname(require.resolve("ws")), "lib", "permessage-deflate.js")) as new (o: object) => {
+  const PerMessageDeflate = require(join(dirname(require.resolve("ws")), "lib", "permessage-deflate.js")) as new (
+    o: object
+  ) => {
     accept(c: Array<Record<string, Array<string | true>>>): unknown
     compress(d: Buffer, fin: boolean, cb: (e: Error | null, r?: Buffer) => void): void
     decompress(d: Buffer, fin: boolean, cb: (e: Error | null, r?: Buffer) => void): void

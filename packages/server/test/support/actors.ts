@@ -77,7 +77,7 @@ export const fakeLink = (capacity = 64): Effect.Effect<FakeLink> =>
 
 /** Takes exactly `n` items from `queue`, waiting for them (bounded by the test timeout). */
 export const takeN = <A>(queue: Queue.Dequeue<A>, n: number): Effect.Effect<Array<A>> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const out: Array<A> = []
     while (out.length < n) out.push(yield* Queue.take(queue))
     return out

@@ -12,9 +12,7 @@ import { within } from "./client.js"
 const chromiumPath = process.env.INTEROP_CHROMIUM || "/usr/bin/chromium"
 
 /** What the page saw: an echo of its message, or the socket failing (with the close code). */
-export type PageResult =
-  | { readonly opened: true; readonly echoed: string }
-  | { readonly opened: false; readonly code: number }
+export type PageResult = { readonly opened: true; readonly echoed: string } | { readonly opened: false; readonly code: number }
 
 const page = `<!doctype html><meta charset="utf-8"><title>wspipe test page</title><script>
 "use strict"
@@ -33,10 +31,11 @@ export const startPageServer = async (): Promise<{ readonly origin: string; read
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    })
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }
 
@@ -48,8 +47,17 @@ export const launch = async (extraArgs: ReadonlyArray<string> = []) => {
       executablePath: chromiumPath,
       headless: true,
       timeout: 20_000,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic", ...extraArgs]
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        ...extraArgs
+      ]
     })
   } catch (error) {
     throw new Error(`cannot launch ${chromiumPath} (run scripts/test-setup.sh): ${String(error)}`)

@@ -87,9 +87,13 @@ export class Client {
     const queued = this.inbox.shift()
     if (queued !== undefined) return Promise.resolve(queued)
     if (this.waiter !== undefined) return Promise.reject(new Error("two concurrent next() calls"))
-    return within(new Promise<Received>((resolve) => {
-      this.waiter = resolve
-    }), ms, "a message").finally(() => {
+    return within(
+      new Promise<Received>((resolve) => {
+        this.waiter = resolve
+      }),
+      ms,
+      "a message"
+    ).finally(() => {
       this.waiter = undefined
     })
   }
@@ -108,7 +112,7 @@ export class Client {
 
   /** The next `n` text messages. */
   texts(n: number, ms = DEFAULT_WAIT_MS): Effect.Effect<Array<string>> {
-    return Effect.gen({ self: this }, function*() {
+    return Effect.gen({ self: this }, function* () {
       const out: Array<string> = []
       for (let i = 0; i < n; i++) out.push(yield* this.nextText(ms))
       return out
@@ -173,7 +177,11 @@ export const connect = (
 
 /** Opens `n` clients at once. */
 export const connectMany = (url: string, n: number): Effect.Effect<Array<Client>, never, Scope.Scope> =>
-  Effect.forEach(Array.from({ length: n }, (_, i) => i), () => connect(url), { concurrency: "unbounded" })
+  Effect.forEach(
+    Array.from({ length: n }, (_, i) => i),
+    () => connect(url),
+    { concurrency: "unbounded" }
+  )
 
 /**
  * A handshake that must fail: resolves with the HTTP status, the `Error` header, and the body.

@@ -17,7 +17,7 @@ export const frame = (
   payload: Uint8Array | string,
   options: { readonly fin?: boolean; readonly mask?: Uint8Array | undefined } = { mask: MASK }
 ): Uint8Array =>
-  new Uint8Array(TestFrames.frame(opcode, payload, { fin: options.fin, mask: "mask" in options ? options.mask ?? false : MASK }))
+  new Uint8Array(TestFrames.frame(opcode, payload, { fin: options.fin, mask: "mask" in options ? (options.mask ?? false) : MASK }))
 
 /** A close frame payload: 2-byte code + reason. */
 export const closePayload = (code: number, reason = ""): Uint8Array => new Uint8Array(TestFrames.closePayload(code, reason))

@@ -1,5 +1,5 @@
 /** What the guides' example tests share: servers in scopes closed after each test, and a `ws` client. */
-import * as Http from "node:http"
+import type * as Http from "node:http"
 import { Server, type Handler, type Pipeline } from "@wspipe/server"
 import { Effect, Exit, Scope } from "effect"
 import { afterEach } from "vitest"

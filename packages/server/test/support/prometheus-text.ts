@@ -51,18 +51,18 @@ const parseLabels = (text: string, start: number, where: string): [Record<string
     const name = text.slice(i, eq)
     if (!LABEL.test(name)) throw new Error(`${where}: bad label name "${name}"`)
     if (name in labels) throw new Error(`${where}: label "${name}" twice`)
-    if (text[eq + 1] !== "\"") throw new Error(`${where}: label value not quoted`)
+    if (text[eq + 1] !== '"') throw new Error(`${where}: label value not quoted`)
     let value = ""
     let j = eq + 2
-    for (;; j++) {
+    for (; ; j++) {
       const c = text[j]
       if (c === undefined) throw new Error(`${where}: unterminated label value`)
-      if (c === "\"") break
+      if (c === '"') break
       if (c === "\n") throw new Error(`${where}: raw line feed in label value`)
       if (c === "\\") {
         const next = text[++j]
         if (next === "\\") value += "\\"
-        else if (next === "\"") value += "\""
+        else if (next === '"') value += '"'
         else if (next === "n") value += "\n"
         else throw new Error(`${where}: bad escape "\\${String(next)}" in label value`)
       } else value += c
@@ -108,7 +108,10 @@ export const parsePrometheus = (text: string): Exposition => {
       if (kind === "HELP") {
         if (helps.has(name!)) throw new Error(`${where}: second HELP`)
         if (/\\(?!n)/.test(rest.replace(/\\\\/g, ""))) throw new Error(`${where}: bad escape in HELP`)
-        helps.set(name!, rest.replace(/\\(\\|n)/g, (_, c: string) => (c === "n" ? "\n" : "\\")))
+        helps.set(
+          name!,
+          rest.replace(/\\(\\|n)/g, (_, c: string) => (c === "n" ? "\n" : "\\"))
+        )
       } else {
         if (families.has(name!)) throw new Error(`${where}: second TYPE`)
         if (!TYPES.has(rest)) throw new Error(`${where}: unknown type "${rest}"`)
@@ -131,7 +134,8 @@ export const parsePrometheus = (text: string): Exposition => {
     if (family === undefined) throw new Error(`${where}: sample of a family with no TYPE`)
     if (!helps.has(family)) throw new Error(`${where}: sample of a family with no HELP`)
     const type = families.get(family)!.type
-    if (type === "counter" && (name !== family || !name.endsWith("_total"))) throw new Error(`${where}: a counter's samples are named <family> and end in _total`)
+    if (type === "counter" && (name !== family || !name.endsWith("_total")))
+      throw new Error(`${where}: a counter's samples are named <family> and end in _total`)
     const key = seriesKey(name, labels)
     if (seen.has(key)) throw new Error(`${where}: the same series twice`)
     seen.add(key)

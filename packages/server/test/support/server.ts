@@ -19,12 +19,9 @@ export const start = <I, O, R = never>(
   handler: Handler.Handler<I, O, R> | Pipeline.PipelineConfig<I, O, R>,
   options: Omit<ListenOptions, "host" | "port"> = {}
 ): Effect.Effect<Running, never, Scope.Scope | R> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
-    const server = yield* Server.listen(handler, { ...options, host: "127.0.0.1", port: 0 }).pipe(
-      Scope.provide(scope),
-      Effect.orDie
-    )
+    const server = yield* Server.listen(handler, { ...options, host: "127.0.0.1", port: 0 }).pipe(Scope.provide(scope), Effect.orDie)
     return { server, url: server.url!, port: server.port!, close: Scope.close(scope, Exit.void) }
   })

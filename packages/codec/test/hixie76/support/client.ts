@@ -53,10 +53,7 @@ const insertAt = (s: string, i: number, c: string): string => s.slice(0, i) + c 
  * /product/ = number × spaces written in base ten, 1–12 noise characters inserted anywhere, then
  * the spaces inserted anywhere but at the start or the end. `spaces`/`number` may be forced.
  */
-export const makeKey = (
-  rng: Rng = cryptoRng,
-  forced: { readonly spaces?: number; readonly number?: number } = {}
-): ClientKey => {
+export const makeKey = (rng: Rng = cryptoRng, forced: { readonly spaces?: number; readonly number?: number } = {}): ClientKey => {
   const spaces = forced.spaces ?? 1 + rng(12)
   const max = Math.floor(4294967295 / spaces)
   const number = forced.number ?? rng(max + 1)
@@ -123,18 +120,21 @@ export const buildHandshake = (options: HandshakeOptions): ClientHandshake => {
   const key1 = options.key1 ?? makeKey(rng)
   const key2 = options.key2 ?? makeKey(rng)
   const key3 = options.key3 ?? new Uint8Array(randomBytes(8))
-  const fields = [
-    `Host: ${options.host}`,
-    `Origin: ${origin}`,
-    `Sec-WebSocket-Key1: ${key1.key}`,
-    `Sec-WebSocket-Key2: ${key2.key}`
-  ]
+  const fields = [`Host: ${options.host}`, `Origin: ${origin}`, `Sec-WebSocket-Key1: ${key1.key}`, `Sec-WebSocket-Key2: ${key2.key}`]
   if (options.protocol !== undefined) fields.push(`Sec-WebSocket-Protocol: ${options.protocol}`)
-  const head = `GET ${resource} HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n` +
-    shuffle(fields, rng).map((f) => f + "\r\n").join("") + "\r\n"
+  const head =
+    `GET ${resource} HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n` +
+    shuffle(fields, rng)
+      .map((f) => f + "\r\n")
+      .join("") +
+    "\r\n"
   const request = new Uint8Array(Buffer.concat([Buffer.from(head, "latin1"), key3]))
   return {
-    request, head, key1, key2, key3,
+    request,
+    head,
+    key1,
+    key2,
+    key3,
     expected: expectedAnswer(key1.number, key2.number, key3),
     url: (options.secure === true ? "wss://" : "ws://") + options.host + resource,
     origin,
@@ -266,12 +266,19 @@ export class Hixie76Client {
   private sentClose = false
   private readonly frames = new ClientFrameReader((e) => this.onEvent(e))
 
-  private constructor(readonly socket: net.Socket, readonly handshake: ClientHandshake, readonly response: ResponseResult & { ok: true }) {
+  private constructor(
+    readonly socket: net.Socket,
+    readonly handshake: ClientHandshake,
+    readonly response: ResponseResult & { ok: true }
+  ) {
     socket.on("close", () => this.record({ type: "end" }))
   }
 
   /** Connects, sends the handshake (key3 and `firstFrames` in the same write), checks the answer. */
-  static connect(port: number, options: Omit<HandshakeOptions, "host"> & { readonly host?: string; readonly firstFrames?: Uint8Array } = {}): Promise<Hixie76Client> {
+  static connect(
+    port: number,
+    options: Omit<HandshakeOptions, "host"> & { readonly host?: string; readonly firstFrames?: Uint8Array } = {}
+  ): Promise<Hixie76Client> {
     const handshake = buildHandshake({ host: `127.0.0.1:${port}`, ...options })
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, "127.0.0.1")

@@ -19,13 +19,16 @@ export interface Fed {
 export const feedChunks = (chunks: ReadonlyArray<Uint8Array>, options: FrameParserOptions = {}): Fed => {
   const events: Event[] = []
   const payloads: Uint8Array[] = []
-  const parser = new FrameParser({
-    onMessage: (kind, data) => {
-      payloads.push(data)
-      events.push(`${kind}:${Buffer.from(data).toString("base64")}`)
+  const parser = new FrameParser(
+    {
+      onMessage: (kind, data) => {
+        payloads.push(data)
+        events.push(`${kind}:${Buffer.from(data).toString("base64")}`)
+      },
+      onClose: () => void events.push("close")
     },
-    onClose: () => void events.push("close")
-  }, options)
+    options
+  )
   let error: ProtocolError | undefined
   let errorChunk = -1
   chunks.forEach((chunk, i) => {
@@ -55,5 +58,10 @@ export const bytewise = (bytes: Uint8Array): Uint8Array[] => Array.from(bytes, (
 export const text = (s: string): Event => `text:${Buffer.from(s, "utf8").toString("base64")}`
 
 export const bytes = (...parts: ReadonlyArray<number | string | Uint8Array | ReadonlyArray<number>>): Uint8Array =>
-  new Uint8Array(Buffer.concat(parts.map((p) =>
-    typeof p === "number" ? Buffer.of(p) : typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p as Uint8Array))))
+  new Uint8Array(
+    Buffer.concat(
+      parts.map((p) =>
+        typeof p === "number" ? Buffer.of(p) : typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p as Uint8Array)
+      )
+    )
+  )

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest"
 import { clientText, type ConnectionEvent, Hixie76Client, makeKey, seeded } from "./client.js"
 import type { TestServer } from "./servers.js"
 
-const texts = (events: ReadonlyArray<ConnectionEvent>): string[] =>
-  events.flatMap((e) => (e.type === "text" ? [e.text] : []))
+const texts = (events: ReadonlyArray<ConnectionEvent>): string[] => events.flatMap((e) => (e.type === "text" ? [e.text] : []))
 
 export const socketScenarios = (start: () => Promise<TestServer>): void => {
   let server: TestServer

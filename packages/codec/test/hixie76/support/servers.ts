@@ -105,21 +105,24 @@ export const startCodecServer = async (
       if (done === undefined) return
       if (done instanceof HandshakeError) return reject(done)
       socket.write(Hixie76.acceptResponse({ request: request!, key3: done.key3, acceptProtocol: options.acceptProtocol }))
-      parser = new Hixie76.FrameParser({
-        onMessage: (_kind, data) => {
-          const text = Buffer.from(data).toString("utf8")
-          log.messages.push(text)
-          if (text === "please close") {
-            sentClose = true
-            socket.write(Hixie76.encodeClose())
-          } else socket.write(Hixie76.encodeText("echo:" + text))
+      parser = new Hixie76.FrameParser(
+        {
+          onMessage: (_kind, data) => {
+            const text = Buffer.from(data).toString("utf8")
+            log.messages.push(text)
+            if (text === "please close") {
+              sentClose = true
+              socket.write(Hixie76.encodeClose())
+            } else socket.write(Hixie76.encodeText("echo:" + text))
+          },
+          onClose: () => {
+            log.closes++
+            if (!sentClose) socket.write(Hixie76.encodeClose())
+            socket.end()
+          }
         },
-        onClose: () => {
-          log.closes++
-          if (!sentClose) socket.write(Hixie76.encodeClose())
-          socket.end()
-        }
-      }, options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize })
+        options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }
+      )
       socket.write(Hixie76.encodeText("welcome"))
       if (done.rest.length > 0) frames(done.rest)
     }

@@ -42,9 +42,9 @@ export interface Decoder {
 const reportEnd = (conn: Connection, out: Outputs, closed: boolean): void => {
   if (!closed) {
     const closing = record(conn).closing
-    out.events.push(closing === undefined
-      ? Event.Closed(conn, 1006, "", "transport")
-      : Event.Closed(conn, closing.code, closing.reason, closing.origin))
+    out.events.push(
+      closing === undefined ? Event.Closed(conn, 1006, "", "transport") : Event.Closed(conn, closing.code, closing.reason, closing.origin)
+    )
   }
   out.events.push(RuntimeMessage.Gone(conn))
 }
@@ -58,7 +58,12 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
   private readonly rx: MessageInflater | undefined
   private readonly maxMessageSize: number
 
-  constructor(readonly conn: Connection, private readonly out: Outputs, options: SocketInput.DecoderOptions, private readonly context: DecoderContext) {
+  constructor(
+    readonly conn: Connection,
+    private readonly out: Outputs,
+    options: SocketInput.DecoderOptions,
+    private readonly context: DecoderContext
+  ) {
     // DEFLATE makes incompressible data a little bigger (5 bytes per stored block, RFC 1951
     // §3.2.4; zlib emits blocks of a few KiB: 0.03 % measured on random data from ws): a message
     // of the limit compressed by its client must still arrive (0.1 % + 1 KiB of slack).
@@ -73,11 +78,13 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
       allowedRsv: options.allowedRsv
     })
     const engine = context.deflate
-    this.rx = options.deflate === undefined || engine === undefined
-      ? undefined
-      // A big message comes back when its last slice is done: through the receiver's inbox.
-      : engine.inflater(options.deflate.inflate, { maxMessageSize: options.maxMessageSize }, (kind, result) =>
-        context.later(conn, () => this.deliver(kind, result)))
+    this.rx =
+      options.deflate === undefined || engine === undefined
+        ? undefined
+        : // A big message comes back when its last slice is done: through the receiver's inbox.
+          engine.inflater(options.deflate.inflate, { maxMessageSize: options.maxMessageSize }, (kind, result) =>
+            context.later(conn, () => this.deliver(kind, result))
+          )
   }
   get holding(): boolean {
     return this.rx?.busy === true
@@ -85,7 +92,8 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
   onMessage(kind: Opcode.MessageKind, data: Uint8Array, rsv: number): void {
     if (this.rx === undefined) return void this.out.events.push(Event.Message(this.conn, kind, data))
     const compressed = (rsv & PermessageDeflate.RSV1) !== 0
-    if (!compressed && data.byteLength > this.maxMessageSize) return this.afterPending(() => this.closed || this.fail(1009, "message too big"))
+    if (!compressed && data.byteLength > this.maxMessageSize)
+      return this.afterPending(() => this.closed || this.fail(1009, "message too big"))
     const result = this.rx.message(kind, data, compressed)
     if (result !== Pending) this.deliver(kind, result)
   }
@@ -151,7 +159,11 @@ export class Hixie76Decoder implements Hixie76.FrameSink, Decoder {
   private closed = false
   readonly holding = false
 
-  constructor(readonly conn: Connection, private readonly out: Outputs, options: SocketInput.DecoderOptions) {
+  constructor(
+    readonly conn: Connection,
+    private readonly out: Outputs,
+    options: SocketInput.DecoderOptions
+  ) {
     this.parser = new Hixie76.FrameParser(this, { maxMessageSize: options.maxMessageSize })
   }
   onMessage(kind: "text", data: Uint8Array): void {
@@ -162,7 +174,9 @@ export class Hixie76Decoder implements Hixie76.FrameSink, Decoder {
     // The peer's close has no code; when it answers ours, the handler sees the code we closed with.
     const closing = record(this.conn).closing
     this.out.events.push(
-      closing === undefined ? Event.Closed(this.conn, 1005, "", "peer") : Event.Closed(this.conn, closing.code, closing.reason, closing.origin),
+      closing === undefined
+        ? Event.Closed(this.conn, 1005, "", "peer")
+        : Event.Closed(this.conn, closing.code, closing.reason, closing.origin),
       RuntimeMessage.PeerClose(this.conn, 1005)
     )
   }
@@ -181,4 +195,3 @@ export class Hixie76Decoder implements Hixie76.FrameSink, Decoder {
     reportEnd(this.conn, this.out, this.closed)
   }
 }
-

@@ -40,9 +40,13 @@ export const close = (state: SenderState, command: Command.Close, remote: boolea
   const entry = state.registry.get(command.to.id)
   if (entry === undefined) return
   const valid = Close.checkArgs(command.code, command.reason) === undefined
-  startClose(state, entry, valid
-    ? { origin: "server", code: command.code, reason: command.reason }
-    : { origin: "server", code: 1011, reason: "invalid close code or reason" })
+  startClose(
+    state,
+    entry,
+    valid
+      ? { origin: "server", code: command.code, reason: command.reason }
+      : { origin: "server", code: 1011, reason: "invalid close code or reason" }
+  )
 }
 
 /** Shutdown: Close every connection with `code`. */

@@ -8,7 +8,7 @@
 import { Encoder, Frame, PermessageDeflate } from "@wspipe/codec"
 import type { Broadcast, MessageDeflater } from "../../deflate/deflater.js"
 import type { DeflateEngine } from "../../deflate/engine.js"
-import { Pending } from "../../deflate/errors.js"
+import type { Pending } from "../../deflate/errors.js"
 import type { Outgoing } from "../../messages/command.js"
 import { type Framed, Parts } from "../../messages/outbound.js"
 import { payloadOf, type PerFraming } from "./framing.js"
@@ -31,7 +31,10 @@ export class Compressed {
   private broadcast: Broadcast | undefined = undefined
   private readonly frames = new Map<Uint8Array, Framed>()
 
-  constructor(private readonly outgoing: Outgoing, private readonly fragmentSize: number | undefined) {}
+  constructor(
+    private readonly outgoing: Outgoing,
+    private readonly fragmentSize: number | undefined
+  ) {}
 
   /** The compressed payload for `deflater` (or `undefined`: send it plain), or `Pending`. */
   for(engine: DeflateEngine, deflater: MessageDeflater<Token>, token: Token): Uint8Array | undefined | typeof Pending {
@@ -45,11 +48,12 @@ export class Compressed {
     if (framed !== undefined) return framed
     const kind = payloadOf(this.outgoing).messageKind
     const opcode = kind === "text" ? 1 : 2
-    framed = this.fragmentSize !== undefined
-      ? Encoder.message(kind, payload, { rsv: PermessageDeflate.RSV1, fragmentSize: this.fragmentSize })
-      : payload.byteLength >= SEPARATE_PAYLOAD
-      ? Parts(Encoder.header(opcode, payload.byteLength, { rsv: PermessageDeflate.RSV1 }), payload)
-      : Encoder.frame(opcode, payload, { rsv: PermessageDeflate.RSV1 })
+    framed =
+      this.fragmentSize !== undefined
+        ? Encoder.message(kind, payload, { rsv: PermessageDeflate.RSV1, fragmentSize: this.fragmentSize })
+        : payload.byteLength >= SEPARATE_PAYLOAD
+          ? Parts(Encoder.header(opcode, payload.byteLength, { rsv: PermessageDeflate.RSV1 }), payload)
+          : Encoder.frame(opcode, payload, { rsv: PermessageDeflate.RSV1 })
     this.frames.set(payload, framed)
     return framed
   }

@@ -109,20 +109,23 @@ export class PerFraming {
   /** Its permessage-deflate forms, made for the first recipient that compresses. */
   private deflated: Compressed | undefined = undefined
 
-  constructor(readonly outgoing: Outgoing, private readonly fragmentSize: number | undefined) {}
+  constructor(
+    readonly outgoing: Outgoing,
+    private readonly fragmentSize: number | undefined
+  ) {}
 
   /** The message's compressed forms (see `compression.ts`). */
   compressed(): Compressed {
-    return this.deflated ??= new Compressed(this.outgoing, this.fragmentSize)
+    return (this.deflated ??= new Compressed(this.outgoing, this.fragmentSize))
   }
 
   get(framing: Framing): Framed | undefined {
     if (this.firstFraming === framing) return this.firstFramed
     if (this.firstFraming === undefined) {
       this.firstFraming = framing
-      return this.firstFramed = framing.message(this.outgoing, this.fragmentSize)
+      return (this.firstFramed = framing.message(this.outgoing, this.fragmentSize))
     }
-    const others = this.others ??= []
+    const others = (this.others ??= [])
     for (let i = 0; i < others.length; i++) if (others[i]![0] === framing) return others[i]![1]
     const framed = framing.message(this.outgoing, this.fragmentSize)
     others.push([framing, framed])
@@ -137,7 +140,7 @@ export class PerFraming {
 export const formsOf = (owner: object, message: Outgoing, fragmentSize: number | undefined): PerFraming => {
   if (!(message instanceof Prepared)) return new PerFraming(message, fragmentSize)
   let forms = message.forms.get(owner) as PerFraming | undefined
-  if (forms === undefined) message.forms.set(owner, forms = new PerFraming(message, fragmentSize))
+  if (forms === undefined) message.forms.set(owner, (forms = new PerFraming(message, fragmentSize)))
   return forms
 }
 

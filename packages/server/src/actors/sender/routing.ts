@@ -28,8 +28,7 @@ const pushMessage = (state: SenderState, entry: Entry, framed: PerFraming): void
 }
 
 /** `except` when it is one of ours (a source on another node excludes nobody here). */
-const localId = (state: SenderState, a: Address | undefined): number | undefined =>
-  a !== undefined && state.isLocal(a) ? a.id : undefined
+const localId = (state: SenderState, a: Address | undefined): number | undefined => (a !== undefined && state.isLocal(a) ? a.id : undefined)
 
 const toAll = (state: SenderState, framed: PerFraming, except: Address | undefined): void => {
   const skip = localId(state, except)
@@ -75,7 +74,7 @@ export const route = (state: SenderState, command: Command.Command, remote: bool
       if (entry === undefined || entry.ended) return
       let members = state.topics.get(command.topic)
       if (members === undefined) {
-        state.topics.set(command.topic, members = new Set())
+        state.topics.set(command.topic, (members = new Set()))
         state.bus?.interested(command.topic, true)
       }
       members.add(entry)

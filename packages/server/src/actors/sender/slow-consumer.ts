@@ -3,13 +3,12 @@
  * that does not read: the sender never waits on one client's socket sender (it offers without
  * waiting), so one slow client never stalls the others.
  */
-import { type Outbound } from "../../messages/outbound.js"
+import type { Outbound } from "../../messages/outbound.js"
 import { abort } from "./closing.js"
 import type { Entry, SenderState } from "./state.js"
 
 /** `End`, or a control frame (opcode ≥ 8, RFC 6455 §5.5): never dropped for a slow consumer. */
-const isControl = (item: Outbound): boolean =>
-  item instanceof Uint8Array ? (item[0]! & 0x08) !== 0 : item._tag === "End"
+const isControl = (item: Outbound): boolean => (item instanceof Uint8Array ? (item[0]! & 0x08) !== 0 : item._tag === "End")
 
 /**
  * The client does not read fast enough. "close": close it with 1008 at once, without waiting

@@ -87,7 +87,10 @@ export class SenderState {
       // A big message compressed in slices comes back here when it is done: it goes out then,
       // and what was queued for the connection behind it follows (the deflater keeps the order).
       ;(entry as { deflater: MessageDeflater<Token> }).deflater = this.deflate.deflater<Token>(deflate, (token, payload) => {
-        this.pushNow(token.entry, payload === undefined ? token.message.get(token.entry.framing)! : token.message.compressed().frame(payload))
+        this.pushNow(
+          token.entry,
+          payload === undefined ? token.message.get(token.entry.framing)! : token.message.compressed().frame(payload)
+        )
         this.flushLater()
       })
     }
