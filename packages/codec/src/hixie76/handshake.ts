@@ -166,7 +166,8 @@ const hasControl = (s: string): boolean => {
 }
 
 /** Whether a comma-separated list holds `token` (lowercase), ignoring case and OWS. */
-const listHas = (list: string | undefined, token: string): boolean => list?.split(",").some((item) => item.trim().toLowerCase() === token)
+const listHas = (list: string | undefined, token: string): boolean =>
+  list?.split(",").some((item) => item.trim().toLowerCase() === token) ?? false
 
 /**
  * Validates a draft-76 opening handshake request (§4.1 says what a client sends, §5.1 what the
