@@ -18,6 +18,9 @@ export interface LoadgenResult {
   readonly echoed?: number
   readonly storm_ms?: number
   readonly sender_received?: number
+  /** broadcast: the sender's rate (0: saturating) and how many messages it sent (warm-up included). */
+  readonly rate?: number
+  readonly sent?: number
   readonly latency_us?: { p50: number; p99: number; p999: number; max: number; samples: number }
   readonly other_messages: number
   readonly missed: number
