@@ -89,7 +89,8 @@ void close_all(worker *w, double seconds) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen MODE --port N [options]\n"
-          "  MODE: echo | broadcast | connect | idle\n"
+          "  MODE: echo | broadcast | connect | idle | storm\n"
+          "  (storm: all -c connections connect at once, each sends one message; time until every echo)\n"
           "  --host A         server address (default 127.0.0.1)\n"
           "  -c, --conns N    connections (broadcast: receivers; default 1)\n"
           "  -d, --depth N    echo: messages in flight per connection (default 1)\n"
@@ -126,6 +127,7 @@ static void parse_args(int argc, char **argv) {
   else if (!strcmp(m, "broadcast")) cfg.mode = MODE_BROADCAST;
   else if (!strcmp(m, "connect")) cfg.mode = MODE_CONNECT;
   else if (!strcmp(m, "idle")) cfg.mode = MODE_IDLE;
+  else if (!strcmp(m, "storm")) cfg.mode = MODE_STORM;
   else usage();
   optind = 2;
   int o;
@@ -238,6 +240,7 @@ int main(int argc, char **argv) {
     w->conns = calloc((size_t)w->n, sizeof(conn));
     for (int i = 0; i < w->n; i++) conn_init(&w->conns[i], w, t + i * cfg.threads);
   }
+  G.storm_t0_ns = now_ns();
   for (int t = 0; t < cfg.threads; t++) pthread_create(&workers[t].thread, NULL, mode_worker, &workers[t]);
 
   uint64_t t0 = now_ns();
@@ -279,7 +282,7 @@ int main(int argc, char **argv) {
 static double us(double ns) { return ns / 1000.0; }
 
 void print_results(double wall, struct rusage *r0, struct rusage *r1) {
-  static const char *names[] = {"echo", "broadcast", "connect", "idle"};
+  static const char *names[] = {"echo", "broadcast", "connect", "idle", "storm"};
   hist *lat = calloc(1, sizeof(hist));
   hist *lat2 = calloc(1, sizeof(hist));
   uint64_t msgs = 0, bytes = 0, other = 0, missed = 0, unclean = 0, sender_rx = 0, msgs2 = 0, pings = 0;
@@ -340,7 +343,14 @@ void print_results(double wall, struct rusage *r0, struct rusage *r1) {
   if (cfg.mode == MODE_CONNECT)
     printf(",\"handshakes\":%llu,\"handshakes_per_s\":%.1f", (unsigned long long)msgs, rate);
   if (cfg.mode == MODE_IDLE) printf(",\"connections_held\":%d", atomic_load(&G.opened));
-  if (cfg.mode != MODE_IDLE)
+  if (cfg.mode == MODE_STORM) {
+    uint64_t last = 0;
+    for (int t = 0; t < cfg.threads; t++)
+      if (workers[t].storm_last_ns > last) last = workers[t].storm_last_ns;
+    printf(",\"echoed\":%d,\"storm_ms\":%.3f", atomic_load(&G.opened),
+           last > G.storm_t0_ns ? (double)(last - G.storm_t0_ns) / 1e6 : 0);
+  }
+  if (cfg.mode != MODE_IDLE) /* storm: handshake time */
     printf(",\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"samples\":%llu}",
            us(hist_quantile(lat, 0.5)), us(hist_quantile(lat, 0.99)), us(hist_quantile(lat, 0.999)),
            us((double)lat->max), (unsigned long long)lat->total);

@@ -12,7 +12,7 @@
 #include <time.h>
 #include "hist.h"
 
-enum mode { MODE_ECHO, MODE_BROADCAST, MODE_CONNECT, MODE_IDLE };
+enum mode { MODE_ECHO, MODE_BROADCAST, MODE_CONNECT, MODE_IDLE, MODE_STORM };
 
 typedef struct {
   enum mode mode;
@@ -75,6 +75,7 @@ typedef struct worker {
   uint64_t msgs, bytes, other_msgs, missed, unclean_closes, sender_received;
   uint64_t inflight;   /* echo: messages sent and not yet echoed */
   int opened, closed;  /* this worker's completed handshakes / clean closes */
+  uint64_t storm_last_ns; /* storm: when this worker's last echo arrived */
 } worker;
 
 /* Process-wide state; times are CLOCK_MONOTONIC ns, 0 until known. */
@@ -90,6 +91,7 @@ typedef struct {
   _Atomic uint32_t *ack_ring;
   uint64_t ack_mask;
   int sender_worker;
+  uint64_t storm_t0_ns;       /* storm: when the workers started connecting */
   pthread_mutex_t err_lock;
   char error[512];
 } globals;

@@ -1,6 +1,9 @@
 /* Connect mode (handshakes/s: upgrade, then a clean close, in a loop per slot) and idle mode
  * (open C connections, hold them, close them), for connection cost and memory per connection. */
 #include "loadgen.h"
+#include <string.h>
+
+extern uint8_t *payload_template; /* modes.c */
 
 static inline int in_window(uint64_t t) {
   return t >= atomic_load_explicit(&G.measure_ns, memory_order_relaxed) &&
@@ -48,4 +51,36 @@ void idle_worker(worker *w) {
   uint64_t end = atomic_load(&G.end_ns);
   while (!failed() && now_ns() < end) worker_poll(w, 50); /* answers pings, notices drops */
   if (!failed()) close_all(w, 5.0 + w->n / 1000.0); /* thousands of closes at once take a while */
+}
+
+/* Storm mode: every connection connects at once (no cap on pending connects: the server's
+ * accept backlog takes what it can, as after a deploy or a network blip), sends one message when
+ * its handshake completes and counts as done when the echo arrives. Handshake time (connect() to
+ * the 101) goes into the histogram; the time from the first connect() to the last echo is the
+ * storm's duration (storm_ms). */
+void storm_on_open(conn *c) {
+  hist_record(&c->w->lat, now_ns() - c->t_begin);
+  conn_send(c, cfg.binary ? 0x2 : 0x1, payload_template, cfg.size);
+  c->sent = 1;
+}
+
+void storm_on_message(conn *c, int op, const uint8_t *p, size_t len) {
+  if (c->sent != 1 || c->recvd != 0) { c->w->other_msgs++; return; }
+  if (op != (cfg.binary ? 0x2 : 0x1) || len != cfg.size || memcmp(p, payload_template, len) != 0) {
+    fail("storm: the echo on connection %d is not the message sent (opcode %d, %zu bytes)", c->id, op, len);
+    return;
+  }
+  c->recvd = 1;
+  c->w->msgs++;
+  c->w->storm_last_ns = now_ns();
+  mode_opened(c);
+}
+
+void storm_worker(worker *w) {
+  for (int i = 0; i < w->n; i++) conn_start(&w->conns[i]);
+  while (!failed() && w->opened < w->n && !atomic_load(&G.start_ns)) worker_poll(w, 5);
+  if (wait_start(w) < 0) return;
+  uint64_t end = atomic_load(&G.end_ns);
+  while (!failed() && now_ns() < end) worker_poll(w, 50);
+  if (!failed()) close_all(w, 5.0 + w->n / 1000.0);
 }

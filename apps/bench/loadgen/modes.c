@@ -11,8 +11,11 @@ void connect_on_open(conn *c);
 void connect_on_closed(conn *c);
 void connect_worker(worker *w);
 void idle_worker(worker *w);
+void storm_worker(worker *w);
+void storm_on_open(conn *c);
+void storm_on_message(conn *c, int op, const uint8_t *p, size_t len);
 
-static uint8_t *payload_template; /* filler bytes every echo payload carries after its tag */
+uint8_t *payload_template; /* filler bytes every echo payload carries after its tag */
 #define ECHO_TAG 24               /* "%08x%016llx": connection id, sequence number */
 
 static inline int in_window(uint64_t t) {
@@ -235,6 +238,7 @@ void mode_opened(conn *c) {
 void mode_on_open(conn *c) {
   if (cfg.socketio) return;
   if (cfg.mode == MODE_IDLE && cfg.json) json_idle_open(c); /* open once echoed (mode_deflate.c) */
+  else if (cfg.mode == MODE_STORM) storm_on_open(c);        /* open once echoed (mode_conn.c) */
   else mode_opened(c);
 }
 
@@ -243,6 +247,7 @@ void mode_on_message(conn *c, int op, const uint8_t *p, size_t len) {
   if (cfg.mode == MODE_ECHO) echo_on_message(c, op, p, len);
   else if (cfg.mode == MODE_BROADCAST) bcast_on_message(c, op, p, len);
   else if (cfg.mode == MODE_IDLE && cfg.json) json_idle_on_message(c, op, p, len);
+  else if (cfg.mode == MODE_STORM) storm_on_message(c, op, p, len);
   else c->w->other_msgs++;
 }
 
@@ -261,6 +266,7 @@ void *mode_worker(void *arg) {
     case MODE_BROADCAST: bcast_worker(w); break;
     case MODE_CONNECT: connect_worker(w); break;
     case MODE_IDLE: idle_worker(w); break;
+    case MODE_STORM: storm_worker(w); break;
   }
   return NULL;
 }

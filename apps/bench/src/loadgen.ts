@@ -2,7 +2,7 @@
 import { spawnPinned } from "./servers.js"
 
 export interface LoadgenResult {
-  readonly mode: "echo" | "broadcast" | "connect" | "idle"
+  readonly mode: "echo" | "broadcast" | "connect" | "idle" | "storm"
   readonly ok: boolean
   readonly error: string | null
   readonly threads: number
@@ -14,7 +14,13 @@ export interface LoadgenResult {
   readonly deliveries_per_s?: number
   readonly handshakes_per_s?: number
   readonly connections_held?: number
+  /** storm: connections whose echo came back, and ms from the first connect() to the last echo. */
+  readonly echoed?: number
+  readonly storm_ms?: number
   readonly sender_received?: number
+  /** broadcast: the sender's rate (0: saturating) and how many messages it sent (warm-up included). */
+  readonly rate?: number
+  readonly sent?: number
   readonly latency_us?: { p50: number; p99: number; p999: number; max: number; samples: number }
   readonly other_messages: number
   readonly missed: number

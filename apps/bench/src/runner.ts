@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { type LoadgenResult, runLoadgen } from "./loadgen.js"
 import { IDLE_CONNECTIONS, type Measurement, type Scenario } from "./scenarios.js"
-import { cpuSeconds, type RunningServer, rssKiB, type ServerSpec, startServer } from "./servers.js"
+import { cpuSeconds, peakRssKiB, type RunningServer, rssKiB, type ServerSpec, startServer } from "./servers.js"
 
 export interface RunConfig {
   readonly loadgen: string
@@ -27,7 +27,12 @@ export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfi
     return { ok: false, error: (e as Error).message, unavailable: true }
   }
   try {
-    const outcome = scenario.mode === "idle" ? await runIdle(scenario, server, cfg) : await runLoad(scenario, server, cfg)
+    const outcome =
+      scenario.mode === "idle"
+        ? await runIdle(scenario, server, cfg)
+        : scenario.mode === "storm"
+          ? await runStorm(scenario, server, cfg)
+          : await runLoad(scenario, server, cfg)
     const wrong = outcome.ok ? scenario.check?.(outcome.m, spec) : undefined
     return wrong === undefined ? outcome : { ok: false, error: wrong, unavailable: false }
   } finally {
@@ -114,4 +119,34 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
     ok: true,
     m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / conns }
   }
+}
+
+/**
+ * The reconnect storm: a fresh server (after 1 s of start-up), every client at once; the peak RSS
+ * (VmHWM) is read when the load generator has every echo back, before it closes them.
+ */
+async function runStorm(scenario: Scenario, server: RunningServer, cfg: RunConfig): Promise<RunOutcome> {
+  await sleep(1000)
+  let peak: number | undefined
+  const window = serverCpuWindow(server.pid)
+  const run = await runLoadgen(
+    cfg.loadgen,
+    cfg.loadCpu,
+    [scenario.mode, "--port", String(server.port), ...scenario.args, "--seconds", "0.5"],
+    {
+      timeoutMs: 120_000,
+      onStderrLine: (line) => {
+        window.onLine(line)
+        if (!/all \d+ connections up/.test(line)) return
+        try {
+          peak = peakRssKiB(server.pid)
+        } catch {
+          // the server died: the load generator reports it
+        }
+      }
+    }
+  )
+  if (!run.result?.ok) return failure("load generator failed", server, run.stderr, run.result)
+  if (run.result.echoed !== run.result.connections) return failure("storm: not every echo came back", server, run.stderr, run.result)
+  return { ok: true, m: { result: run.result, serverCores: window.cores(), ...(peak === undefined ? {} : { peakRssMiB: peak / 1024 }) } }
 }

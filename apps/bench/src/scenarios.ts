@@ -11,6 +11,8 @@ export interface Measurement {
   readonly result: LoadgenResult
   /** Server CPU (user + sys) over the load generator's measured window, in cores. */
   readonly serverCores: number
+  /** storm: the server's peak RSS (VmHWM) once every echo came back, MiB. */
+  readonly peakRssMiB?: number
   /** idle scenario: (RSS after - RSS before) / connections, KiB. */
   readonly rssPerConnKiB?: number
   readonly rssBeforeKiB?: number
@@ -118,6 +120,16 @@ export const scenarios: readonly Scenario[] = [
     metrics: [{ ...msgsPerS, label: "deliveries/s" }, perServerCpu("deliveries"), lat("p50", "delivery"), lat("p99", "delivery")]
   },
   {
+    // A chat where one message is in flight at a time: nothing to batch. The rate is the sender's
+    // (loadgen --rate); the p99 is over every delivery to the 1000 receivers.
+    name: "broadcast-32b-r1000-rate20",
+    title: "broadcast-except-source 32 B to 1000 receivers at a fixed 20 msgs/s (unbatched)",
+    job: "broadcast",
+    mode: "broadcast",
+    args: ["-c", "1000", "--rate", "20", "-s", "32"],
+    metrics: [lat("p50", "delivery"), lat("p99", "delivery"), lat("p999", "delivery"), { ...msgsPerS, label: "deliveries/s" }]
+  },
+  {
     // TLS: wspipe's own listener with `tls` against ws behind https.createServer; the C load
     // generator speaks TLS through OpenSSL (loadgen/tls.c). The C echo server has no TLS.
     name: "echo-tls-32b-c100-d10",
@@ -143,6 +155,22 @@ export const scenarios: readonly Scenario[] = [
           m.result.handshakes_per_s !== undefined && m.serverCores > 0.02 ? m.result.handshakes_per_s / m.serverCores : undefined
       },
       lat("p99", "handshake")
+    ]
+  },
+  {
+    // A reconnect storm (after a deploy or a network blip): 10,000 clients connect at once, each
+    // sends one 32 B message; done when every echo is back. The accept backlog (511, Node's
+    // default for both servers) overflows, so part of the clients retry their SYN (1 s, 3 s…).
+    name: "storm-10k",
+    title: "reconnect storm: 10,000 clients connect at once, one 32 B echo each",
+    job: "echo",
+    mode: "storm",
+    args: ["-c", "10000", "-s", "32"],
+    metrics: [
+      { label: "ms until every echo", higherIsBetter: false, digits: 0, pick: (m) => m.result.storm_ms },
+      lat("p50", "handshake"),
+      lat("p99", "handshake"),
+      { label: "server peak RSS MiB", higherIsBetter: false, digits: 1, pick: (m) => m.peakRssMiB }
     ]
   },
   {

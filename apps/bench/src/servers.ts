@@ -194,6 +194,13 @@ export function rssKiB(pid: number): number {
   return Number(m[1])
 }
 
+/** The most RSS a process has had (VmHWM), KiB. */
+export function peakRssKiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  if (!m) throw new Error(`no VmHWM for pid ${pid}`)
+  return Number(m[1])
+}
+
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")

@@ -78,6 +78,15 @@ describe.each(["c-echo", "ws"])("load generator against the %s echo server", (id
     const r = await run(port, ["idle", "-c", "200"])
     expect(r.connections_held).toBe(200)
   })
+
+  it("storm: every connection at once, one echo each; handshake times and the storm's length", async () => {
+    const r = await run(port, ["storm", "-c", "300", "-s", "32"])
+    expect(r.echoed).toBe(300)
+    expect(r.latency_us!.samples).toBe(300) // one handshake time per connection
+    expect(r.storm_ms).toBeGreaterThan(0)
+    expect(r.storm_ms! * 1000).toBeGreaterThanOrEqual(r.latency_us!.max)
+    expect(r.other_messages).toBe(0)
+  })
 })
 
 describe("load generator against the ws broadcast server", () => {
@@ -88,6 +97,17 @@ describe("load generator against the ws broadcast server", () => {
     expect(r.messages).toBeGreaterThan(0)
     expect(r.sender_received).toBe(0)
     expect(r.latency_us!.samples).toBe(r.messages)
+  })
+
+  it("broadcast at a fixed rate (--rate): that many messages per second, each to every receiver", async () => {
+    const { port } = await start("ws", "broadcast")
+    const r = await run(port, ["broadcast", "-c", "20", "--rate", "50", "-s", "32"])
+    expect(r.rate).toBe(50)
+    // 0.6 s at 50/s: ~30 messages, 20 deliveries each (a saturating sender would send thousands).
+    expect(r.sent).toBeGreaterThanOrEqual(25)
+    expect(r.sent).toBeLessThanOrEqual(50)
+    expect(r.deliveries_per_s).toBeGreaterThan(500)
+    expect(r.deliveries_per_s).toBeLessThan(1500)
   })
 })
 

@@ -89,4 +89,22 @@ describe("SocketReceiver", () => {
     expect(drained(queue)).toEqual(["678"])
     close()
   })
+
+  it("reports the end of TCP, unless the receiver has already reported the connection's ending", async () => {
+    const ends: Array<Array<string>> = []
+    for (const inputEnded of [false, true]) {
+      const { server, client, close } = await socketPair()
+      const queue = Effect.runSync(Queue.bounded<SocketInput>(64))
+      const record = { ...conn, closing: undefined, reading: undefined, inputEnded }
+      const receiver = new SocketReceiver(record, server, queue, (effect) => void Effect.runFork(effect), 1 << 20)
+      receiver.start()
+      client.end("x")
+      await sleep(50)
+      ends.push(drained(queue))
+      close()
+    }
+    // After the peer's Close was decoded (the record's `inputEnded`), the Eof would only make a
+    // second ending: it is not offered.
+    expect(ends).toEqual([["x", "Eof"], ["x"]])
+  })
 })

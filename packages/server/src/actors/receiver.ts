@@ -6,6 +6,7 @@
  * behind the handler's replies (see `Inbox`); the sender then sends the Close reply.
  */
 import { Effect, Queue } from "effect"
+import { record } from "../connection/connection.js"
 import * as Event from "../messages/event.js"
 import type * as RuntimeMessage from "../messages/runtime-message.js"
 import type * as SocketInput from "../messages/socket-input.js"
@@ -46,6 +47,19 @@ export const receiver = (
   /** Chunks whose credit waits for their connection's inflater (see "Later"). */
   const held = new Map<number, Array<SocketInput.Chunk>>()
   const out: Outputs = { events: [], pongs: [] }
+  /**
+   * The connection's ending is reported (a Close, a protocol error): its decoder goes now, not at
+   * the end of TCP, and the record says so, so its socket receiver does not report that end at
+   * all (a side path, docs/design-decisions.md): the Eof would only have produced a second
+   * ending (`Gone`) for the handler and the sender to pass on and ignore, three fiber wake-ups per
+   * connection for nothing. Credit held for it no longer matters either.
+   */
+  const forget = (conn: SocketInput.Chunk["conn"]): void => {
+    decoders.delete(conn.id)
+    held.delete(conn.id)
+    const rec = record(conn)
+    if ("inputEnded" in rec) rec.inputEnded = true
+  }
 
   return Effect.gen(function* () {
     while (true) {
@@ -62,12 +76,16 @@ export const receiver = (
             decoders.set(input.conn.id, decoder)
             out.events.push(Event.Open(input.conn, input.data, input.request))
             decoder.feed(input.rest)
+            if (decoder.closed) forget(input.conn)
             break
           }
           case "Chunk": {
             const decoder = decoders.get(input.conn.id)
             bytesIn += input.bytes.byteLength
-            if (decoder !== undefined) decoder.feed(input.bytes)
+            if (decoder !== undefined) {
+              decoder.feed(input.bytes)
+              if (decoder.closed) forget(input.conn)
+            }
             // While its inflater holds messages, a connection's bytes count against its credit:
             // one client's compressed messages cannot pile up without bound (maxInflightBytes).
             if (decoder?.holding !== true) input.credit?.release(input.bytes.byteLength)
@@ -80,6 +98,7 @@ export const receiver = (
           }
           case "Later": {
             input.run()
+            if (decoders.get(input.conn.id)?.closed === true) forget(input.conn)
             const chunks = held.get(input.conn.id)
             if (chunks !== undefined && decoders.get(input.conn.id)?.holding !== true) {
               held.delete(input.conn.id)

@@ -18,7 +18,7 @@
  */
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
-import type { Connection, Reading } from "../connection/connection.js"
+import { type Connection, type Reading, record } from "../connection/connection.js"
 import * as SocketInput from "../messages/socket-input.js"
 import type { RunFork } from "../runtime/run-fork.js"
 
@@ -101,6 +101,7 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
     if (!this.blocked() && !this.socket.destroyed) this.socket.resume()
     if (this.endIsDue()) {
       this.told = true
+      if (this.inputEnded()) return
       if (!Queue.offerUnsafe(this.receiver, this.finished!)) this.wait(this.finished!)
     }
   }
@@ -110,6 +111,11 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
     this.running = true
     this.socket.pause()
     this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain()))
+  }
+
+  /** The receiver has reported this connection's ending already: its end of TCP adds nothing. */
+  private inputEnded(): boolean {
+    return record(this.conn).inputEnded === true
   }
 
   private blocked(): boolean {
@@ -153,7 +159,7 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
     if (held !== undefined) return Effect.flatMap(Queue.offer(this.receiver, held), () => this.drain())
     if (this.endIsDue()) {
       this.told = true
-      return Queue.offer(this.receiver, this.finished!)
+      return this.inputEnded() ? Effect.void : Queue.offer(this.receiver, this.finished!)
     }
     this.running = false
     this.wake()

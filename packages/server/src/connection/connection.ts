@@ -80,10 +80,14 @@ export interface Reading {
  *   peer's answer arrives: the order is the wire's.
  * - `reading`, set when the socket receiver starts, used by `Reading.pause/resume` (a handler
  *   asking to stop reading one client).
+ * - `inputEnded`, set by the receiver once it has reported the connection's ending (the peer's
+ *   Close, a protocol error) and read by the socket receiver, which then does not report the end
+ *   of TCP: the receiver has nothing left to do with it.
  */
 export interface ConnectionRecord extends Connection {
   closing: CloseStart | undefined
   reading: Reading | undefined
+  inputEnded: boolean
 }
 
 let nextId = 1
@@ -93,7 +97,8 @@ export const makeConnection = (fields: Omit<Connection, "id">): ConnectionRecord
   id: nextId++,
   ...fields,
   closing: undefined,
-  reading: undefined
+  reading: undefined,
+  inputEnded: false
 })
 
 /** The runtime's view of a connection given to it (user code may pass a plain `Connection`). */

@@ -36,6 +36,12 @@ export interface Decoder {
   end(): void
   /** While true, the connection's credit is not given back (its inflater holds messages). */
   readonly holding: boolean
+  /**
+   * The connection's ending (Closed and its Ending) has been reported: a Close came, or a
+   * protocol error. Its later bytes are ignored and its end of TCP adds nothing (one ending per
+   * connection), so the receiver forgets the decoder at once.
+   */
+  readonly closed: boolean
 }
 
 /** The end of TCP: without a Close frame that is 1006 (§7.1.5), unless the server was closing it. */
@@ -156,7 +162,7 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
  */
 export class Hixie76Decoder implements Hixie76.FrameSink, Decoder {
   private readonly parser: Hixie76.FrameParser
-  private closed = false
+  closed = false
   readonly holding = false
 
   constructor(
