@@ -7,6 +7,7 @@
  */
 import { Server } from "@wspipe/server"
 import { Effect, Exit, Scope } from "effect"
+import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 import { busNode } from "../../server/test/support/bus-node.js"
@@ -60,10 +61,22 @@ const client = async (url: string, options: { readonly keep?: boolean } = {}) =>
   return { ws, address, received, next, closed: () => closed, unread: () => received.length - read, count: () => count }
 }
 
-const sync = async (c: Awaited<ReturnType<typeof client>>) => {
+/**
+ * After `sub <topic>` from `c`: its handler has run (the "synced" reply), and Redis counts
+ * `subscribers` on the topic's channel. The bus subscribes on its next turn and Redis confirms
+ * asynchronously; a publish before Redis has the SUBSCRIBE reaches no one (pub/sub is at most
+ * once), so waiting a fixed time would be a race on a loaded machine.
+ */
+const subscribed = async (c: Awaited<ReturnType<typeof client>>, redisUrl: string, topic: string, subscribers: number) => {
   c.ws.send("sync")
   expect(await c.next()).toBe("synced")
-  await new Promise((r) => setTimeout(r, 30)) // the bus applies topic interest on its next turn; Redis confirms the SUBSCRIBE
+  const admin = new Redis(redisUrl)
+  try {
+    const count = async () => Number(((await admin.pubsub("NUMSUB", `wspipe:topic:${topic}`)) as Array<string | number>)[1])
+    await waitFor(async () => (await count()) >= subscribers, `${subscribers} subscriber(s) of ${topic} in Redis`)
+  } finally {
+    admin.disconnect()
+  }
 }
 
 describe("cross-node routing through redis-server", () => {
@@ -87,7 +100,7 @@ describe("cross-node routing through redis-server", () => {
     expect([await a1.next(), await a2.next(), await b1.next()]).toEqual(["everyone", "everyone", "everyone"])
 
     b1.ws.send("sub room")
-    await sync(b1)
+    await subscribed(b1, redis.url, "room", 1)
     a1.ws.send("pub room for the room")
     expect(await b1.next()).toBe("for the room")
 
@@ -102,9 +115,9 @@ describe("cross-node routing through redis-server", () => {
   it("one sender to one topic: every subscriber on three nodes gets every message in send order", async () => {
     const nodes = [await startNode(redis.url, "o1"), await startNode(redis.url, "o2"), await startNode(redis.url, "o3")]
     const subscribers = await Promise.all(nodes.map((n) => client(n.url)))
-    for (const s of subscribers) {
+    for (const [i, s] of subscribers.entries()) {
       s.ws.send("sub seq")
-      await sync(s)
+      await subscribed(s, redis.url, "seq", i + 1)
     }
     const source = await client(nodes[0]!.url)
     // Until every node's subscription is in effect (Redis confirms it asynchronously), probe.
