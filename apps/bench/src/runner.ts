@@ -22,7 +22,10 @@ export type RunOutcome =
 export async function runOne(scenario: Scenario, spec: ServerSpec, cfg: RunConfig): Promise<RunOutcome> {
   let server: RunningServer
   try {
-    server = await startServer(spec, scenario.job, cfg.serverCpu, cfg.profileDir === undefined ? {} : { profileDir: cfg.profileDir })
+    server = await startServer(spec, scenario.job, cfg.serverCpu, {
+      ...(cfg.profileDir === undefined ? {} : { profileDir: cfg.profileDir }),
+      gcOnSignal: scenario.mode === "idle"
+    })
   } catch (e) {
     return { ok: false, error: (e as Error).message, unavailable: true }
   }
@@ -86,15 +89,24 @@ async function runLoad(scenario: Scenario, server: RunningServer, cfg: RunConfig
   return { ok: true, m: { result: run.result, serverCores: window.cores() } }
 }
 
-/** RSS per idle connection: (RSS with all connections up − RSS before) / connections. */
+/**
+ * RSS per idle connection, read twice at each end. As is: (RSS with all connections up − RSS
+ * before) / connections, whatever V8 last collected; this reading is bimodal for ws and wspipe
+ * alike, depending on whether V8 ran a full collection after the connect burst. After a full GC
+ * (servers/gc-on-signal.mjs, the same preload in every Node server): the same difference right
+ * after a forced full collection, and V8's heapUsed with it, so what the connections keep is
+ * apart from when V8 last collected. The as-is reading of each end is taken before its GC.
+ */
 async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig): Promise<RunOutcome> {
   const n = cfg.idleConnections
   await sleep(1000) // let the fresh server finish starting up before the baseline
   const before = rssKiB(server.pid)
-  let after: number | undefined
+  const heapBefore = await server.fullGc?.()
+  const beforeGc = rssKiB(server.pid)
+  let after: { asIs: number; gc: number; heap: number | undefined } | undefined
   let afterTaken: Promise<void> = Promise.resolve()
   const window = serverCpuWindow(server.pid)
-  const hold = 4 // seconds: all up, 1.5 s to settle, read RSS, and margin
+  const hold = 4 // seconds: all up, 1.5 s to settle, read RSS, GC, read again, and margin
   const args = scenario.args.map((a) => (a === String(IDLE_CONNECTIONS) ? String(n) : a))
   const conns = Number(args[args.indexOf("-c") + 1]) || n // a scenario may hold fewer (idle-deflate-5k)
   const run = await runLoadgen(cfg.loadgen, cfg.loadCpu, ["idle", "--port", String(server.port), ...args, "--seconds", String(hold)], {
@@ -102,11 +114,13 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
     onStderrLine: (line) => {
       window.onLine(line)
       if (!/all \d+ connections up/.test(line)) return
-      afterTaken = sleep(1500).then(() => {
+      afterTaken = sleep(1500).then(async () => {
         try {
-          after = rssKiB(server.pid)
+          const asIs = rssKiB(server.pid)
+          const heap = await server.fullGc?.()
+          after = { asIs, gc: rssKiB(server.pid), heap }
         } catch {
-          // the server died: the load generator reports the dropped connections
+          // the server died (or never answered the GC): the load generator reports the dropped connections
         }
       })
     }
@@ -117,7 +131,15 @@ async function runIdle(scenario: Scenario, server: RunningServer, cfg: RunConfig
   if (after === undefined) return failure("idle run: never saw the all-up line", server, run.stderr, null)
   return {
     ok: true,
-    m: { result: run.result, serverCores, rssBeforeKiB: before, rssAfterKiB: after, rssPerConnKiB: (after - before) / conns }
+    m: {
+      result: run.result,
+      serverCores,
+      rssBeforeKiB: before,
+      rssAfterKiB: after.asIs,
+      rssPerConnKiB: (after.asIs - before) / conns,
+      ...(server.fullGc === null ? {} : { rssPerConnAfterGcKiB: (after.gc - beforeGc) / conns }),
+      ...(heapBefore !== undefined && after.heap !== undefined ? { heapPerConnKiB: (after.heap - heapBefore) / 1024 / conns } : {})
+    }
   }
 }
 

@@ -15,6 +15,10 @@ export interface Measurement {
   readonly peakRssMiB?: number
   /** idle scenario: (RSS after - RSS before) / connections, KiB. */
   readonly rssPerConnKiB?: number
+  /** idle scenario: the same difference, each reading right after a forced full GC, KiB. */
+  readonly rssPerConnAfterGcKiB?: number
+  /** idle scenario: V8's heapUsed after a forced full GC, (after - before) / connections, KiB. */
+  readonly heapPerConnKiB?: number
   readonly rssBeforeKiB?: number
   readonly rssAfterKiB?: number
 }
@@ -179,7 +183,11 @@ export const scenarios: readonly Scenario[] = [
     job: "echo",
     mode: "idle",
     args: ["-c", String(IDLE_CONNECTIONS)],
-    metrics: [{ label: "RSS KiB/conn", higherIsBetter: false, digits: 2, pick: (m) => m.rssPerConnKiB }]
+    metrics: [
+      { label: "RSS KiB/conn", higherIsBetter: false, digits: 2, pick: (m) => m.rssPerConnKiB },
+      { label: "RSS KiB/conn (after a full GC)", higherIsBetter: false, digits: 2, pick: (m) => m.rssPerConnAfterGcKiB },
+      { label: "live V8 heap KiB/conn (after a full GC)", higherIsBetter: false, digits: 2, pick: (m) => m.heapPerConnKiB }
+    ]
   },
   ...deflateScenarios
 ]

@@ -38,6 +38,7 @@ export interface ServerSpec {
 }
 
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
+const gcOnSignal = pathToFileURL(join(benchDir, "servers/gc-on-signal.mjs")).href
 
 export function serverSpecs(echoServerBin: string): ServerSpec[] {
   const wsScript = (job: ServerJob) =>
@@ -136,6 +137,8 @@ export interface RunningServer {
   readonly port: number
   readonly stop: () => Promise<void>
   readonly stderrTail: () => string
+  /** Runs a full GC in the server; resolves with V8's heapUsed after it (bytes); null without the preload. */
+  readonly fullGc: (() => Promise<number>) | null
 }
 
 const readyLine = /listening on wss?:\/\/([0-9.]+):(\d+)\//
@@ -145,13 +148,16 @@ export function startServer(
   spec: ServerSpec,
   job: ServerJob,
   cpu: string | null,
-  opts: { profileDir?: string; timeoutMs?: number } = {}
+  opts: { profileDir?: string; timeoutMs?: number; gcOnSignal?: boolean } = {}
 ): Promise<RunningServer> {
   const missing = spec.missing(job)
   if (missing) return Promise.reject(new Error(missing))
   const command = spec.command(job, opts.profileDir === undefined ? {} : { profileDir: opts.profileDir })
   if (!command) return Promise.reject(new Error(`${spec.label} has no ${job} server`))
-  const child = spawnPinned(cpu, command.cmd, command.args, command.env)
+  // Every Node server gets the same preload (fair); a non-Node server (the C echo) cannot.
+  const forcedGc = opts.gcOnSignal === true && command.cmd === process.execPath
+  const args = forcedGc ? ["--expose-gc", "--import", gcOnSignal, ...command.args] : command.args
+  const child = spawnPinned(cpu, command.cmd, args, command.env)
   let stderr = ""
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
@@ -182,7 +188,27 @@ export function startServer(
       clearTimeout(timer)
       child.stdout?.removeAllListeners("data")
       child.stdout?.resume() // keep draining whatever it prints later
-      resolvePromise({ pid: child.pid ?? -1, port: Number(m[2]), stop, stderrTail })
+      // Rejects after 10 s without the answer: a server that died or ignores the signal must
+      // fail the reading, not hang the run.
+      const fullGc = (): Promise<number> =>
+        new Promise((done, fail) => {
+          let seen = ""
+          const giveUp = setTimeout(() => {
+            child.stdout?.off("data", onData)
+            fail(new Error(`${spec.label}: no answer to the forced GC`))
+          }, 10_000)
+          const onData = (d: Buffer) => {
+            seen += d.toString()
+            const g = /gc done heapUsed=(\d+)\n/.exec(seen)
+            if (!g) return
+            clearTimeout(giveUp)
+            child.stdout?.off("data", onData)
+            done(Number(g[1]))
+          }
+          child.stdout?.on("data", onData)
+          child.kill("SIGUSR2")
+        })
+      resolvePromise({ pid: child.pid ?? -1, port: Number(m[2]), stop, stderrTail, fullGc: forcedGc ? fullGc : null })
     })
   })
 }
