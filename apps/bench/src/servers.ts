@@ -9,7 +9,7 @@ import { type DeflateServerId, deflateServerSpecs } from "./deflate-servers.js"
 
 /** "echo-tls": the echo server on wss:// (the load generator runs with --tls). */
 export type ServerJob = "echo" | "broadcast" | "echo-tls"
-export type ServerId = "ws" | "ws-addons" | "wspipe" | "c-echo" | DeflateServerId
+export type ServerId = "ws" | "ws-addons" | "wspipe" | "wspipe-off" | "c-echo" | DeflateServerId
 
 export const repoRoot = resolve(benchDir, "../..")
 /** The wspipe apps as bundled by `buildWspipe` (see build.ts for why not tsx). */
@@ -85,6 +85,20 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
         existsSync(wspipeApps[job])
           ? null
           : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
+    },
+    {
+      // The same bundled app with `--no-deflate`. Against "wspipe" (deflate on, its default) with
+      // clients that do not offer it, it shows what the feature costs connections that did not
+      // negotiate it (issue 13: "turning the feature on must not slow connections that did not").
+      id: "wspipe-off",
+      label: "wspipe --no-deflate",
+      optIn: true,
+      command: (job) => ({
+        cmd: process.execPath,
+        args: [wspipeApps[job], "--port", "0", "--host", "127.0.0.1", "--no-deflate", ...tlsArgs(job)],
+        env: { ...process.env }
+      }),
+      missing: (job) => (existsSync(wspipeApps[job]) ? null : `wspipe app not available (${wspipeApps[job]} does not exist)`)
     },
     {
       id: "c-echo",
