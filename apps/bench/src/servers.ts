@@ -40,6 +40,30 @@ export interface ServerSpec {
 const exitOnSignal = pathToFileURL(join(benchDir, "servers/exit-on-signal.mjs")).href
 const gcOnSignal = pathToFileURL(join(benchDir, "servers/gc-on-signal.mjs")).href
 
+/** A bundled wspipe app (echo, or chat for broadcast) with the bench's flags and `extra`. */
+const wspipeSpec = (id: ServerId, label: string, extra: ReadonlyArray<string>): ServerSpec => ({
+  id,
+  label,
+  command: (job, { profileDir }) => ({
+    cmd: process.execPath,
+    args: [
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
+      wspipeApps[job],
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      ...extra,
+      ...tlsArgs(job)
+    ],
+    env: { ...process.env }
+  }),
+  missing: (job) =>
+    existsSync(wspipeApps[job])
+      ? null
+      : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
+})
+
 export function serverSpecs(echoServerBin: string): ServerSpec[] {
   const wsScript = (job: ServerJob) =>
     join(benchDir, "servers", { echo: "ws-echo.mjs", broadcast: "ws-broadcast.mjs", "echo-tls": "ws-echo-tls.mjs" }[job])
@@ -65,41 +89,11 @@ export function serverSpecs(echoServerBin: string): ServerSpec[] {
       },
       missing: () => null
     },
-    {
-      id: "wspipe",
-      label: "wspipe",
-      command: (job, { profileDir }) => ({
-        cmd: process.execPath,
-        args: [
-          ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", exitOnSignal] : []),
-          wspipeApps[job],
-          "--port",
-          "0",
-          "--host",
-          "127.0.0.1",
-          ...tlsArgs(job)
-        ],
-        env: { ...process.env }
-      }),
-      missing: (job) =>
-        existsSync(wspipeApps[job])
-          ? null
-          : `wspipe ${job === "broadcast" ? "chat" : "echo"} app not available (${wspipeApps[job]} does not exist)`
-    },
-    {
-      // The same bundled app with `--no-deflate`. Against "wspipe" (deflate on, its default) with
-      // clients that do not offer it, it shows what the feature costs connections that did not
-      // negotiate it (issue 13: "turning the feature on must not slow connections that did not").
-      id: "wspipe-off",
-      label: "wspipe --no-deflate",
-      optIn: true,
-      command: (job) => ({
-        cmd: process.execPath,
-        args: [wspipeApps[job], "--port", "0", "--host", "127.0.0.1", "--no-deflate", ...tlsArgs(job)],
-        env: { ...process.env }
-      }),
-      missing: (job) => (existsSync(wspipeApps[job]) ? null : `wspipe app not available (${wspipeApps[job]} does not exist)`)
-    },
+    wspipeSpec("wspipe", "wspipe", []),
+    // The same bundled app with `--no-deflate`. Against "wspipe" (deflate on, its default) with
+    // clients that do not offer it, it shows what the feature costs connections that did not
+    // negotiate it (issue 13: "turning the feature on must not slow connections that did not").
+    { ...wspipeSpec("wspipe-off", "wspipe --no-deflate", ["--no-deflate"]), optIn: true },
     {
       id: "c-echo",
       label: "C echo (ref.)",
