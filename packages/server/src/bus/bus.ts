@@ -21,6 +21,7 @@ import type * as Command from "../messages/command.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
 import { payloadOf } from "../actors/sender/framing.js"
 import type { BusTransport } from "./transport.js"
+import * as ActorQueue from "../runtime/actor-queue.js"
 import { type BusMessage, decode, encode, WireError } from "./wire.js"
 
 /** How a server joins a bus. */
@@ -117,7 +118,7 @@ export const make = (
   Effect.gen(function* () {
     const { transport } = options
     const ch = channels(options.prefix ?? "wspipe")
-    const queue = yield* Queue.bounded<Leaving | typeof WAKE>(options.queueCapacity ?? 4096)
+    const queue = yield* ActorQueue.bounded<Leaving | typeof WAKE>(options.queueCapacity ?? 4096)
     const counters = new BusCounters()
     const link = new BusLink(nodeId, queue, counters)
     const subscribed = new Set<string>()

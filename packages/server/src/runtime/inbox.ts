@@ -28,6 +28,7 @@
  */
 import { Effect, Queue } from "effect"
 import { type Ending, isEnding } from "../messages/runtime-message.js"
+import * as ActorQueue from "./actor-queue.js"
 
 const TypeId: unique symbol = Symbol.for("@wspipe/server/Inbox") as never
 
@@ -67,7 +68,7 @@ const variance = { _A: () => undefined as never }
  * ```
  */
 export const make = <A>(capacity: number, passTo: Queue.Enqueue<never>): Effect.Effect<Inbox<A>> =>
-  Effect.map(Queue.bounded<A | Ending>(capacity), (queue): Inbox<A> => {
+  Effect.map(ActorQueue.bounded<A | Ending>(capacity), (queue): Inbox<A> => {
     const impl: Impl<A> = { [TypeId]: variance, queue, passTo: passTo as Queue.Enqueue<Ending>, held: [] }
     return impl
   })

@@ -23,6 +23,7 @@ import type * as Event from "../messages/event.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
 import * as SocketInput from "../messages/socket-input.js"
 import type { DecoderContext } from "../actors/receiver/decoders.js"
+import * as ActorQueue from "./actor-queue.js"
 import * as Inbox from "./inbox.js"
 import type { DeflateSample, Recorder } from "./recorder.js"
 import type { ResolvedOptions } from "./options.js"
@@ -119,8 +120,8 @@ export const make = <I, O, R>(
   recorder: Recorder
 ): Effect.Effect<Pipeline, never, Scope.Scope | R> =>
   Effect.gen(function* () {
-    const receiverInbox = yield* Queue.bounded<SocketInput.SocketInput>(options.receiverQueueCapacity)
-    const senderInbox = yield* Queue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(options.senderQueueCapacity)
+    const receiverInbox = yield* ActorQueue.bounded<SocketInput.SocketInput>(options.receiverQueueCapacity)
+    const senderInbox = yield* ActorQueue.bounded<Command.Command | RuntimeMessage.RuntimeMessage>(options.senderQueueCapacity)
 
     // Built from the sender backwards: each inbox passes its endings to the next actor's input.
     const after = config.afterHandler
