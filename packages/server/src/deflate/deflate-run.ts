@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { copyOut } from "./copy-out.js"
 import type { ZlibHandle } from "./zlib-handle.js"
 
 /**
@@ -64,7 +65,7 @@ export class DeflateRun {
 
   private keep(fill: number): void {
     if (fill === 0) return
-    this.chunks.push(this.scratch.slice(0, fill))
+    this.chunks.push(copyOut(this.scratch, fill))
     this.total += fill
   }
 

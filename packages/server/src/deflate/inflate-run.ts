@@ -9,6 +9,7 @@
  */
 import type { Utf8 } from "@wspipe/codec"
 import { InflateError } from "./errors.js"
+import { copyOut } from "./copy-out.js"
 import type { ZlibHandle } from "./zlib-handle.js"
 
 /** Appended to every compressed message before inflating (RFC 7692 §7.2.2 step 1). */
@@ -135,9 +136,9 @@ export class InflateRun {
     return true
   }
 
-  /** Copies the scratch bytes of this step out (the scratch is shared by all runs). */
+  /** Copies the scratch bytes of this step out (the scratch is shared by all runs; see copy-out.ts). */
   private keep(fill: number): false {
-    if (fill > 0) this.chunks.push(this.scratch.slice(0, fill))
+    if (fill > 0) this.chunks.push(copyOut(this.scratch, fill))
     return false
   }
 
