@@ -26,6 +26,20 @@ describe("ActorQueue", () => {
     })
   )
 
+  it("a WaitList iterates in insertion order and lets the loop delete the entry it visits", () => {
+    const list = new WaitList<string>()
+    list.add("a").add("b").add("a").add("c")
+    expect(list.size).toBe(3)
+    const visited: Array<string> = []
+    for (const value of list) {
+      visited.push(value)
+      if (value !== "b") list.delete(value)
+    }
+    expect(visited).toEqual(["a", "b", "c"])
+    expect([...list]).toEqual(["b"])
+    expect(list.has("b") && !list.has("a")).toBe(true)
+  })
+
   it.live("wakes waiting takers in order, one item each", () =>
     Effect.gen(function* () {
       const queue = yield* ActorQueue.bounded<string>(4)

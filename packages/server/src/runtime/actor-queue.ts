@@ -21,8 +21,8 @@ import { Effect, Queue } from "effect"
 
 /**
  * A `Set` kept in an array: insertion order, no duplicates, and no allocation on add or delete
- * once the array has its capacity. Iteration walks a copy (a young, short-lived array), so the
- * queue may delete the entry it is visiting, as it does with a `Set`.
+ * once the array has its capacity. Iteration walks the array itself and allows the deletion of
+ * the entry being visited, which is what Effect's queue does while it wakes waiters.
  */
 export class WaitList<A> extends Set<A> {
   private readonly items: Array<A> = []
@@ -54,19 +54,25 @@ export class WaitList<A> extends Set<A> {
   }
 
   override forEach(f: (value: A, key: A, set: Set<A>) => void, thisArg?: unknown): void {
-    for (const value of this.items.slice()) f.call(thisArg, value, value, this)
+    for (const value of this) f.call(thisArg, value, value, this)
   }
 
-  override values(): SetIterator<A> {
-    return new Set(this.items).values()
+  override *values(): SetIterator<A> {
+    const items = this.items
+    for (let i = 0; i < items.length; ) {
+      const value = items[i]!
+      yield value
+      // The queue deletes the entry it is visiting: then the next one has moved into its place.
+      if (items[i] === value) i++
+    }
   }
 
   override keys(): SetIterator<A> {
     return this.values()
   }
 
-  override entries(): SetIterator<[A, A]> {
-    return new Set(this.items).entries()
+  override *entries(): SetIterator<[A, A]> {
+    for (const value of this) yield [value, value]
   }
 
   override [Symbol.iterator](): SetIterator<A> {
