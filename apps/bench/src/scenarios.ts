@@ -15,7 +15,7 @@ export interface Measurement {
   readonly peakRssMiB?: number
   /** idle scenario: (RSS after - RSS before) / connections, KiB. */
   readonly rssPerConnKiB?: number
-  /** idle scenario: the same difference, each reading right after a forced full GC, KiB. */
+  /** idle scenario: the same difference, each reading 1 s after a forced full GC (its pages returned), KiB. */
   readonly rssPerConnAfterGcKiB?: number
   /** idle scenario: V8's heapUsed after a forced full GC, (after - before) / connections, KiB. */
   readonly heapPerConnKiB?: number

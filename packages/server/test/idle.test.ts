@@ -16,6 +16,9 @@ const conn = (id: number): Connection => ({
   node: "local"
 })
 
+/** What the watch watches: a connection's byte count and the watch's fields (a socket receiver's). */
+const peer = (id: number): Watched & { bytesRead: number } => ({ conn: conn(id), bytesRead: 0, seen: 0, since: 0, pingedAt: -1 })
+
 /** Records the watch's verdicts; `accept` decides whether the sender's inbox had room. */
 const verdicts = (accept: () => boolean = () => true) => {
   const pings: Array<{ id: number; at: number }> = []
@@ -43,7 +46,7 @@ describe("IdleWatch", () => {
     const seen = verdicts()
     const watch = new IdleWatch(IDLE, seen.value)
     const started = Date.now()
-    const watched: Watched | undefined = watch.watch(conn(1), { bytesRead: 0 })
+    const watched: Watched | undefined = watch.watch(peer(1))
     // The sweep's own clock reading is what the timeout is measured from: a `Date.now()` taken in
     // the verdict can already be a millisecond later (seen in CI: 39 < 40).
     await sleep(IDLE / 2)
@@ -59,10 +62,10 @@ describe("IdleWatch", () => {
   it("a peer whose bytes keep coming is never pinged; one that answers the ping is not timed out", async () => {
     const seen = verdicts()
     const watch = new IdleWatch(IDLE, seen.value)
-    const chatty = { bytesRead: 0 }
-    const answering = { bytesRead: 0 }
-    watch.watch(conn(1), chatty)
-    watch.watch(conn(2), answering)
+    const chatty = peer(1)
+    const answering = peer(2)
+    watch.watch(chatty)
+    watch.watch(answering)
     const feeder = setInterval(() => (chatty.bytesRead += 10), IDLE / 4)
     for (let i = 0; i < 8; i++) {
       await sleep(IDLE / 2)
@@ -79,7 +82,7 @@ describe("IdleWatch", () => {
     let room = false
     const seen = verdicts(() => room)
     const watch = new IdleWatch(IDLE, seen.value)
-    watch.watch(conn(1), { bytesRead: 0 })
+    watch.watch(peer(1))
     await sleep(IDLE * 3)
     expect(seen.pings).toEqual([])
     room = true
@@ -92,9 +95,9 @@ describe("IdleWatch", () => {
   it("an unwatched connection is left alone; 0 disables the watch", async () => {
     const seen = verdicts()
     const watch = new IdleWatch(IDLE, seen.value)
-    watch.unwatch(watch.watch(conn(1), { bytesRead: 0 }))
+    watch.unwatch(watch.watch(peer(1)))
     const disabled = new IdleWatch(0, seen.value)
-    expect(disabled.watch(conn(2), { bytesRead: 0 })).toBeUndefined()
+    expect(disabled.watch(peer(2))).toBeUndefined()
     await sleep(IDLE * 3)
     expect(seen.pings).toEqual([])
     expect(seen.timeouts).toEqual([])

@@ -51,7 +51,7 @@ describe("SocketReceiver", () => {
       fibers++
       Effect.runFork(effect)
     }
-    const receiver = new SocketReceiver(conn, server, queue, runFork, 1 << 20)
+    const receiver = new SocketReceiver(conn, server, { receiver: queue, runFork, maxInflightBytes: 1 << 20 })
     receiver.start()
     client.write("a")
     await sleep(50)
@@ -75,7 +75,11 @@ describe("SocketReceiver", () => {
   it("stops reading when its credit is spent and reads on once the receiver releases it", async () => {
     const { server, client, close } = await socketPair()
     const queue = Effect.runSync(Queue.bounded<SocketInput>(64))
-    const receiver = new SocketReceiver(conn, server, queue, (effect) => void Effect.runFork(effect), 4)
+    const receiver = new SocketReceiver(conn, server, {
+      receiver: queue,
+      runFork: (effect) => void Effect.runFork(effect),
+      maxInflightBytes: 4
+    })
     receiver.start()
     client.write("12345")
     await sleep(50)
@@ -96,7 +100,11 @@ describe("SocketReceiver", () => {
       const { server, client, close } = await socketPair()
       const queue = Effect.runSync(Queue.bounded<SocketInput>(64))
       const record = { ...conn, closing: undefined, reading: undefined, inputEnded }
-      const receiver = new SocketReceiver(record, server, queue, (effect) => void Effect.runFork(effect), 1 << 20)
+      const receiver = new SocketReceiver(record, server, {
+        receiver: queue,
+        runFork: (effect) => void Effect.runFork(effect),
+        maxInflightBytes: 1 << 20
+      })
       receiver.start()
       client.end("x")
       await sleep(50)

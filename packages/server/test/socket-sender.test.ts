@@ -47,7 +47,7 @@ describe("SocketSender", () => {
       fibers++
       Effect.runFork(effect)
     }
-    const senders = pairs.map((p) => new SocketSender(p.server, 16, runFork, 5_000))
+    const senders = pairs.map((p) => new SocketSender(p.server, { capacity: 16, runFork, closeTimeoutMs: 5_000 }))
     const frames = [text("one,"), text("two,"), text("three;")]
     for (const s of senders) expect(s.offer(frames)).toEqual([])
     expect(senders.map((s) => s.queued())).toEqual([0, 0, 0])
@@ -68,7 +68,7 @@ describe("SocketSender", () => {
       fibers++
       Effect.runFork(effect)
     }
-    const sender = new SocketSender(pair.server, 1024, runFork, 5_000)
+    const sender = new SocketSender(pair.server, { capacity: 1024, runFork, closeTimeoutMs: 5_000 })
     const big = Buffer.alloc(8 << 20, "a")
     expect(sender.offer([big])).toEqual([]) // written at once; the socket keeps what the kernel did not take
     expect(fibers).toBe(1) // and it waits for drain

@@ -11,6 +11,7 @@ import * as Event from "../messages/event.js"
 import type * as RuntimeMessage from "../messages/runtime-message.js"
 import type * as SocketInput from "../messages/socket-input.js"
 import { type Decoder, type DecoderContext, Hixie76Decoder, type Outputs, Rfc6455Decoder } from "./receiver/decoders.js"
+import { ParserPools } from "./receiver/parser-pool.js"
 import type { Recorder } from "../runtime/recorder.js"
 
 /** A receiver without compression; nothing comes back later. */
@@ -44,6 +45,7 @@ export const receiver = (
   // State lives outside the fiber body: if the supervisor restarts the body, connections keep
   // their decoders.
   const decoders = new Map<number, Decoder>()
+  const parsers = new ParserPools()
   /** Chunks whose credit waits for their connection's inflater (see "Later"). */
   const held = new Map<number, Array<SocketInput.Chunk>>()
   const out: Outputs = { events: [], pongs: [] }
@@ -72,7 +74,7 @@ export const receiver = (
             const decoder: Decoder =
               input.options.variant === "hixie76"
                 ? new Hixie76Decoder(input.conn, out, input.options)
-                : new Rfc6455Decoder(input.conn, out, input.options, context)
+                : new Rfc6455Decoder(input.conn, out, input.options, context, parsers)
             decoders.set(input.conn.id, decoder)
             out.events.push(Event.Open(input.conn, input.data, input.request))
             decoder.feed(input.rest)

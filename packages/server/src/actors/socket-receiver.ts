@@ -19,8 +19,50 @@
 import type * as Net from "node:net"
 import { Effect, Queue } from "effect"
 import { type Connection, type Reading, record } from "../connection/connection.js"
+import type { Watched } from "../connection/idle-watch.js"
 import * as SocketInput from "../messages/socket-input.js"
 import type { RunFork } from "../runtime/run-fork.js"
+
+/** What all socket receivers of one server share: one object per server, not a field each. */
+export interface SocketReceiverShared {
+  readonly receiver: Queue.Enqueue<SocketInput.SocketInput>
+  readonly runFork: RunFork
+  readonly maxInflightBytes: number
+  /**
+   * The connection's bookkeeping when its socket closes (live sockets, the idle watch), run
+   * before the end is reported. One function per server: a listener per connection would be a
+   * closure and its context for the connection's whole life.
+   */
+  readonly closed?: (socketReceiver: SocketReceiver) => void
+}
+
+// The socket's listeners are these four functions, the same for every socket, and find their
+// socket receiver through the socket (`ws` does the same): three closures per connection, one
+// per event, cost 168 B of an idle connection's heap (docs/benchmarks.md).
+const RECEIVER = Symbol("wspipe.socketReceiver")
+type Owned = Net.Socket & { [RECEIVER]: SocketReceiver }
+function onSocketData(this: Net.Socket, bytes: Buffer): void {
+  ;(this as Owned)[RECEIVER].onData(bytes)
+}
+function onSocketEnd(this: Net.Socket): void {
+  ;(this as Owned)[RECEIVER].onEnd()
+}
+function onSocketClose(this: Net.Socket): void {
+  ;(this as Owned)[RECEIVER].onClose()
+}
+function onSocketError(this: Net.Socket, cause: unknown): void {
+  ;(this as Owned)[RECEIVER].onError(cause)
+}
+
+// State bits (one field, not four booleans: 8 bytes per flag per connection).
+/** A fiber runs (it waits to offer). */
+const RUNNING = 1
+/** The handler paused reading. */
+const PAUSED = 2
+/** The end was reported (or, the receiver having ended the connection, dropped). */
+const TOLD = 4
+/** `start` ran: the socket is read and its end is reported. */
+const STARTED = 8
 
 /**
  * @example
@@ -31,40 +73,65 @@ import type { RunFork } from "../runtime/run-fork.js"
  * import type { Connection } from "@wspipe/server"
  *
  * declare const conn: Connection, socket: Net.Socket, receiverInbox: Queue.Enqueue<SocketInput.SocketInput>
- * const socketReceiver = new SocketReceiver(conn, socket, receiverInbox, (effect) => void Effect.runFork(effect), 256 * 1024)
+ * const runFork = (effect: Effect.Effect<unknown>) => void Effect.runFork(effect)
+ * const socketReceiver = new SocketReceiver(conn, socket, { receiver: receiverInbox, runFork, maxInflightBytes: 256 * 1024 })
  * socketReceiver.start()
  * ```
  */
-export class SocketReceiver implements SocketInput.Credit, Reading {
-  private running = false
-  private paused = false
+export class SocketReceiver implements SocketInput.Credit, Reading, Watched {
+  private flags = 0
   /** Bytes offered to the receiver and not yet decoded. */
   private inflight = 0
   /** `end`, `close` or `error` was seen: after the last bytes, say so once. */
   private finished: SocketInput.Eof | SocketInput.SocketError | undefined = undefined
-  private told = false
   /** Chunks that came while the fiber waited, in order (rare: see `onData`). */
   private held: Array<SocketInput.Chunk> | undefined = undefined
   /** Bytes read so far (the idle timer's proof of life). */
   bytesRead = 0
+  // The idle watch's fields for this connection (see `Watched`): kept here rather than in an
+  // entry object of the watch's own, one object fewer per connection.
+  seen = 0
+  since = 0
+  pingedAt = -1
 
+  /** Listens for the socket's `close` at once (the connection's bookkeeping); reads from `start`. */
   constructor(
     readonly conn: Connection,
     readonly socket: Net.Socket,
-    readonly receiver: Queue.Enqueue<SocketInput.SocketInput>,
-    private readonly runFork: RunFork,
-    private readonly maxInflightBytes: number
-  ) {}
+    private readonly shared: SocketReceiverShared
+  ) {
+    ;(socket as Owned)[RECEIVER] = this
+    socket.on("close", onSocketClose)
+  }
 
   /** Installs the listeners; the socket flows from the next tick (what it already holds first). */
   start(): void {
-    this.socket.on("data", this.onData)
-    this.socket.on("end", this.onEnd)
-    this.socket.on("close", this.onEnd)
-    this.socket.on("error", this.onError)
+    this.flags |= STARTED
+    this.socket.on("data", onSocketData)
+    this.socket.on("end", onSocketEnd)
+    this.socket.on("error", onSocketError)
     // Explicitly: a socket that came from `readable` mode (our head parser) or from Node's HTTP
     // server may be left paused.
     this.wake()
+  }
+
+  private get running(): boolean {
+    return (this.flags & RUNNING) !== 0
+  }
+  private set running(on: boolean) {
+    this.flags = on ? this.flags | RUNNING : this.flags & ~RUNNING
+  }
+  private get paused(): boolean {
+    return (this.flags & PAUSED) !== 0
+  }
+  private set paused(on: boolean) {
+    this.flags = on ? this.flags | PAUSED : this.flags & ~PAUSED
+  }
+  private get told(): boolean {
+    return (this.flags & TOLD) !== 0
+  }
+  private set told(on: boolean) {
+    this.flags = on ? this.flags | TOLD : this.flags & ~TOLD
   }
 
   /** Stops reading (the bytes stay in the kernel; TCP pushes back on the client). */
@@ -80,18 +147,20 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
   }
   /** The receiver decoded `bytes` of ours (see `SocketInput.Credit`). */
   release(bytes: number): void {
-    const wasBlocked = this.inflight >= this.maxInflightBytes
+    const max = this.shared.maxInflightBytes
+    const wasBlocked = this.inflight >= max
     this.inflight -= bytes
-    if (wasBlocked && this.inflight < this.maxInflightBytes) this.wake()
+    if (wasBlocked && this.inflight < max) this.wake()
   }
 
+  // The socket's events (its listeners call these).
   /** One chunk as Node read it: offered at once; the fiber starts only if it has to wait. */
-  private readonly onData = (bytes: Buffer): void => {
+  onData(bytes: Buffer): void {
     const chunk = this.take(bytes)
     // Nothing may overtake what a waiting fiber holds (a paused socket emits no data, but the
     // raw socket is the handler's too: someone may resume it).
     if (this.running) return void (this.held ??= []).push(chunk)
-    if (!Queue.offerUnsafe(this.receiver, chunk)) return this.wait(chunk)
+    if (!Queue.offerUnsafe(this.shared.receiver, chunk)) return this.wait(chunk)
     if (this.blocked()) this.socket.pause()
   }
 
@@ -102,7 +171,7 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
     if (this.endIsDue()) {
       this.told = true
       if (this.inputEnded()) return
-      if (!Queue.offerUnsafe(this.receiver, this.finished!)) this.wait(this.finished!)
+      if (!Queue.offerUnsafe(this.shared.receiver, this.finished!)) this.wait(this.finished!)
     }
   }
 
@@ -110,7 +179,7 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
   private wait(input: SocketInput.SocketInput): void {
     this.running = true
     this.socket.pause()
-    this.runFork(Effect.flatMap(Queue.offer(this.receiver, input), () => this.drain()))
+    this.shared.runFork(Effect.flatMap(Queue.offer(this.shared.receiver, input), () => this.drain()))
   }
 
   /** The receiver has reported this connection's ending already: its end of TCP adds nothing. */
@@ -119,7 +188,7 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
   }
 
   private blocked(): boolean {
-    return this.paused || this.inflight >= this.maxInflightBytes
+    return this.paused || this.inflight >= this.shared.maxInflightBytes
   }
 
   private take(bytes: Buffer): SocketInput.Chunk {
@@ -135,11 +204,16 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
   private endIsDue(): boolean {
     return this.finished !== undefined && !this.told && (!this.blocked() || this.socket.destroyed)
   }
-  private readonly onEnd = (): void => {
+  onEnd(): void {
     this.finished ??= SocketInput.Eof(this.conn)
     this.wake()
   }
-  private readonly onError = (cause: unknown): void => {
+  /** The connection's bookkeeping first; then, once reading, the end as for `end`. */
+  onClose(): void {
+    this.shared.closed?.(this)
+    if ((this.flags & STARTED) !== 0) this.onEnd()
+  }
+  onError(cause: unknown): void {
     this.finished ??= SocketInput.SocketError(this.conn, cause)
     this.wake()
   }
@@ -156,10 +230,10 @@ export class SocketReceiver implements SocketInput.Credit, Reading {
   }
   private drainStep(): Effect.Effect<void> {
     const held = this.held?.shift()
-    if (held !== undefined) return Effect.flatMap(Queue.offer(this.receiver, held), () => this.drain())
+    if (held !== undefined) return Effect.flatMap(Queue.offer(this.shared.receiver, held), () => this.drain())
     if (this.endIsDue()) {
       this.told = true
-      return this.inputEnded() ? Effect.void : Queue.offer(this.receiver, this.finished!)
+      return this.inputEnded() ? Effect.void : Queue.offer(this.shared.receiver, this.finished!)
     }
     this.running = false
     this.wake()

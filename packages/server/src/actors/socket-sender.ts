@@ -13,6 +13,19 @@ import { Effect, Queue } from "effect"
 import { byteLength, type Framed, type Outbound, type SocketLink } from "../messages/outbound.js"
 import type { RunFork } from "../runtime/run-fork.js"
 
+/** What all socket senders of one server share: one object per server, not three fields each. */
+export interface SocketSenderShared {
+  /** The queue's capacity, in frames. */
+  readonly capacity: number
+  readonly runFork: RunFork
+  /** How long the peer has to close TCP after ours (RFC 6455 §7.1.1). */
+  readonly closeTimeoutMs: number
+}
+
+const RUNNING = 1
+const ENDED = 2
+const ABORTED = 4
+
 /**
  * @example
  * ```ts
@@ -21,14 +34,13 @@ import type { RunFork } from "../runtime/run-fork.js"
  * import { SocketSender } from "@wspipe/server/internal"
  *
  * declare const socket: Net.Socket
- * const socketSender = new SocketSender(socket, 1024, (effect) => void Effect.runFork(effect), 5_000)
+ * const socketSender = new SocketSender(socket, { capacity: 1024, runFork: (effect) => void Effect.runFork(effect), closeTimeoutMs: 5_000 })
  * const rest = socketSender.offer([Uint8Array.of(0x81, 0x00)]) // what did not fit: the slow-consumer policy's
  * ```
  */
 export class SocketSender implements SocketLink {
-  private running = false
-  private ended = false
-  private aborted = false
+  /** RUNNING, ENDED, ABORTED: one field rather than three booleans (8 bytes each, per connection). */
+  private flags = 0
   /** The bounded queue from the sender; made with the first frame (idle connections have none). */
   private out: Queue.Queue<Outbound> | undefined = undefined
   /** Bytes in `out` (added on offer, subtracted when taken). */
@@ -36,21 +48,41 @@ export class SocketSender implements SocketLink {
 
   constructor(
     readonly socket: Net.Socket,
-    private readonly capacity: number,
-    private readonly runFork: RunFork,
-    private readonly closeTimeoutMs: number
+    private readonly shared: SocketSenderShared
   ) {}
+
+  /** A fiber runs (it waits for `drain`). */
+  private get running(): boolean {
+    return (this.flags & RUNNING) !== 0
+  }
+  private set running(on: boolean) {
+    this.flags = on ? this.flags | RUNNING : this.flags & ~RUNNING
+  }
+  /** `End` was written: TCP is ending, nothing more goes out. */
+  private get ended(): boolean {
+    return (this.flags & ENDED) !== 0
+  }
+  private set ended(on: boolean) {
+    this.flags = on ? this.flags | ENDED : this.flags & ~ENDED
+  }
+  /** `abort` ran: the queue is gone. */
+  private get aborted(): boolean {
+    return (this.flags & ABORTED) !== 0
+  }
+  private set aborted(on: boolean) {
+    this.flags = on ? this.flags | ABORTED : this.flags & ~ABORTED
+  }
 
   offer(items: ReadonlyArray<Outbound>): ReadonlyArray<Outbound> {
     if (this.aborted) return items
     // Direct write: with nothing queued and no wait for `drain` under way, the queue would be
     // filled and emptied again in this very call; the batch is written without it (what the
     // socket does not take at once waits in the socket's own buffer, counted by `backlog`).
-    if (!this.running && !this.ended && !this.socket.destroyed && items.length <= this.capacity && this.queued() === 0) {
+    if (!this.running && !this.ended && !this.socket.destroyed && items.length <= this.shared.capacity && this.queued() === 0) {
       this.write(items)
       return NONE
     }
-    this.out ??= Effect.runSync(Queue.bounded<Outbound>(this.capacity))
+    this.out ??= Effect.runSync(Queue.bounded<Outbound>(this.shared.capacity))
     const rest = Queue.offerAllUnsafe(this.out, items)
     if (rest.length < items.length) {
       for (let i = 0; i < items.length - rest.length; i++) this.queuedBytes += byteLength(items[i]!)
@@ -75,7 +107,7 @@ export class SocketSender implements SocketLink {
       socket.write(closeFrame)
       socket.end()
     }
-    setTimeout(() => socket.destroy(), this.closeTimeoutMs).unref()
+    setTimeout(() => socket.destroy(), this.shared.closeTimeoutMs).unref()
   }
   destroy(): void {
     this.socket.destroy()
@@ -99,7 +131,7 @@ export class SocketSender implements SocketLink {
   /** The socket's buffer is full: become a fiber until `drain`, then write on what was queued meanwhile. */
   private waitForDrain(): void {
     this.running = true
-    this.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain()))
+    this.shared.runFork(Effect.flatMap(waitForDrain(this.socket), () => this.drain()))
   }
 
   /**
@@ -137,7 +169,7 @@ export class SocketSender implements SocketLink {
   private endTcp(): void {
     const socket = this.socket
     socket.end()
-    const timer = setTimeout(() => socket.destroy(), this.closeTimeoutMs)
+    const timer = setTimeout(() => socket.destroy(), this.shared.closeTimeoutMs)
     timer.unref()
     socket.once("close", () => clearTimeout(timer))
   }

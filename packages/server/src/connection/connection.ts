@@ -92,10 +92,20 @@ export interface ConnectionRecord extends Connection {
 
 let nextId = 1
 
-/** Creates a connection record with a fresh id. */
+/**
+ * Creates a connection record with a fresh id. Every field is written out, not spread: V8 gives
+ * an object literal with a spread only a few fields of its own and puts the rest in a property
+ * array (64 + 64 B per connection in a heap snapshot); this literal is one 112 B object.
+ */
 export const makeConnection = (fields: Omit<Connection, "id">): ConnectionRecord => ({
   id: nextId++,
-  ...fields,
+  path: fields.path,
+  query: fields.query,
+  protocol: fields.protocol,
+  extensions: fields.extensions,
+  remoteAddress: fields.remoteAddress,
+  variant: fields.variant,
+  node: fields.node,
   closing: undefined,
   reading: undefined,
   inputEnded: false

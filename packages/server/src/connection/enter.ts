@@ -6,16 +6,15 @@
 import type * as Net from "node:net"
 import { PermessageDeflate } from "@wspipe/codec"
 import { Effect, Queue } from "effect"
-import { SocketReceiver } from "../actors/socket-receiver.js"
+import { SocketReceiver, type SocketReceiverShared } from "../actors/socket-receiver.js"
 import * as Framing from "../actors/sender/framing.js"
-import { SocketSender } from "../actors/socket-sender.js"
+import { SocketSender, type SocketSenderShared } from "../actors/socket-sender.js"
 import * as RuntimeMessage from "../messages/runtime-message.js"
 import * as SocketInput from "../messages/socket-input.js"
 import type { Pipeline } from "../runtime/pipeline.js"
 import type { RunFork } from "../runtime/run-fork.js"
-import type { ConnectionRecord } from "./connection.js"
+import { type ConnectionRecord, record } from "./connection.js"
 import type { HandshakeRequest } from "./handshake.js"
-import type { Watched } from "./idle-watch.js"
 
 /** Live connections of one server (for `maxConnections` and shutdown). */
 export interface Live {
@@ -42,15 +41,13 @@ export const enter = (
   deflate?: PermessageDeflate.Agreement
 ): void => {
   const { options, recorder } = pipeline
-  const socketSender = new SocketSender(socket, options.outboundQueueCapacity, runFork, options.closeTimeoutMs)
+  const shared = sharedBy(pipeline, live, runFork)
+  const socketSender = new SocketSender(socket, shared.sending)
+  // Made now, before anything can wait, for its `close` listener: the connection's bookkeeping
+  // (`closed` below) runs whenever the socket closes, while entering as well.
+  const socketReceiver = new SocketReceiver(conn, socket, shared.receiving)
   live.sockets.add(socket)
   recorder.opened()
-  let watched: Watched | undefined
-  socket.once("close", () => {
-    if (live.sockets.delete(socket)) recorder.closedConnection()
-    pipeline.idle.unwatch(watched)
-    conn.reading = undefined
-  })
   // Register before Attach: the handler hears of the connection only after the sender knows it,
   // so its first command to the connection cannot arrive before the registration.
   const register = RuntimeMessage.Register(conn, socketSender, conn.variant === "hixie76" ? Framing.hixie76 : Framing.rfc6455, deflate)
@@ -68,20 +65,54 @@ export const enter = (
     data,
     request
   )
-  const startReading = () => {
-    const socketReceiver = new SocketReceiver(conn, socket, pipeline.receiverInbox, runFork, options.maxInflightBytes)
-    if (!socket.destroyed) conn.reading = socketReceiver
-    socketReceiver.start()
-    // A socket that closed while entering waited is not watched (its close listener already ran).
-    if (!socket.destroyed) watched = pipeline.idle.watch(conn, socketReceiver)
-  }
-  // Built eagerly on purpose (a few objects, garbage at once): a closure here naming `attach`
-  // would keep it — the request's headers and first bytes — in the context the close listener
-  // holds for the connection's life (measured 2026-11-22: 7.3 → 9.0 KiB RSS per idle connection).
-  const attachThenRead = Effect.andThen(Queue.offer(pipeline.receiverInbox, attach), Effect.sync(startReading))
   if (!Queue.offerUnsafe(pipeline.senderInbox, register)) {
-    return runFork(Effect.andThen(Queue.offer(pipeline.senderInbox, register), attachThenRead))
+    return runFork(Effect.andThen(Queue.offer(pipeline.senderInbox, register), attachThenRead(pipeline, attach, socketReceiver)))
   }
-  if (!Queue.offerUnsafe(pipeline.receiverInbox, attach)) return runFork(attachThenRead)
-  startReading()
+  if (!Queue.offerUnsafe(pipeline.receiverInbox, attach)) return runFork(attachThenRead(pipeline, attach, socketReceiver))
+  startReading(pipeline, socketReceiver)
+}
+
+// Module functions, not closures in `enter`: a closure there would hold `enter`'s context —
+// the request's headers and first bytes among it — for as long as anything kept the closure
+// (measured 2026-11-22: 7.3 → 9.0 KiB RSS per idle connection with `attach` in it).
+const attachThenRead = (pipeline: Pipeline, attach: SocketInput.Attach, socketReceiver: SocketReceiver): Effect.Effect<void> =>
+  Effect.andThen(
+    Queue.offer(pipeline.receiverInbox, attach),
+    Effect.sync(() => startReading(pipeline, socketReceiver))
+  )
+
+const startReading = (pipeline: Pipeline, socketReceiver: SocketReceiver): void => {
+  const { socket, conn } = socketReceiver
+  if (!socket.destroyed) record(conn).reading = socketReceiver
+  socketReceiver.start()
+  // A socket that closed while entering waited is not watched (its close listener already ran).
+  if (!socket.destroyed) pipeline.idle.watch(socketReceiver)
+}
+
+/** What a server's socket receivers and senders share, made at its first connection. */
+interface Shared {
+  readonly receiving: SocketReceiverShared
+  readonly sending: SocketSenderShared
+}
+const sharedByServer = new WeakMap<Live, Shared>()
+const sharedBy = (pipeline: Pipeline, live: Live, runFork: RunFork): Shared => {
+  let found = sharedByServer.get(live)
+  if (found === undefined) {
+    const { options, recorder, idle } = pipeline
+    found = {
+      receiving: {
+        receiver: pipeline.receiverInbox,
+        runFork,
+        maxInflightBytes: options.maxInflightBytes,
+        closed: (socketReceiver) => {
+          if (live.sockets.delete(socketReceiver.socket)) recorder.closedConnection()
+          idle.unwatch(socketReceiver)
+          record(socketReceiver.conn).reading = undefined
+        }
+      },
+      sending: { capacity: options.outboundQueueCapacity, runFork, closeTimeoutMs: options.closeTimeoutMs }
+    }
+    sharedByServer.set(live, found)
+  }
+  return found
 }

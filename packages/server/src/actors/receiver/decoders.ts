@@ -3,7 +3,7 @@
  * when negotiated) and draft-hixie-76. Each turns bytes into events for the handler — a
  * connection's ending right behind its `Closed` event — and Pings into Pongs for the sender.
  */
-import { Hixie76, type Opcode, Parser, PermessageDeflate } from "@wspipe/codec"
+import { Hixie76, type Opcode, type Parser, PermessageDeflate } from "@wspipe/codec"
 import { type Connection, record } from "../../connection/connection.js"
 import type { DeflateEngine } from "../../deflate/engine.js"
 import { InflateError, Pending } from "../../deflate/errors.js"
@@ -11,6 +11,7 @@ import type { MessageInflater } from "../../deflate/inflater.js"
 import * as Event from "../../messages/event.js"
 import * as RuntimeMessage from "../../messages/runtime-message.js"
 import type * as SocketInput from "../../messages/socket-input.js"
+import type { ParserPool, ParserPools } from "./parser-pool.js"
 
 /** What one batch produced: for the handler (events, endings in band) and for the sender (Pongs). */
 export interface Outputs {
@@ -55,20 +56,26 @@ const reportEnd = (conn: Connection, out: Outputs, closed: boolean): void => {
   out.events.push(RuntimeMessage.Gone(conn))
 }
 
-/** An RFC 6455 connection's decoder: its frame parser, and the sink that turns frames into outputs. */
+/**
+ * An RFC 6455 connection's decoder: the sink that turns frames into outputs, with a frame parser
+ * only while the connection is inside a frame or a message (see `ParserPool`).
+ */
 export class Rfc6455Decoder implements Parser.Sink, Decoder {
-  readonly parser: Parser.FrameParser
+  /** The parser this connection keeps between chunks: mid-frame, or finished; else lent per chunk. */
+  private parser: Parser.FrameParser | undefined = undefined
   /** A Close was received or a protocol error found: further bytes are ignored (§5.5.1). */
   closed = false
   /** permessage-deflate: inflates messages whose first frame has RSV1 (RFC 7692 §6). */
   private readonly rx: MessageInflater | undefined
-  private readonly maxMessageSize: number
+  /** Where this connection's parsers come from (the pool of its limits). */
+  private readonly parsers: ParserPool
 
   constructor(
     readonly conn: Connection,
     private readonly out: Outputs,
     options: SocketInput.DecoderOptions,
-    private readonly context: DecoderContext
+    private readonly context: DecoderContext,
+    pools: ParserPools
   ) {
     // DEFLATE makes incompressible data a little bigger (5 bytes per stored block, RFC 1951
     // §3.2.4; zlib emits blocks of a few KiB: 0.03 % measured on random data from ws): a message
@@ -76,13 +83,7 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
     // The inflater then holds the inflated size to the limit; uncompressed messages are checked
     // against it below.
     const slack = options.deflate === undefined ? 0 : Math.ceil(options.maxMessageSize / 1024) + 1024
-    this.maxMessageSize = options.maxMessageSize
-    this.parser = new Parser.FrameParser(this, {
-      role: "server",
-      maxFrameSize: options.maxFrameSize + slack,
-      maxMessageSize: options.maxMessageSize + slack,
-      allowedRsv: options.allowedRsv
-    })
+    this.parsers = pools.for(options.maxFrameSize, options.maxMessageSize, options.allowedRsv, slack)
     const engine = context.deflate
     this.rx =
       options.deflate === undefined || engine === undefined
@@ -98,7 +99,7 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
   onMessage(kind: Opcode.MessageKind, data: Uint8Array, rsv: number): void {
     if (this.rx === undefined) return void this.out.events.push(Event.Message(this.conn, kind, data))
     const compressed = (rsv & PermessageDeflate.RSV1) !== 0
-    if (!compressed && data.byteLength > this.maxMessageSize)
+    if (!compressed && data.byteLength > this.parsers.maxMessageSize)
       return this.afterPending(() => this.closed || this.fail(1009, "message too big"))
     const result = this.rx.message(kind, data, compressed)
     if (result !== Pending) this.deliver(kind, result)
@@ -142,7 +143,9 @@ export class Rfc6455Decoder implements Parser.Sink, Decoder {
   }
   feed(bytes: Uint8Array): void {
     if (this.closed || bytes.byteLength === 0) return
-    const error = this.parser.push(bytes)
+    const parsers = this.parsers
+    this.parser = parsers.push(this, this.parser, bytes)
+    const error = parsers.error
     if (error !== undefined) this.afterPending(() => this.closed || this.fail(error.code, error.reason))
   }
   end(): void {
