@@ -115,4 +115,23 @@ describe("SocketReceiver", () => {
     // second ending: it is not offered.
     expect(ends).toEqual([["x", "Eof"], ["x"]])
   })
+
+  it("a socket that closed before reading started (entering waited for a full queue) still reports its end", async () => {
+    const { server, client, close } = await socketPair()
+    const queue = Effect.runSync(Queue.bounded<SocketInput>(64))
+    const record = { ...conn, closing: undefined, reading: undefined }
+    const receiver = new SocketReceiver(record, server, {
+      receiver: queue,
+      runFork: (effect) => void Effect.runFork(effect),
+      maxInflightBytes: 1 << 20
+    })
+    client.destroy()
+    await new Promise((resolve) => server.once("close", resolve))
+    receiver.start() // what `enter` does once the queue it waited on has room
+    await sleep(20)
+    // Without the Eof the receiver would keep the connection's decoder, and the sender its
+    // registry entry, for good.
+    expect(drained(queue)).toEqual(["Eof"])
+    close()
+  })
 })

@@ -110,6 +110,10 @@ export class SocketReceiver implements SocketInput.Credit, Reading, Watched {
     this.socket.on("data", onSocketData)
     this.socket.on("end", onSocketEnd)
     this.socket.on("error", onSocketError)
+    // A socket that closed while its connection was entering (a full queue made `enter` wait)
+    // had its `close` before anyone read it: its end is reported now, or the receiver would keep
+    // the connection's decoder and the sender its registry entry for good.
+    if (this.socket.destroyed) this.finished ??= SocketInput.Eof(this.conn)
     // Explicitly: a socket that came from `readable` mode (our head parser) or from Node's HTTP
     // server may be left paused.
     this.wake()
