@@ -128,11 +128,11 @@ describe("a server program (Cli.main + Server.runMain)", () => {
 })
 
 describe("runMain compactHeap", () => {
-  const fragment = async (compact: "on" | "off") => {
+  const fragment = async (compact: "on" | "off", env: Record<string, string> = {}) => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--expose-gc", "--import", "tsx", "test/support/heap-fragmentation.ts"],
-      { cwd, timeout: 30_000, env: { ...process.env, COMPACT_HEAP: compact } }
+      { cwd, timeout: 30_000, env: { ...process.env, COMPACT_HEAP: compact, ...env } }
     )
     const line = stdout.split("\n").find((l) => l.startsWith("{"))!
     return JSON.parse(line) as { committed: number; used: number; kept: number }
@@ -147,6 +147,15 @@ describe("runMain compactHeap", () => {
   it("off: the same churn leaves the old space fragmented (the control: the test can tell)", async () => {
     const off = await fragment("off")
     expect(off.committed / off.used).toBeGreaterThan(1.3)
+  }, 40_000)
+
+  it("at most one compacting full GC per compactHeapEveryMs: within it the fragmentation stays, after it it goes", async () => {
+    // A full GC 300 ms before the churn: with 60 s between compactions the churn's GCs do not
+    // compact; with 50 ms they do again.
+    const within = await fragment("on", { FIRST_GC: "yes", COMPACT_EVERY_MS: "60000" })
+    expect(within.committed / within.used).toBeGreaterThan(1.3)
+    const after = await fragment("on", { FIRST_GC: "yes", COMPACT_EVERY_MS: "50" })
+    expect(after.committed / after.used).toBeLessThan(1.15)
   }, 40_000)
 })
 

@@ -3,8 +3,8 @@
  * SIGINT/SIGTERM into a graceful shutdown (clients get 1001, then exit 0), reports a failed start
  * on stderr with exit code 1, and leaves the command line to the program (it reads no argv).
  */
-import * as V8 from "node:v8"
 import { Cause, Effect, Exit, Fiber } from "effect"
+import { compactOldSpace, DEFAULT_COMPACT_EVERY_MS } from "./heap-compaction.js"
 
 /** Options of {@link runMain}. */
 export interface RunMainOptions {
@@ -16,9 +16,13 @@ export interface RunMainOptions {
    * per GC. In `pnpm soak` (10,000 connections, ~150 connects/s) the committed old space grew by
    * ~10 MiB a minute around a flat ~86 MB of live data (RSS +11–21 % in 10 minutes). With this
    * flag it stays within a few MiB of the live data and RSS is flat (docs/reliability.md). A full
-   * GC runs every few tens of seconds there, so the extra compaction work is small.
+   * GC runs every few tens of seconds there. Under a heavy message load full GCs come far more
+   * often and each compaction copies the whole old space, so at most one full GC per
+   * `compactHeapEveryMs` compacts (`runtime/heap-compaction.ts`).
    */
   readonly compactHeap?: boolean
+  /** The least time between two compacting full GCs (default 30,000 ms; 0: every full GC compacts). */
+  readonly compactHeapEveryMs?: number
 }
 
 /**
@@ -36,7 +40,7 @@ export interface RunMainOptions {
  */
 export const runMain = <A, E>(program: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   // A process-wide V8 setting, which is why it lives here (the program) and not in `listen`.
-  if (options.compactHeap ?? true) V8.setFlagsFromString("--compact-on-every-full-gc")
+  if (options.compactHeap ?? true) compactOldSpace(options.compactHeapEveryMs ?? DEFAULT_COMPACT_EVERY_MS)
   const fiber = Effect.runFork(program)
   let stopping = false
   const stop = () => {
