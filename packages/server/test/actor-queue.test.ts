@@ -12,6 +12,7 @@ import { Effect, Exit, Fiber, Queue } from "effect"
 import WebSocket from "ws"
 import * as ActorQueue from "../src/runtime/actor-queue.js"
 import { WaitList } from "../src/runtime/actor-queue.js"
+import { listeningUrl } from "./support/ready-line.js"
 
 const cwd = join(dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -89,14 +90,7 @@ describe("ActorQueue", () => {
       stdio: ["ignore", "pipe", "inherit", "ipc"]
     })
     try {
-      const url = await new Promise<string>((resolve) => {
-        let seen = ""
-        server.stdout!.on("data", (d) => {
-          seen += String(d)
-          const match = /listening on (ws:\/\/\S+)/.exec(seen)
-          if (match !== null) resolve(match[1]!)
-        })
-      })
+      const url = await listeningUrl(server.stdout!)
       const oldSpace = (request: "gc" | "old") =>
         new Promise<number>((resolve) => {
           server.once("message", (reply) => resolve((reply as { used: number }).used))

@@ -11,6 +11,7 @@ import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import WebSocket from "ws"
 import { Cli } from "../src/cli/index.js"
+import { listeningUrl } from "./support/ready-line.js"
 
 const flags = Cli.serverFlags({ host: "127.0.0.1", port: 9000 })
 const parse = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => Cli.parse("test", "a test server", flags, argv, env)
@@ -110,14 +111,7 @@ describe("a server program (Cli.main + Server.runMain)", () => {
   it("prints its ready line, and on SIGTERM closes every client with 1001 and exits 0", async () => {
     const child = program([])
     const done = output(child)
-    const url = await new Promise<string>((resolve) => {
-      let seen = ""
-      child.stdout!.on("data", (d) => {
-        seen += String(d)
-        const match = /listening on (ws:\/\/\S+)/.exec(seen)
-        if (match !== null) resolve(match[1]!)
-      })
-    })
+    const url = await listeningUrl(child.stdout!)
     const ws = new WebSocket(url)
     await new Promise((resolve) => ws.once("open", resolve))
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)))

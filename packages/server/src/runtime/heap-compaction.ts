@@ -19,6 +19,9 @@ import * as V8 from "node:v8"
 /** The default interval between two compacting full GCs. */
 export const DEFAULT_COMPACT_EVERY_MS = 30_000
 
+/** The policy runs once per process (V8's flags are process-wide). */
+let started = false
+
 /** Starts the policy for this process (once; later calls change nothing). */
 export const compactOldSpace = (everyMs: number): void => {
   if (started) return
@@ -41,5 +44,3 @@ export const compactOldSpace = (everyMs: number): void => {
   })
   observer.observe({ entryTypes: ["gc"] })
 }
-
-let started = false
