@@ -104,6 +104,30 @@ describe("sender actor", () => {
     })
   )
 
+  it.live("from the size Node's pool stops serving, a payload is not copied; below it, one pooled frame", () =>
+    Effect.gen(function* () {
+      const {
+        peers: [a],
+        give
+      } = yield* setup(1)
+      // Buffer.allocUnsafe serves sizes below poolSize / 2 from its pool; a frame of 4 KiB + its
+      // 4-byte header would be an ArrayBuffer of its own, so it is sent as header + payload.
+      const firstUncopied = (Buffer.poolSize >>> 1) - 4
+      const big = new Uint8Array(firstUncopied).fill(7)
+      const small = new Uint8Array(firstUncopied - 1).fill(9)
+      yield* give(Command.unicast(a!.conn, big), Command.unicast(a!.conn, small))
+      const bigOut = yield* next(a!.link)
+      if (bigOut instanceof Uint8Array || bigOut?._tag !== "Parts") throw new Error(`expected Parts, got ${String(bigOut)}`)
+      expect(bigOut.payload).toBe(big)
+      // 0x82, 126 + 16-bit length (RFC 6455 §5.2)
+      expect([...bigOut.header]).toEqual([0x82, 0x7e, firstUncopied >> 8, firstUncopied & 0xff])
+      const smallOut = yield* next(a!.link)
+      if (!(smallOut instanceof Uint8Array)) throw new Error(`expected one buffer, got ${String(smallOut)}`)
+      expect(decodeFrames(smallOut)).toEqual([{ fin: true, opcode: Op.Binary, payload: small }])
+      expect(smallOut.buffer.byteLength).toBe(Buffer.poolSize) // a slice of the pool, not a buffer of its own
+    })
+  )
+
   it.live("topics: subscribe, publish (with and without except), unsubscribe", () =>
     Effect.gen(function* () {
       const {

@@ -24,10 +24,14 @@ export interface Framing {
 }
 
 /**
- * From this payload size a frame is sent as header + payload (one `writev`) instead of being
- * copied behind its header: copying a megabyte costs more than the extra buffer in the write.
+ * From this payload size a frame is kept as header + payload (`Parts`), which the socket sender
+ * writes with `writev`, instead of being copied behind its header. It is the size from which
+ * `Buffer.allocUnsafe` gives a frame an `ArrayBuffer` of its own instead of a slice of Node's
+ * pool (`Buffer.poolSize >>> 1`, minus the 4-byte header): below it a copy into the pool is
+ * cheaper than a longer writev; from it, a copy would also add an external buffer per message
+ * that V8 has to track and sweep (docs/design-decisions.md, "Payloads from 4 KiB are not copied").
  */
-const SEPARATE_PAYLOAD = 64 * 1024
+const SEPARATE_PAYLOAD = (Buffer.poolSize >>> 1) - 4
 
 const frameBytes = (opcode: number, data: Uint8Array): Framed =>
   data.byteLength >= SEPARATE_PAYLOAD ? Parts(Encoder.header(opcode, data.byteLength), data) : Encoder.frame(opcode, data)
