@@ -7,6 +7,7 @@
  * @module
  */
 import { copyOut } from "./copy-out.js"
+import type { GrowingOutput } from "./growing-output.js"
 import type { ZlibHandle } from "./zlib-handle.js"
 
 /**
@@ -31,25 +32,36 @@ export class DeflateRun {
 
   constructor(
     readonly input: Uint8Array,
-    private readonly scratch: Uint8Array
+    private readonly scratch: Uint8Array,
+    /** Where a big message's output goes instead of the scratch (nothing copied, nothing joined). */
+    private readonly direct?: GrowingOutput | undefined
   ) {}
 
   /** Feeds at most `budget` input bytes; true when the message is fully compressed. */
   step(handle: ZlibHandle, budget: number): boolean {
-    const { input, scratch } = this
-    let fill = 0
+    const { input, direct } = this
+    // Through the scratch, `fill` counts from its start; straight into `direct`, from the message's.
+    let out = direct === undefined ? this.scratch : direct.bytes
+    let fill = direct === undefined ? 0 : this.total
     let used = 0
     while (!(this.offset === input.length && this.drained)) {
-      if (fill === scratch.length) {
-        this.keep(fill)
-        fill = 0
+      if (fill === out.length) {
+        if (direct !== undefined && !direct.full) out = direct.grow()
+        else if (direct !== undefined) {
+          this.failure = "compressed output above its bound"
+          return true
+        } else {
+          this.keep(fill)
+          fill = 0
+        }
       }
       const len = Math.min(input.length - this.offset, budget - used)
       if (len === 0 && this.offset < input.length) {
         this.keep(fill)
         return false
       }
-      const n = handle.write(input, this.offset, len, scratch, fill, scratch.length - fill)
+      // No write produces more than a scratch's worth, as through the scratch itself.
+      const n = handle.write(input, this.offset, len, out, fill, Math.min(out.length - fill, this.scratch.length))
       if (n < 0) {
         this.failure = handle.error
         return true
@@ -64,6 +76,10 @@ export class DeflateRun {
   }
 
   private keep(fill: number): void {
+    if (this.direct !== undefined) {
+      this.total = fill
+      return
+    }
     if (fill === 0) return
     this.chunks.push(copyOut(this.scratch, fill))
     this.total += fill
@@ -71,7 +87,7 @@ export class DeflateRun {
 
   /** The output so far, in chunks (the last 4 bytes of the last ones are the flush's trailer). */
   get output(): ReadonlyArray<Uint8Array> {
-    return this.chunks
+    return this.direct === undefined ? this.chunks : [this.direct.result(this.total)]
   }
 
   /** Bytes of the payload: all output but the final `00 00 ff ff`. */
@@ -82,6 +98,7 @@ export class DeflateRun {
   /** The payload: the compressed bytes without the final `00 00 ff ff` (RFC 7692 §7.2.1 step 3). */
   result(): Uint8Array {
     const size = this.payloadSize
+    if (this.direct !== undefined) return this.direct.result(size)
     const chunks = this.chunks
     if (chunks.length === 1) return chunks[0]!.subarray(0, size)
     const out = new Uint8Array(size)

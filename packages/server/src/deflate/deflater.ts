@@ -18,6 +18,7 @@
  */
 import { PermessageDeflate } from "@wspipe/codec"
 import { DeflateRun } from "./deflate-run.js"
+import { GrowingOutput } from "./growing-output.js"
 import { Joiner } from "./joiner.js"
 import { Pending } from "./errors.js"
 import type { SlicedJob, Slicer } from "./slicer.js"
@@ -56,6 +57,14 @@ export type DeflateResult = Uint8Array | undefined
 /** Called with a pending message's result and the caller's token, in call order. */
 export type DeflateCallback<T> = (token: T, result: DeflateResult) => void
 
+/**
+ * The most a message of `length` bytes can compress to, with the per-step sync flushes. Data that
+ * does not compress goes out in stored blocks with a 5-byte header each (RFC 1951 §3.2.4). zlib
+ * makes them at least a few hundred bytes long even at memLevel 1 (about 1 % of overhead), and
+ * each flush adds 5 bytes more. A sixty-fourth plus 4 KiB is above that.
+ */
+const deflateBound = (length: number): number => length + Math.ceil(length / 64) + 4096
+
 /** A compression in progress whose result one or more deflaters wait for. */
 class DeflateJob implements SlicedJob {
   private handle: ZlibHandle | undefined = undefined
@@ -71,7 +80,7 @@ class DeflateJob implements SlicedJob {
     /** A takeover context to use (kept), or the zlib parameters of a fresh one (closed at the end). */
     private readonly context: ZlibHandle | { windowBits: number; level: number; memLevel: number }
   ) {
-    this.run = new DeflateRun(input, host.scratch)
+    this.run = new DeflateRun(input, host.scratch, GrowingOutput.make(deflateBound(input.length)))
   }
 
   start(): void {

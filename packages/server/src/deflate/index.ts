@@ -11,6 +11,7 @@ export { MessageInflater, type InflateCallback, type InflateResult } from "./inf
 export { Broadcast, MessageDeflater, type DeflateCallback, type DeflateParams, type DeflateResult } from "./deflater.js"
 export { InflateRun, TRAILER, type SliceBudget } from "./inflate-run.js"
 export { DeflateRun } from "./deflate-run.js"
+export { GrowingOutput } from "./growing-output.js"
 export { Joiner } from "./joiner.js"
 export { Slicer, type SlicedJob, type SlicerStats } from "./slicer.js"
 export { Window } from "./window.js"

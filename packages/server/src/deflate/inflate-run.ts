@@ -10,6 +10,7 @@
 import type { Utf8 } from "@wspipe/codec"
 import { InflateError } from "./errors.js"
 import { copyOut } from "./copy-out.js"
+import type { GrowingOutput } from "./growing-output.js"
 import type { ZlibHandle } from "./zlib-handle.js"
 
 /** Appended to every compressed message before inflating (RFC 7692 §7.2.2 step 1). */
@@ -57,7 +58,9 @@ export class InflateRun {
     private readonly parts: ReadonlyArray<Uint8Array>,
     private readonly limit: number,
     private readonly validator: Utf8.Validator | undefined,
-    private readonly scratch: Uint8Array
+    private readonly scratch: Uint8Array,
+    /** Where a big message's output goes instead of the scratch (nothing copied, nothing joined). */
+    private readonly direct?: GrowingOutput | undefined
   ) {
     validator?.reset()
   }
@@ -77,8 +80,10 @@ export class InflateRun {
   step(handle: ZlibHandle, budget: SliceBudget): boolean | InflateError {
     this.lastInput = 0
     this.lastOutput = 0
-    const scratch = this.scratch
-    let fill = 0
+    const direct = this.direct
+    // Through the scratch, `fill` counts from its start; straight into `direct`, from the message's.
+    let out = direct === undefined ? this.scratch : direct.bytes
+    let fill = direct === undefined ? 0 : this.total
     let inUsed = 0
     let outUsed = 0
     while (true) {
@@ -96,15 +101,19 @@ export class InflateRun {
       // Input per write is capped by what is left of the budget; the trailer is always fed whole.
       const len = all ? 0 : trailer ? left : Math.min(left, budget.input - inUsed)
       if (!all && len === 0) return this.keep(fill)
-      if (fill === scratch.length) {
-        this.keep(fill)
-        fill = 0
+      if (fill === out.length) {
+        if (direct !== undefined) out = direct.grow()
+        else {
+          this.keep(fill)
+          fill = 0
+        }
       }
-      // One byte more than the limit allows is room enough to see that it is exceeded.
-      const room = Math.min(scratch.length - fill, this.limit + 1 - this.total)
-      const n = handle.write(input, this.offset, len, scratch, fill, room)
+      // One byte more than the limit allows is room enough to see that it is exceeded. No write
+      // produces more than a scratch's worth, so a slice stays within its budget either way.
+      const room = Math.min(out.length - fill, this.limit + 1 - this.total, this.scratch.length)
+      const n = handle.write(input, this.offset, len, out, fill, room)
       if (n < 0) return new InflateError("corrupt", this.total, handle.error)
-      if (n > 0 && this.validator !== undefined && !this.validator.push(scratch, fill, fill + n)) {
+      if (n > 0 && this.validator !== undefined && !this.validator.push(out, fill, fill + n)) {
         return new InflateError("utf8", this.total + n)
       }
       fill += n
@@ -138,12 +147,13 @@ export class InflateRun {
 
   /** Copies the scratch bytes of this step out (the scratch is shared by all runs; see copy-out.ts). */
   private keep(fill: number): false {
-    if (fill > 0) this.chunks.push(copyOut(this.scratch, fill))
+    if (fill > 0 && this.direct === undefined) this.chunks.push(copyOut(this.scratch, fill))
     return false
   }
 
   /** The inflated message (one buffer; owned by the caller). */
   result(): Uint8Array {
+    if (this.direct !== undefined) return this.direct.result(this.total)
     const chunks = this.chunks
     if (chunks.length === 0) return EMPTY
     if (chunks.length === 1) return chunks[0]!
@@ -159,6 +169,6 @@ export class InflateRun {
 
   /** The output chunks, for callers that keep a window (takeover) before taking the result. */
   get output(): ReadonlyArray<Uint8Array> {
-    return this.chunks
+    return this.direct === undefined ? this.chunks : [this.direct.result(this.total)]
   }
 }

@@ -13,6 +13,7 @@
  */
 import { type Opcode, type PermessageDeflate, Utf8 } from "@wspipe/codec"
 import { InflateError, Pending } from "./errors.js"
+import { GrowingOutput } from "./growing-output.js"
 import { InflateRun, type SliceBudget } from "./inflate-run.js"
 import { Joiner } from "./joiner.js"
 import type { SlicedJob, Slicer } from "./slicer.js"
@@ -185,7 +186,9 @@ export class MessageInflater {
 
   newRun(kind: Opcode.MessageKind, parts: ReadonlyArray<Uint8Array>): InflateRun {
     const validator = kind === "text" ? new Utf8.Validator() : undefined
-    return new InflateRun(parts, this.maxMessageSize, validator, this.host.scratch)
+    // Up to the limit + 1 byte: the byte that shows the limit is exceeded (inflate-run.ts).
+    const direct = GrowingOutput.make(this.maxMessageSize + 1)
+    return new InflateRun(parts, this.maxMessageSize, validator, this.host.scratch, direct)
   }
 
   get budget(): SliceBudget {
@@ -240,8 +243,9 @@ export class MessageInflater {
 }
 
 /**
- * A big message, inflated one slice per event-loop turn on its own zlib context, then joined into
- * one buffer in slices of the same output budget.
+ * A big message, inflated one slice per event-loop turn on its own zlib context, straight into the
+ * buffer that becomes the message (`GrowingOutput`). Where the runtime cannot reserve that buffer,
+ * the output goes through the scratch and is joined into one buffer in slices of the same budget.
  */
 class InflateJob implements SlicedJob {
   private handle: ZlibHandle | undefined = undefined

@@ -10,37 +10,51 @@
  * one compaction per interval undoes it as well; when full GCs are rarer than the interval, every
  * one of them still compacts.
  *
- * How: a full GC is seen through a `PerformanceObserver` (its entries arrive after the GC). The
- * first one seen while compaction is on turns it off; a timer turns it back on after the interval.
+ * How: a full GC is the only thing that makes the old space's used bytes go down (a scavenge only
+ * adds to them), so while compaction is on a timer reads them every `POLL_MS`; the first drop
+ * turns compaction off and a timeout turns it back on after the interval. Not a
+ * `PerformanceObserver` on "gc" entries, which was the first version: Node then does work in
+ * JavaScript after every scavenge, and at one message in flight that doubled the echo's p99.9
+ * (docs/benchmarks.md).
  */
-import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks"
 import * as V8 from "node:v8"
 
 /** The default interval between two compacting full GCs. */
 export const DEFAULT_COMPACT_EVERY_MS = 30_000
 
+/** How often the old space is read while waiting for the compacting full GC. */
+const POLL_MS = 100
+
 /** The policy runs once per process (V8's flags are process-wide). */
 let started = false
+
+const oldSpaceUsed = (): number => {
+  for (const space of V8.getHeapSpaceStatistics()) if (space.space_name === "old_space") return space.space_used_size
+  return 0
+}
 
 /** Starts the policy for this process (once; later calls change nothing). */
 export const compactOldSpace = (everyMs: number): void => {
   if (started) return
   started = true
-  let compacting = true
   V8.setFlagsFromString("--compact-on-every-full-gc")
   if (everyMs <= 0) return // every full GC compacts
-  const observer = new PerformanceObserver((list) => {
-    if (!compacting) return
-    const major = list
-      .getEntries()
-      .some((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-    if (!major) return
-    compacting = false
-    V8.setFlagsFromString("--no-compact-on-every-full-gc")
-    setTimeout(() => {
-      compacting = true
-      V8.setFlagsFromString("--compact-on-every-full-gc")
-    }, everyMs).unref()
-  })
-  observer.observe({ entryTypes: ["gc"] })
+  const waitForFullGc = (): void => {
+    let used = oldSpaceUsed()
+    const poll = setInterval(() => {
+      const now = oldSpaceUsed()
+      if (now >= used) {
+        used = now
+        return
+      }
+      clearInterval(poll)
+      V8.setFlagsFromString("--no-compact-on-every-full-gc")
+      setTimeout(() => {
+        V8.setFlagsFromString("--compact-on-every-full-gc")
+        waitForFullGc()
+      }, everyMs).unref()
+    }, POLL_MS)
+    poll.unref()
+  }
+  waitForFullGc()
 }

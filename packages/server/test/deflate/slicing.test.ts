@@ -16,6 +16,8 @@ const compress = (data: Uint8Array) => {
   return out.subarray(0, out.length - 4)
 }
 const noTakeover = { windowBits: 15, noContextTakeover: true }
+/** The bytes are a view of a resizable buffer: zlib wrote them there (see growing-output.ts). */
+const isGrownInPlace = (bytes: Uint8Array): boolean => (bytes.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true
 
 /** An engine whose slices run only when the test says so. */
 const manual = (options: { maxConcurrentJobs?: number; deflateSlice?: number } = {}) => {
@@ -56,6 +58,8 @@ describe("a 16 MiB compressed message", () => {
     }
     expect(delivered.map(([k]) => k)).toEqual(["binary", "text"])
     expect(Buffer.from(delivered[0]![1] as Uint8Array).equals(data)).toBe(true)
+    // Written where it is delivered (a resizable buffer grown in place), not copied out and joined.
+    expect(isGrownInPlace(delivered[0]![1] as Uint8Array)).toBe(true)
     expect(new TextDecoder().decode(delivered[1]![1] as Uint8Array)).toBe("Hello")
     expect(closedAfter).toBe(true)
     // Bounded slices: at most 64 KiB of input and 256 KiB (+ one 64 KiB scratch write) of output each.
@@ -115,5 +119,6 @@ describe("a 16 MiB message to send", () => {
     expect(engine.slicer.stats.slices).toBeGreaterThanOrEqual(256)
     const back = zlib.inflateRawSync(Buffer.concat([got[0]!, Buffer.from([0, 0, 0xff, 0xff])]), SYNC)
     expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true)
+    expect(isGrownInPlace(got[0]!)).toBe(true)
   })
 })
