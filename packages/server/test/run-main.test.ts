@@ -144,7 +144,7 @@ describe("runMain compactHeap", () => {
   }, 40_000)
 
   it("at most one compacting full GC per compactHeapEveryMs: within it the fragmentation stays, after it it goes", async () => {
-    // A full GC 300 ms before the churn: with 60 s between compactions the churn's GCs do not
+    // A full GC, then the churn once runMain has seen it: with 60 s between compactions the churn's GCs do not
     // compact; with 50 ms they do again.
     const within = await fragment("on", { FIRST_GC: "yes", COMPACT_EVERY_MS: "60000" })
     expect(within.committed / within.used).toBeGreaterThan(1.3)

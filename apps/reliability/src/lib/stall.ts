@@ -257,14 +257,21 @@ export const runStall = async (o: StallOptions): Promise<StallResult> => {
 }
 
 /** The answers inside the big messages' windows, and each probe's count in each window. */
-export const duringBig = (r: StallResult, probes: number) => {
-  const inside = r.answers.filter((a) => r.windows.some((w) => a.at > w.sent && a.at < w.echoed))
-  const perWindow = r.windows.map((w) => {
+export const duringBig = (
+  r: StallResult,
+  probes: number,
+  /** Leave out the first `skipWindows` big messages, and the quiet answers of the first `quietAfterMs`. */
+  options: { readonly skipWindows?: number; readonly quietAfterMs?: number } = {}
+) => {
+  const windows = r.windows.slice(options.skipWindows ?? 0)
+  const inside = r.answers.filter((a) => windows.some((w) => a.at > w.sent && a.at < w.echoed))
+  const perWindow = windows.map((w) => {
     const counts = new Array<number>(probes).fill(0)
     for (const a of r.answers) if (a.at > w.sent && a.at < w.echoed) counts[a.probe]!++
     return counts
   })
-  const quiet = r.answers.filter((a) => r.windows.length === 0 || a.at < r.windows[0]!.sent)
+  const quietFrom = r.started + (options.quietAfterMs ?? 0)
+  const quiet = r.answers.filter((a) => a.at >= quietFrom && (r.windows.length === 0 || a.at < r.windows[0]!.sent))
   return { inside, perWindow, quiet }
 }
 
