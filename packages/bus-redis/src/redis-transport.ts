@@ -14,7 +14,13 @@
  * @module
  */
 import { Context, Effect, Layer, type Scope } from "effect"
-import { Redis, type RedisOptions } from "ioredis"
+// ioredis is loaded when a transport is made, not when this module is: a program that imports the
+// package but runs without Redis (the bundled apps without `--redis`) does not evaluate the client.
+// Evaluating it at start-up made V8 grow the young generation, which lengthened every scavenge
+// of a server with one message in flight (docs/benchmarks.md).
+import type { Redis, RedisOptions } from "ioredis"
+
+type RedisClass = typeof import("ioredis").Redis
 import type { Bus } from "@wspipe/server"
 import { DEFAULTS, publishSize, redact, RedisTransportError, type RedisTransportOptions, validate } from "./options.js"
 
@@ -33,7 +39,12 @@ interface Handle {
   readonly lastCause: () => unknown
 }
 
-const build = (options: RedisTransportOptions, url: string, log: (level: "info" | "warning", message: string) => void): Handle => {
+const build = (
+  RedisClient: RedisClass,
+  options: RedisTransportOptions,
+  url: string,
+  log: (level: "info" | "warning", message: string) => void
+): Handle => {
   const max = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes
   const min = options.reconnectMinMs ?? DEFAULTS.reconnectMinMs
   const cap = options.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs
@@ -55,8 +66,8 @@ const build = (options: RedisTransportOptions, url: string, log: (level: "info" 
       return Math.round(delay / 2 + (Math.random() * delay) / 2)
     }
   }
-  const pub = new Redis(options.url, { ...clientOptions, connectionName: "wspipe-bus-pub" })
-  const sub = new Redis(options.url, { ...clientOptions, connectionName: "wspipe-bus-sub" })
+  const pub = new RedisClient(options.url, { ...clientOptions, connectionName: "wspipe-bus-pub" })
+  const sub = new RedisClient(options.url, { ...clientOptions, connectionName: "wspipe-bus-sub" })
 
   const channels = new Set<string>()
   const messageListeners: Array<(channel: string, payload: Uint8Array) => void> = []
@@ -290,9 +301,10 @@ const make = (options: RedisTransportOptions): Effect.Effect<BusTransport, Redis
         Effect.runForkWith(context)(level === "warning" ? Effect.logWarning(message) : Effect.logInfo(message))
       })
     const localOnly = (options.startWhenDown ?? "fail") === "local-only"
+    const { Redis: RedisClient } = yield* Effect.promise(() => import("ioredis"))
     const handle = yield* Effect.acquireRelease(
       Effect.suspend(() => {
-        const h = build(options, url, log)
+        const h = build(RedisClient, options, url, log)
         if (localOnly) {
           // Retries on its own (retryStrategy); the first failure only means "down for now".
           h.connect().catch(() => {})
