@@ -24,10 +24,12 @@ const oldSpace = () => {
   return { committed: space.space_size / 1048576, used: space.space_used_size / 1048576 }
 }
 
-// `FIRST_GC=yes`: one full GC, then the churn as soon as runMain has seen that GC (it stops
-// compacting until the interval is over) — and, with an interval under a second, as soon as the
-// interval is over and it compacts again. Waiting on the policy's state, not on a fixed delay,
-// keeps this right on a loaded machine, where runMain's reads of the old space come late.
+// `FIRST_GC=yes`: one full GC that frees a few MiB of the old space, then the churn as soon as
+// runMain has seen that GC (it stops compacting until the interval is over) — and, with an
+// interval under a second, as soon as the interval is over and it compacts again. runMain sees a
+// full GC as a drop of the old space between two of its reads, so the freed ballast is read alive
+// first (its reads come 100 and 300 ms after it starts, then further apart). Waiting on the
+// policy's state, not on a fixed delay, keeps this right on a loaded machine.
 const firstGc = process.env["FIRST_GC"] === "yes"
 const giveUpAt = Date.now() + 10_000 // then churn anyway: the test's assertion tells what went wrong
 const waitUntil = (condition: () => boolean, then: () => void): void => {
@@ -47,11 +49,20 @@ const churn = (): void => {
 }
 
 if (!firstGc) setTimeout(churn, 200)
-else
+else {
+  let ballast: Array<{ id: number }> | undefined
   setTimeout(() => {
+    ballast = Array.from({ length: 200_000 }, (_, id) => ({ id }))
+    gc()
+    gc() // in the old space now
+  }, 50)
+  setTimeout(() => {
+    ballast = undefined
     gc()
     waitUntil(
       () => !isCompacting(),
       () => (Number(everyMs) < 1000 ? waitUntil(isCompacting, churn) : churn())
     )
-  }, 100)
+  }, 1000)
+  void ballast
+}
