@@ -53,6 +53,12 @@ const textOf = (item: Outbound | undefined): string => {
 
 const next = (link: { out: Queue.Queue<Outbound> }) => Effect.map(takeN(link.out, 1), (items) => items[0]!)
 
+/** The item as header + payload (`Parts`); any other form fails the test. */
+const partsOf = (item: Outbound | undefined) => {
+  if (item instanceof Uint8Array || item?._tag !== "Parts") throw new Error(`expected Parts, got ${String(item)}`)
+  return item
+}
+
 describe("sender actor", () => {
   it.live("unicast reaches the one connection; a marker proves the others got nothing", () =>
     Effect.gen(function* () {
@@ -97,10 +103,9 @@ describe("sender actor", () => {
       const toA = yield* next(a!.link)
       const toB = yield* next(b!.link)
       expect(toB).toBe(toA)
-      if (toA instanceof Uint8Array || toA?._tag !== "Parts") throw new Error(`expected Parts, got ${String(toA)}`)
-      expect(toA.payload).toBe(payload)
+      expect(partsOf(toA).payload).toBe(payload)
       // 0x82, 127 + 64-bit length 70000 (RFC 6455 §5.2)
-      expect([...toA.header]).toEqual([0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70])
+      expect([...partsOf(toA).header]).toEqual([0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70])
     })
   )
 
@@ -116,8 +121,7 @@ describe("sender actor", () => {
       const big = new Uint8Array(firstUncopied).fill(7)
       const small = new Uint8Array(firstUncopied - 1).fill(9)
       yield* give(Command.unicast(a!.conn, big), Command.unicast(a!.conn, small))
-      const bigOut = yield* next(a!.link)
-      if (bigOut instanceof Uint8Array || bigOut?._tag !== "Parts") throw new Error(`expected Parts, got ${String(bigOut)}`)
+      const bigOut = partsOf(yield* next(a!.link))
       expect(bigOut.payload).toBe(big)
       // 0x82, 126 + 16-bit length (RFC 6455 §5.2)
       expect([...bigOut.header]).toEqual([0x82, 0x7e, firstUncopied >> 8, firstUncopied & 0xff])
