@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,11 @@ static void usage(void) {
           "  --socketio       broadcast: speak socket.io (engine.io v4 over WebSocket), events 42[\"m\",..]\n"
           "  --json           JSON chat/trading payloads of exactly --size bytes (echo, broadcast, idle:\n"
           "                   idle sends one message per connection and waits for its echo)\n"
-          "  --deflate        offer permessage-deflate (needs --json); --inflate-all: no inflate cache\n");
+          "  --deflate        offer permessage-deflate (needs --json); --inflate-all: no inflate cache\n"
+          "  --pause-us U     echo, -d 1: wait U us after each echo before the next message (probes)\n"
+          "  --rtt-log FILE   echo: write every measured answer to FILE, one line each:\n"
+          "                   receive time (CLOCK_MONOTONIC ns), round trip (ns), connection id\n"
+          "  (echo: SIGINT or SIGTERM ends the measured window early; the results still print)\n");
   exit(2);
 }
 
@@ -120,7 +125,7 @@ static void parse_args(int argc, char **argv) {
       {"threads", 1, 0, 'T'}, {"rate", 1, 0, 'r'}, {"inflight", 1, 0, 'i'},
       {"connect-timeout", 1, 0, 'C'}, {"fragments", 1, 0, 'F'}, {"verbose", 0, 0, 'v'}, {"tls", 0, 0, 'L'},
       {"port2", 1, 0, 'P'}, {"socketio", 0, 0, 'S'}, {"json", 0, 0, 'J'}, {"deflate", 0, 0, 'Z'},
-      {"inflate-all", 0, 0, 'I'}, {0, 0, 0, 0}};
+      {"inflate-all", 0, 0, 'I'}, {"pause-us", 1, 0, 'U'}, {"rtt-log", 1, 0, 'R'}, {0, 0, 0, 0}};
   if (argc < 2) usage();
   const char *m = argv[1];
   if (!strcmp(m, "echo")) cfg.mode = MODE_ECHO;
@@ -153,6 +158,8 @@ static void parse_args(int argc, char **argv) {
       case 'J': cfg.json = 1; break;
       case 'Z': cfg.deflate = 1; break;
       case 'I': cfg.inflate_all = 1; break;
+      case 'U': cfg.pause_ns = (uint64_t)(atof(optarg) * 1000); break;
+      case 'R': cfg.rtt_log = optarg; break;
       default: usage();
     }
   }
@@ -171,6 +178,10 @@ static void parse_args(int argc, char **argv) {
   }
   if (cfg.mode == MODE_BROADCAST && cfg.size < 32) {
     fprintf(stderr, "loadgen: broadcast needs --size >= 32 (sequence + timestamp tag)\n");
+    exit(2);
+  }
+  if ((cfg.pause_ns || cfg.rtt_log) && (cfg.mode != MODE_ECHO || (cfg.pause_ns && cfg.depth != 1))) {
+    fprintf(stderr, "loadgen: --pause-us needs echo with -d 1; --rtt-log needs echo\n");
     exit(2);
   }
   if (cfg.port2 < 0 || cfg.port2 > 65535) { fprintf(stderr, "loadgen: --port2 is out of range\n"); usage(); }
@@ -205,12 +216,12 @@ static double cpu_seconds(struct rusage *r, int sys) {
   return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* Sleeps until `t` (ns) unless a worker fails first. */
-static void sleep_until(uint64_t t) {
+/* Sleeps until the time in `*t` (ns; re-read, a stop signal moves it) unless a worker fails first. */
+static void sleep_until(atomic_uint_fast64_t *t) {
   while (!failed()) {
-    uint64_t now = now_ns();
-    if (now >= t) return;
-    uint64_t left = t - now;
+    uint64_t now = now_ns(), until = atomic_load(t);
+    if (now >= until) return;
+    uint64_t left = until - now;
     struct timespec ts = {0, (long)(left > 10000000 ? 10000000 : left)};
     nanosleep(&ts, NULL);
   }
@@ -218,8 +229,32 @@ static void sleep_until(uint64_t t) {
 
 void print_results(double wall, struct rusage *r0, struct rusage *r1);
 
+/* Echo: SIGINT/SIGTERM end the run now, as if -t had been reached (a harness that cannot know the
+ * length in advance, e.g. probes beside another client's big messages, stops it this way). */
+static void on_stop(int sig) {
+  (void)sig;
+  atomic_store(&G.stop_asked, 1);
+  if (atomic_load(&G.start_ns)) atomic_store(&G.end_ns, now_ns()); /* else main applies it */
+}
+
+/* --rtt-log: every worker's measured answers, one line each. */
+static void write_rtt_log(void) {
+  FILE *f = fopen(cfg.rtt_log, "w");
+  if (!f) { fail("cannot write --rtt-log %s", cfg.rtt_log); return; }
+  for (int t = 0; t < cfg.threads; t++)
+    for (size_t i = 0; i + 2 < workers[t].rtt_n; i += 3)
+      fprintf(f, "%llu %llu %llu\n", (unsigned long long)workers[t].rtt_log[i],
+              (unsigned long long)workers[t].rtt_log[i + 1], (unsigned long long)workers[t].rtt_log[i + 2]);
+  if (fclose(f) != 0) fail("cannot write --rtt-log %s", cfg.rtt_log);
+}
+
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  if (cfg.mode == MODE_ECHO) {
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+  }
   G.total = cfg.conns + (cfg.mode == MODE_BROADCAST ? 1 : 0);
   raise_fd_limit();
   if (cfg.tls && tls_init() < 0) { fprintf(stderr, "loadgen: cannot create the TLS context\n"); exit(2); }
@@ -263,18 +298,20 @@ int main(int argc, char **argv) {
   atomic_store(&G.measure_ns, start + (uint64_t)(cfg.warmup * 1e9));
   atomic_store(&G.end_ns, start + (uint64_t)((cfg.warmup + cfg.seconds) * 1e9));
   atomic_store(&G.start_ns, start);
+  if (atomic_load(&G.stop_asked)) atomic_store(&G.end_ns, start); /* a stop during the connects */
 
   struct rusage r0, r1;
-  sleep_until(atomic_load(&G.measure_ns));
+  sleep_until(&G.measure_ns);
   getrusage(RUSAGE_SELF, &r0);
   uint64_t m0 = now_ns();
   /* These two lines let a harness sample the server's CPU over the same window. */
   if (!failed()) fprintf(stderr, "loadgen: measuring\n");
-  sleep_until(atomic_load(&G.end_ns));
+  sleep_until(&G.end_ns);
   getrusage(RUSAGE_SELF, &r1);
   if (!failed()) fprintf(stderr, "loadgen: measured\n");
   double wall = (double)(now_ns() - m0) / 1e9;
   for (int t = 0; t < cfg.threads; t++) pthread_join(workers[t].thread, NULL);
+  if (cfg.rtt_log) write_rtt_log();
   print_results(wall, &r0, &r1);
   return failed() ? 1 : 0;
 }

@@ -34,6 +34,8 @@ typedef struct {
   int verbose;
   int tls;              /* wss://: every connection does a TLS handshake first (tls.c) */
   int deflate, json, inflate_all; /* pmd.h: offer permessage-deflate; JSON payloads; no inflate cache */
+  uint64_t pause_ns;    /* echo: wait this long after an echo before the next message (probes) */
+  const char *rtt_log;  /* echo: write every measured answer here ("receive_ns rtt_ns connection") */
 } config;
 
 typedef struct {
@@ -58,6 +60,7 @@ typedef struct conn {
   uint64_t sent, recvd; /* echo: next sequence to send / expect; broadcast: messages received */
   uint64_t next_seq;    /* broadcast receiver: next sequence expected from the sender */
   uint64_t *sent_at;    /* echo: send timestamps, ring of `depth` (echoes come back in order) */
+  uint64_t due_ns;      /* echo with --pause-us: when the next message is sent (0: none waiting) */
   int is_sender;
   struct pmd_conn *pmd; /* permessage-deflate agreed (pmd.c), else NULL */
   int msg_rsv1;         /* the message being received had RSV1 on its first frame */
@@ -76,6 +79,8 @@ typedef struct worker {
   uint64_t inflight;   /* echo: messages sent and not yet echoed */
   int opened, closed;  /* this worker's completed handshakes / clean closes */
   uint64_t storm_last_ns; /* storm: when this worker's last echo arrived */
+  uint64_t *rtt_log;   /* echo with --rtt-log: triples (receive ns, rtt ns, connection id) */
+  size_t rtt_n, rtt_cap;
 } worker;
 
 /* Process-wide state; times are CLOCK_MONOTONIC ns, 0 until known. */
@@ -83,6 +88,7 @@ typedef struct {
   atomic_int opened;          /* connections whose handshake completed (since start) */
   atomic_int failed;          /* set once; workers stop on it */
   atomic_uint_fast64_t start_ns, measure_ns, end_ns; /* start_ns is published last */
+  atomic_int stop_asked;      /* SIGINT/SIGTERM: the run ends now (end_ns moves), results still print */
   int total;                  /* connections to open (broadcast: receivers + the sender) */
   /* broadcast: the sender's progress, for the other workers' drain */
   atomic_uint_fast64_t bcast_sent;

@@ -18,6 +18,8 @@ void storm_on_message(conn *c, int op, const uint8_t *p, size_t len);
 uint8_t *payload_template; /* filler bytes every echo payload carries after its tag */
 #define ECHO_TAG 24               /* "%08x%016llx": connection id, sequence number */
 
+static void rtt_log_add(worker *w, uint64_t at, uint64_t rtt, int id);
+
 static inline int in_window(uint64_t t) {
   return t >= atomic_load_explicit(&G.measure_ns, memory_order_relaxed) &&
          t < atomic_load_explicit(&G.end_ns, memory_order_relaxed);
@@ -79,8 +81,35 @@ static void echo_on_message(conn *c, int op, const uint8_t *p, size_t len) {
     hist_record(&c->w->lat, rtt);
     c->w->msgs++;
     c->w->bytes += len;
+    if (cfg.rtt_log) rtt_log_add(c->w, now, rtt, c->id);
   }
-  if (now < atomic_load_explicit(&G.end_ns, memory_order_relaxed)) echo_send(c, now);
+  if (now >= atomic_load_explicit(&G.end_ns, memory_order_relaxed)) return;
+  if (cfg.pause_ns) c->due_ns = now + cfg.pause_ns; /* sent by echo_send_due after the pause */
+  else echo_send(c, now);
+}
+
+static void rtt_log_add(worker *w, uint64_t at, uint64_t rtt, int id) {
+  if (w->rtt_n + 3 > w->rtt_cap) {
+    w->rtt_cap = w->rtt_cap ? w->rtt_cap * 2 : 3 * 4096;
+    w->rtt_log = realloc(w->rtt_log, w->rtt_cap * sizeof(uint64_t));
+    if (!w->rtt_log) { fail("out of memory for the --rtt-log samples"); return; }
+  }
+  w->rtt_log[w->rtt_n++] = at;
+  w->rtt_log[w->rtt_n++] = rtt;
+  w->rtt_log[w->rtt_n++] = (uint64_t)id;
+}
+
+/* --pause-us: the connections whose pause after their last echo is over send their next message. */
+static void echo_send_due(worker *w) {
+  uint64_t now = now_ns();
+  for (int i = 0; i < w->n; i++) {
+    conn *c = &w->conns[i];
+    if (!c->due_ns || c->due_ns > now) continue;
+    c->due_ns = 0;
+    if (now >= atomic_load_explicit(&G.end_ns, memory_order_relaxed)) continue;
+    echo_send(c, now);
+    conn_flush(c);
+  }
 }
 
 static void echo_worker(worker *w) {
@@ -91,8 +120,11 @@ static void echo_worker(worker *w) {
     for (int d = 0; d < cfg.depth; d++) echo_send(&w->conns[i], now);
     conn_flush(&w->conns[i]);
   }
-  uint64_t end = atomic_load(&G.end_ns);
-  while (!failed() && now_ns() < end) worker_poll(w, 5);
+  /* end_ns is read on every turn: a stop signal moves it (loadgen.c). */
+  while (!failed() && now_ns() < atomic_load(&G.end_ns)) {
+    worker_poll(w, cfg.pause_ns ? 1 : 5);
+    if (cfg.pause_ns) echo_send_due(w);
+  }
   /* Let the last echoes come back, so the close is clean; bounded. */
   uint64_t deadline = now_ns() + 5000000000ull;
   while (!failed() && w->inflight && now_ns() < deadline) worker_poll(w, 5);

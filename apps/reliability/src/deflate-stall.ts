@@ -1,9 +1,11 @@
 /**
- * `pnpm --filter @wspipe/reliability deflate-stall [--probes 50] [--big 6] [--runs 3] [--pause 5] [--quiet 3000] [--quiet-after 1000] [--warm-big 1]`
+ * `pnpm --filter @wspipe/reliability deflate-stall [--probes 50] [--big 6] [--runs 3] [--pause 5] [--quiet 3000] [--quiet-after 1000] [--warm-big 1] [--probe-client loadgen|node]`
  *
  * Others' echo latency while one client sends 16 MiB compressed messages (lib/stall.ts): the echo
- * app (bundled, as apps/bench runs it; its defaults: permessage-deflate on) on CPU 0, this process
- * (the probes, and the big client on a worker thread) on CPU 1. For each kind of big message
+ * app (bundled, as apps/bench runs it; its defaults: permessage-deflate on) on CPU 0; on CPU 1 this
+ * process (the big client on a worker thread) and the probes: by default the C load generator's
+ * (lib/loadgen-probes.ts: 128 B JSON texts, compressed), with `--probe-client node` this
+ * process's own (~100 B texts), whose event-loop delay adds to their round trips. For each kind of big message
  * (highly compressible, incompressible), `--runs` fresh servers; per run the probes' round trips
  * before the first big message (quiet) and while a big message is in the server (from its write
  * to the end of its echo). Prints a Markdown table of the medians over the runs (docs/benchmarks.md).
@@ -16,9 +18,12 @@ import { monitorEventLoopDelay } from "node:perf_hooks"
 import { num, parseFlags } from "./lib/args.js"
 import { pinSelf, startEcho } from "./lib/child.js"
 import { stopWatchdog } from "./lib/conn.js"
-import { type BigKind, duringBig, percentile, runStall } from "./lib/stall.js"
+import { startLoadgenProbes } from "./lib/loadgen-probes.js"
+import { type BigKind, duringBig, percentile, runStall, type StallResult } from "./lib/stall.js"
 
-const flags = parseFlags(process.argv.slice(2), ["probes", "big", "runs", "pause", "quiet", "quiet-after", "warm-big"])
+const flags = parseFlags(process.argv.slice(2), ["probes", "big", "runs", "pause", "quiet", "quiet-after", "warm-big", "probe-client"])
+const probeClient = flags["probe-client"] ?? "loadgen"
+if (probeClient !== "loadgen" && probeClient !== "node") throw new Error(`--probe-client is loadgen or node, not ${probeClient}`)
 const probes = Math.floor(num(flags, "probes", 50))
 const warmBig = Math.floor(num(flags, "warm-big", 1))
 const big = Math.floor(num(flags, "big", 5 + warmBig))
@@ -53,7 +58,21 @@ const one = async (kind: BigKind): Promise<Row> => {
   try {
     const loopDelay = monitorEventLoopDelay({ resolution: 1 })
     loopDelay.enable()
-    const r = await runStall({ port: server.port, probes, kind, bigMessages: big, pauseMs, quietMs, timeoutMs: 240_000 })
+    const external = probeClient === "loadgen" ? await startLoadgenProbes({ port: server.port, probes, pauseMs, size: 128 }) : undefined
+    const ownProbes = external === undefined ? probes : 0
+    const stall = await runStall({
+      port: server.port,
+      probes: ownProbes,
+      kind,
+      bigMessages: big,
+      pauseMs,
+      quietMs,
+      timeoutMs: 240_000
+    }).catch(async (error: unknown) => {
+      await external?.stop().catch(() => undefined)
+      throw error
+    })
+    const r: StallResult = external === undefined ? stall : { ...stall, answers: await external.stop() }
     loopDelay.disable()
     if (r.failure !== undefined) throw new Error(`${kind}: ${r.failure}`)
     const d = duringBig(r, probes, { skipWindows: warmBig, quietAfterMs })
@@ -90,7 +109,7 @@ const main = async (): Promise<void> => {
   const pinned = pinSelf(1)
   console.log(
     `deflate-stall: ${probes} probes (pause ${pauseMs} ms), ${big} big messages of 16 MiB per run (the first ${warmBig} reported apart), ${runs} runs per kind; ` +
-      `server on CPU 0, this process on CPU ${pinned ? "1" : "any"}`
+      `server on CPU 0, this process and the probes (${probeClient === "loadgen" ? "the C load generator" : "this process"}) on CPU ${pinned ? "1" : "any"}`
   )
   const table = [
     `| big message (16 MiB binary, sent compressed) | on the wire → echo on the wire | probes' RTT quiet p50 / p99 ms (from ${quietAfterMs} ms) | probes' RTT p99 during the first ${warmBig} big, ms | probes' RTT during the other big messages p50 / p99 / max ms | probe answers during them (fewest per probe per message) | big message write → echo complete, ms | echo intact |`,

@@ -1,11 +1,12 @@
 /**
  * SocketSender over real socket pairs: a batch written straight to the socket when nothing is
- * queued, the shared join of a broadcast's frames, waiting for `drain` with order kept, `End`.
+ * queued, the shared join of a broadcast's frames, waiting for `drain` with order kept, `End`,
+ * a big buffer handed to the kernel in slices, one per event-loop turn.
  */
 import * as Net from "node:net"
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { End, type Outbound } from "../src/messages/outbound.js"
+import { End, type Outbound, Parts } from "../src/messages/outbound.js"
 import { SocketSender } from "../src/actors/socket-sender.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -84,6 +85,43 @@ describe("SocketSender", () => {
     expect(all.endsWith("abc")).toBe(true)
     expect(pair.ended()).toBe(true)
     expect(fibers).toBe(1)
+    pair.close()
+  })
+
+  it("hands a buffer above 1 MiB to the kernel in 1 MiB slices, one per event-loop turn, and what follows keeps its place", async () => {
+    const pair = await socketPair()
+    const writes: Array<{ bytes: number; turn: number }> = []
+    let turn = 0
+    let counting = true
+    const count = () => {
+      turn++
+      if (counting) setImmediate(count)
+    }
+    setImmediate(count)
+    const write = pair.server.write.bind(pair.server) as (chunk: Uint8Array) => boolean
+    ;(pair.server as unknown as { write: (chunk: Uint8Array) => boolean }).write = (chunk) => {
+      writes.push({ bytes: chunk.byteLength, turn })
+      return write(chunk)
+    }
+    const sender = new SocketSender(pair.server, {
+      capacity: 1024,
+      runFork: (effect) => void Effect.runFork(effect),
+      closeTimeoutMs: 5_000
+    })
+    const payload = Buffer.alloc((5 << 20) + 3, "p")
+    expect(sender.offer([Parts(text("H"), payload), text("after"), End])).toEqual([])
+    expect(sender.backlog()).toBeGreaterThanOrEqual(4 << 20) // the rest not yet written counts
+    const deadline = Date.now() + 10_000
+    while (!pair.ended() && Date.now() < deadline) await sleep(20)
+    counting = false
+    const all = pair.read()
+    expect(all.length).toBe(1 + payload.length + 5)
+    expect(all.startsWith("Hppp")).toBe(true)
+    expect(all.endsWith("pafter")).toBe(true)
+    const slices = writes.filter((w) => w.bytes > 1)
+    // The last 3 bytes and "after" are small: joined into one write of 8.
+    expect(slices.map((w) => w.bytes)).toEqual([1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20, 8])
+    expect(new Set(slices.map((w) => w.turn)).size).toBe(slices.length) // never two in one turn
     pair.close()
   })
 })

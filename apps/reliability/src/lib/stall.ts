@@ -19,6 +19,7 @@ import { Worker } from "node:worker_threads"
 import * as zlib from "node:zlib"
 import { frame, Op, Rsv } from "@wspipe/test-frames"
 import { RawConn } from "./conn.js"
+import { monotonicMs } from "./loadgen-probes.js"
 
 export const BIG = 16 * 1024 * 1024
 
@@ -30,6 +31,7 @@ export const bigMessage = (kind: BigKind): Buffer =>
 
 export interface StallOptions {
   readonly port: number
+  /** Probe connections of this process; 0 when the caller runs its own (loadgen-probes.ts). */
   readonly probes: number
   readonly kind: BigKind
   /** Big messages to send, one after another's echo. */
@@ -43,7 +45,7 @@ export interface StallOptions {
 }
 
 export interface StallResult {
-  /** Every probe answer: which probe, when (ms, performance.timeOrigin-based), its round trip (ms). */
+  /** Every probe answer: which probe, when (ms, {@link monotonicMs}), its round trip (ms). */
   readonly answers: ReadonlyArray<{ readonly probe: number; readonly at: number; readonly rtt: number }>
   /** Each big message: written at `sent`, echo complete at `echoed` (ms, same clock). */
   readonly windows: ReadonlyArray<{
@@ -60,7 +62,7 @@ export interface StallResult {
   readonly failure: string | undefined
 }
 
-const now = (): number => performance.timeOrigin + performance.now()
+const now = monotonicMs
 
 /**
  * The big client: plain JavaScript on a worker thread (its own event loop, so its reads of 16 MiB
@@ -71,7 +73,7 @@ const bigClient = `
 const { parentPort, workerData } = require("node:worker_threads")
 const net = require("node:net")
 const { port, payload, count } = workerData
-const now = () => performance.timeOrigin + performance.now()
+const now = () => Number(process.hrtime.bigint()) / 1e6 // monotonicMs, the main thread's clock
 const socket = net.connect({ host: "127.0.0.1", port })
 socket.setNoDelay(true)
 const header = Buffer.alloc(14)

@@ -93,7 +93,7 @@ export class DeflateEngine implements InflaterHost, DeflaterHost {
     }
     this.inflateBudget = {
       input: options.inflateSliceInput ?? 64 * 1024,
-      output: options.inflateSliceOutput ?? 256 * 1024
+      output: options.inflateSliceOutput ?? 64 * 1024
     }
     this.deflateBudget = options.deflateSlice ?? 64 * 1024
     this.slicer = new Slicer(options.maxConcurrentJobs ?? 2, options.schedule)

@@ -25,11 +25,10 @@ const oldSpace = () => {
 }
 
 // `FIRST_GC=yes`: one full GC that frees a few MiB of the old space, then the churn as soon as
-// runMain has seen that GC (it stops compacting until the interval is over) — and, with an
+// runMain is not compacting (in its first interval, or once it has seen that GC) — and, with an
 // interval under a second, as soon as the interval is over and it compacts again. runMain sees a
-// full GC as a drop of the old space between two of its reads, so the freed ballast is read alive
-// first (its reads come 100 and 300 ms after it starts, then further apart). Waiting on the
-// policy's state, not on a fixed delay, keeps this right on a loaded machine.
+// full GC as a drop of the old space between two of its reads (every 100 ms while it compacts).
+// Waiting on the policy's state, not on a fixed delay, keeps this right on a loaded machine.
 const firstGc = process.env["FIRST_GC"] === "yes"
 const giveUpAt = Date.now() + 10_000 // then churn anyway: the test's assertion tells what went wrong
 const waitUntil = (condition: () => boolean, then: () => void): void => {
