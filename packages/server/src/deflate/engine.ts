@@ -21,7 +21,7 @@ import { available, ZlibHandle } from "./zlib-handle.js"
 export interface EngineOptions {
   /** Compressed bytes consumed per inflate slice, and the largest input inflated synchronously. Default 64 KiB. */
   readonly inflateSliceInput?: number | undefined
-  /** Bytes produced per inflate slice (more → the message goes to the slicer). Default 256 KiB. */
+  /** Bytes produced per inflate slice (more → the message goes to the slicer). Default 64 KiB: a slice writes fresh pages, slow on first touch (docs/deflate-engine.md). */
   readonly inflateSliceOutput?: number | undefined
   /** Input bytes per deflate slice, and the largest message compressed synchronously. Default 64 KiB. */
   readonly deflateSlice?: number | undefined
