@@ -8,7 +8,7 @@
  * wakes it promptly when the big client's thread is busy on the same CPU.
  *
  * Its answers come back in a file (`--rtt-log`) with CLOCK_MONOTONIC times, the clock of
- * {@link monotonicMs}, which the stall's big-message windows use too.
+ * `monotonicMs` (stall.ts), which the stall's big-message windows use too.
  *
  * @module
  */
@@ -18,12 +18,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { buildC } from "../../../bench/src/build.js"
 
-/** Milliseconds on CLOCK_MONOTONIC (libuv's hrtime), the load generator's clock. */
-export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6
-
 export interface ProbeAnswer {
   readonly probe: number
-  /** When the echo arrived, ms ({@link monotonicMs}). */
+  /** When the echo arrived, ms (`monotonicMs` in stall.ts). */
   readonly at: number
   /** Its round trip, ms. */
   readonly rtt: number

@@ -19,7 +19,6 @@ import { Worker } from "node:worker_threads"
 import * as zlib from "node:zlib"
 import { frame, Op, Rsv } from "@wspipe/test-frames"
 import { RawConn } from "./conn.js"
-import { monotonicMs } from "./loadgen-probes.js"
 
 export const BIG = 16 * 1024 * 1024
 
@@ -61,6 +60,9 @@ export interface StallResult {
   /** Why the run failed (a probe's connection ended, the big client failed), or undefined. */
   readonly failure: string | undefined
 }
+
+/** Milliseconds on CLOCK_MONOTONIC (libuv's hrtime): the clock of the windows, the answers and the C load generator's log. */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6
 
 const now = monotonicMs
 
